@@ -1,0 +1,54 @@
+/*
+ * decode.h: untrusted image bytes -> an upright, size-capped gdImage.
+ *
+ * The data path is: sniff the type from the magic bytes (never trust the
+ * client's Content-Type), read the pixel dimensions from the header and
+ * refuse anything over the pixel limit *before* decoding (so a 100-byte
+ * file declaring 60000x60000 never allocates), decode with libgd, apply
+ * the EXIF orientation (EXIF 2.3 §4.6.4, tag 0x0112), and optionally
+ * downscale so the long side is at most max_side pixels.
+ */
+#ifndef FF_IMAGE_DECODE_H
+#define FF_IMAGE_DECODE_H
+#include <stddef.h>
+#include <gd.h>
+#include "core/err.h"
+
+enum img_type {
+	IMG_UNKNOWN = 0,
+	IMG_JPEG,
+	IMG_PNG,
+	IMG_GIF,
+	IMG_WEBP
+};
+
+struct img_limits {
+	size_t	max_pixels;	/* width*height as declared; 0 = no limit */
+	int	max_side;	/* downscale to this long side; 0 = keep size */
+};
+
+/* The type from the magic bytes, or IMG_UNKNOWN. */
+enum img_type	 img_sniff(const void *, size_t);
+/* "image/jpeg" etc.; NULL for IMG_UNKNOWN. */
+const char	*img_mime(enum img_type);
+
+/*
+ * The dimensions the header declares, without decoding the pixels.
+ * FF_EMEDIATYPE for an unknown type, FF_EIMAGE for a damaged header.
+ */
+enum ff_err	 img_probe(const void *, size_t, enum img_type *, int *w, int *h);
+
+/*
+ * Decode into a truecolor image the caller owns (gdImageDestroy()).
+ * Errors: FF_EMEDIATYPE, FF_EPIXELS (over max_pixels), FF_EIMAGE (corrupt
+ * or truncated). On error *out is untouched. `orientation` (may be NULL)
+ * receives the EXIF orientation that was applied, 1 when there was none.
+ */
+enum ff_err	 img_decode(const void *, size_t, const struct img_limits *,
+		    gdImagePtr *out, int *orientation);
+
+/* Read a whole file and img_decode() it. FF_EIO if it cannot be read. */
+enum ff_err	 img_load_file(const char *path, const struct img_limits *,
+		    gdImagePtr *out, int *orientation);
+
+#endif
