@@ -41,14 +41,41 @@ enum ff_err	 img_probe(const void *, size_t, enum img_type *, int *w, int *h);
 /*
  * Decode into a truecolor image the caller owns (gdImageDestroy()).
  * Errors: FF_EMEDIATYPE, FF_EPIXELS (over max_pixels), FF_EIMAGE (corrupt
- * or truncated). On error *out is untouched. `orientation` (may be NULL)
+ * or truncated), FF_ETOOBIG (over INT_MAX bytes), FF_ENOMEM (libgd could
+ * not allocate). On error *out is untouched. `orientation` (may be NULL)
  * receives the EXIF orientation that was applied, 1 when there was none.
+ * The limits may be NULL (no limits). Only JPEG carries an orientation.
+ * A GIF yields its first frame, whose size may be below the probed one.
  */
 enum ff_err	 img_decode(const void *, size_t, const struct img_limits *,
 		    gdImagePtr *out, int *orientation);
 
-/* Read a whole file and img_decode() it. FF_EIO if it cannot be read. */
+/*
+ * Read a whole file and img_decode() it. FF_EIO if it cannot be opened
+ * or read, FF_ETOOBIG if it is larger than IMG_FILE_MAX bytes.
+ */
+#define IMG_FILE_MAX	(64u * 1024 * 1024)
 enum ff_err	 img_load_file(const char *path, const struct img_limits *,
 		    gdImagePtr *out, int *orientation);
+
+/*
+ * Shrink *im so its long side is max_side pixels, keeping the aspect
+ * ratio (area-averaging resample, gdImageCopyResampled). Does nothing
+ * when max_side <= 0 or the image is already small enough. On FF_OK a
+ * replaced *im has been destroyed; on FF_ENOMEM *im is untouched.
+ */
+enum ff_err	 img_downscale(gdImagePtr *im, int max_side);
+
+/*
+ * libgd reports a corrupt JPEG only through its process-wide error
+ * method (it still returns a half-grey image), so this module installs
+ * its own method, once, on the first img_decode(). It counts JPEG
+ * corruption warnings of the calling thread and then passes every
+ * message on to `next`, or prints it to stderr like libgd's default
+ * when `next` is NULL. Call img_init() once at startup, before threads,
+ * only to route gd's messages elsewhere (e.g. a logger); do not call
+ * gdSetErrorMethod() yourself afterwards, or corrupt JPEGs go unnoticed.
+ */
+void		 img_init(gdErrorMethod next);
 
 #endif

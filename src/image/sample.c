@@ -1,0 +1,191 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "image/sample.h"
+
+void
+smp_from_gd(gdImagePtr im, struct rgb8 *dst)
+{
+	int x, y, w = gdImageSX(im), h = gdImageSY(im);
+	unsigned char *p;
+
+	dst->w = w;
+	dst->h = h;
+	dst->px = p = xmalloc((size_t)w * h * 3);
+	for (y = 0; y < h; y++) {
+		if (gdImageTrueColor(im)) {
+			const int *row = im->tpixels[y];
+			for (x = 0; x < w; x++, p += 3) {
+				int c = row[x];
+				p[0] = (c >> 16) & 0xff;
+				p[1] = (c >> 8) & 0xff;
+				p[2] = c & 0xff;
+			}
+		} else {
+			for (x = 0; x < w; x++, p += 3) {
+				int c = gdImageGetPixel(im, x, y);
+				p[0] = gdImageRed(im, c);
+				p[1] = gdImageGreen(im, c);
+				p[2] = gdImageBlue(im, c);
+			}
+		}
+	}
+}
+
+void
+smp_free(struct rgb8 *m)
+{
+	free(m->px);
+	m->px = NULL;
+	m->w = m->h = 0;
+}
+
+void
+smp_reduce(const struct rgb8 *src, int k, struct rgb8 *dst)
+{
+	int w = src->w / k, h = src->h / k, x, y, i, j, c;
+	unsigned *acc;
+
+	if (w < 1) w = 1;
+	if (h < 1) h = 1;
+	if (dst->px == NULL || dst->w * dst->h < w * h) {
+		free(dst->px);
+		dst->px = xmalloc((size_t)w * h * 3);
+	}
+	dst->w = w;
+	dst->h = h;
+	acc = xcalloc((size_t)w * 3, sizeof *acc);
+	for (y = 0; y < h; y++) {
+		memset(acc, 0, (size_t)w * 3 * sizeof *acc);
+		for (j = 0; j < k; j++) {
+			int sy = y * k + j;
+			if (sy >= src->h) sy = src->h - 1;
+			const unsigned char *row = src->px + (size_t)sy * src->w * 3;
+			for (x = 0; x < w; x++) {
+				const unsigned char *p = row + (size_t)x * k * 3;
+				int n = k;
+				if (x * k + n > src->w)
+					n = src->w - x * k;
+				for (i = 0; i < n; i++, p += 3) {
+					acc[x * 3] += p[0];
+					acc[x * 3 + 1] += p[1];
+					acc[x * 3 + 2] += p[2];
+				}
+			}
+		}
+		unsigned char *out = dst->px + (size_t)y * w * 3;
+		for (c = 0; c < w * 3; c++)
+			out[c] = (unsigned char)((acc[c] + (unsigned)(k * k) / 2) / (unsigned)(k * k));
+	}
+	free(acc);
+}
+
+void
+smp_affine(const struct rgb8 *src, const struct affine *m, int ow, int oh,
+    float fill, float *dst)
+{
+	const double *a = m->a;
+	size_t plane = (size_t)ow * oh;
+	int u, v;
+
+	for (v = 0; v < oh; v++) {
+		/* Sample at output pixel centres; source centres sit at +0.5. */
+		double x = a[0] * 0.5 + a[1] * (v + 0.5) + a[2] - 0.5;
+		double y = a[3] * 0.5 + a[4] * (v + 0.5) + a[5] - 0.5;
+		for (u = 0; u < ow; u++, x += a[0], y += a[3]) {
+			size_t o = (size_t)v * ow + u;
+			int x0 = (int)floor(x), y0 = (int)floor(y);
+			if (x0 < -1 || y0 < -1 || x0 >= src->w || y0 >= src->h) {
+				dst[o] = dst[o + plane] = dst[o + 2 * plane] = fill;
+				continue;
+			}
+			float fx = (float)(x - x0), fy = (float)(y - y0);
+			/* Clamp to the edge so border pixels are not darkened. */
+			int xa = x0 < 0 ? 0 : x0, xb = x0 + 1 >= src->w ? src->w - 1 : x0 + 1;
+			int ya = y0 < 0 ? 0 : y0, yb = y0 + 1 >= src->h ? src->h - 1 : y0 + 1;
+			const unsigned char *p00 = src->px + ((size_t)ya * src->w + xa) * 3;
+			const unsigned char *p01 = src->px + ((size_t)ya * src->w + xb) * 3;
+			const unsigned char *p10 = src->px + ((size_t)yb * src->w + xa) * 3;
+			const unsigned char *p11 = src->px + ((size_t)yb * src->w + xb) * 3;
+			for (int c = 0; c < 3; c++) {
+				float top = p00[c] + fx * (p01[c] - p00[c]);
+				float bot = p10[c] + fx * (p11[c] - p10[c]);
+				dst[o + c * plane] = (top + fy * (bot - top)) * (1.0f / 255.0f);
+			}
+		}
+	}
+}
+
+void
+smp_affine_aa(const struct rgb8 *src, const struct affine *m, int ow, int oh,
+    float fill, float *dst, struct rgb8 *tmp)
+{
+	/* Source pixels per output pixel along the larger axis. */
+	double step = fmax(hypot(m->a[0], m->a[3]), hypot(m->a[1], m->a[4]));
+	int k = (int)floor(step / 1.5);
+	struct affine r;
+	int i;
+
+	if (k < 2) {
+		smp_affine(src, m, ow, oh, fill, dst);
+		return;
+	}
+	smp_reduce(src, k, tmp);
+	for (i = 0; i < 6; i++)
+		r.a[i] = m->a[i] / k;
+	smp_affine(tmp, &r, ow, oh, fill, dst);
+}
+
+void
+smp_square(struct affine *m, double cx, double cy, double side, double rad,
+    int flip, int out)
+{
+	double s = side / out, c = cos(rad) * s, sn = sin(rad) * s;
+	double fx = flip ? -1.0 : 1.0;
+	double h = out / 2.0;
+
+	/* src = centre + R(rad) * S * (F * (u - h), v - h) */
+	m->a[0] = c * fx;
+	m->a[1] = -sn;
+	m->a[3] = sn * fx;
+	m->a[4] = c;
+	m->a[2] = cx - m->a[0] * h - m->a[1] * h;
+	m->a[5] = cy - m->a[3] * h - m->a[4] * h;
+}
+
+void
+smp_letterbox(struct affine *m, int w, int h, int out_w, int out_h,
+    double *scale, double *dx, double *dy)
+{
+	double s = fmin((double)out_w / w, (double)out_h / h);
+	double ox = (out_w - w * s) / 2, oy = (out_h - h * s) / 2;
+
+	m->a[0] = 1 / s; m->a[1] = 0; m->a[2] = -ox / s;
+	m->a[3] = 0; m->a[4] = 1 / s; m->a[5] = -oy / s;
+	if (scale) *scale = s;
+	if (dx) *dx = ox;
+	if (dy) *dy = oy;
+}
+
+void
+affine_apply(const struct affine *m, double u, double v, double *x, double *y)
+{
+	*x = m->a[0] * u + m->a[1] * v + m->a[2];
+	*y = m->a[3] * u + m->a[4] * v + m->a[5];
+}
+
+void
+affine_invert(const struct affine *m, struct affine *r)
+{
+	const double *a = m->a;
+	double det = a[0] * a[4] - a[1] * a[3];
+
+	r->a[0] = a[4] / det;
+	r->a[1] = -a[1] / det;
+	r->a[3] = -a[3] / det;
+	r->a[4] = a[0] / det;
+	r->a[2] = -(r->a[0] * a[2] + r->a[1] * a[5]);
+	r->a[5] = -(r->a[3] * a[2] + r->a[4] * a[5]);
+}

@@ -1,0 +1,65 @@
+/*
+ * dataset.h: the labelled face photos in ../shared/data/faces.
+ *
+ * Two sources (see that folder's README): Caltech WebFaces (one line per
+ * face, several faces per photo) and MTFL (one face per photo, with pose
+ * and glasses flags). Both are read into one list of images, each with
+ * its labelled faces in pixels of the stored image.
+ *
+ * The validation split is fixed and deterministic, by file: FNV-1a of the
+ * path relative to the data root, modulo 100, below DS_VAL_PERCENT. It
+ * never depends on the order of lines, the machine or a random seed, and
+ * training never reads a validation image.
+ */
+#ifndef FF_VISION_DATASET_H
+#define FF_VISION_DATASET_H
+#include "core/err.h"
+#include "vision/geometry.h"
+
+#define DS_VAL_PERCENT	12
+
+enum ds_source { DS_CALTECH = 0, DS_MTFL = 1 };
+
+struct ds_face {
+	struct landmarks	 pts;
+	int			 pose;		/* MTFL 1..5 (3 frontal); 0 unknown */
+	int			 glasses;	/* 1 yes, 0 no or unknown */
+};
+
+struct ds_image {
+	char		*path;		/* absolute or root-relative path */
+	char		*name;		/* path relative to the data root */
+	int		 w, h;
+	enum ds_source	 source;
+	int		 val;		/* 1 if in the validation split */
+	int		 nfaces;
+	struct ds_face	*faces;
+};
+
+struct dataset {
+	struct ds_image	*img;
+	int		 n;
+	int		 nfaces;
+};
+
+/*
+ * Read both annotation files under root (e.g. "../shared/data/faces").
+ * FF_EIO if a file cannot be read, FF_EINPUT (with the line number on
+ * stderr) if a line is malformed. ds_free() releases everything.
+ */
+enum ff_err	ds_load(const char *root, struct dataset *);
+void		ds_free(struct dataset *);
+
+/* 1 if the root-relative name belongs to the validation split. */
+int		ds_is_val(const char *name);
+
+/*
+ * Parse one annotation line of either format into img/face. Returns
+ * FF_OK, or FF_EINPUT for a malformed line; comment lines ("#...") and
+ * blank lines give FF_ENOTFOUND so the caller skips them.
+ * file receives the file name token (points into a buffer of size len).
+ */
+enum ff_err	ds_parse_line(enum ds_source, const char *line, char *file,
+		    size_t len, int *w, int *h, struct ds_face *);
+
+#endif
