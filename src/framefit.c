@@ -7,11 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/err.h"
+#include "core/json.h"
+#include "image/decode.h"
 #include "vision/blas.h"
+#include "vision/detector.h"
+#include "vision/evaluate.h"
+#include "vision/facejson.h"
 #include "vision/train.h"
 
 static const char *default_data = FF_DATADIR "/../shared/data/faces";
+static const char *default_models = FF_DATADIR "/models";
+
+/* The limits of an upload apply to the CLI too: one code path. */
+#define CLI_MAX_PIXELS	(50u * 1000 * 1000)
 
 static void
 usage(void)
@@ -19,7 +29,10 @@ usage(void)
 	fprintf(stderr,
 	    "usage: framefit train face|eyes|refine [--data DIR] [--cfg FILE] [--ckpt DIR]\n"
 	    "                      [--minutes N] [--max-iter N] [--init WEIGHTS] [--threads N]\n"
-	    "       framefit anchors [--data DIR] [-k N]\n");
+	    "       framefit anchors [--data DIR] [-k N]\n"
+	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
+	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine]\n"
+	    "                      [--upscale PX] [--limit N] [--thresh T] [--json FILE]\n");
 	exit(2);
 }
 
@@ -88,6 +101,113 @@ cmd_anchors(int argc, char **argv)
 	return train_anchors(data, k) == FF_OK ? 0 : 1;
 }
 
+static int
+cmd_detect(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "models", required_argument, NULL, 'm' },
+		{ "size", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct det_opts o = { .dir = default_models };
+	struct img_limits lim = { .max_pixels = CLI_MAX_PIXELS, .max_side = 0 };
+	struct detector *det;
+	struct det_result r;
+	struct buf b;
+	enum ff_err er;
+	int ch, json = 0, status = 0;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = 1; break;
+		case 'm': o.dir = optarg; break;
+		case 's': o.face_size = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (!json || optind >= argc)
+		usage();
+	if ((er = det_open(&o, &det)) != FF_OK) {
+		fprintf(stderr, "framefit detect: %s: %s\n", o.dir, ff_strerror(er));
+		return 1;
+	}
+	buf_init(&b);
+	for (int i = optind; i < argc; i++) {
+		gdImagePtr im;
+
+		if ((er = img_load_file(argv[i], &lim, &im, NULL)) != FF_OK) {
+			fprintf(stderr, "framefit detect: %s: %s\n", argv[i], ff_strerror(er));
+			status = 1;
+			continue;
+		}
+		det_run(det, im, &r);
+		buf_reset(&b);
+		buf_puts(&b, "{\"file\":");
+		json_str(&b, argv[i]);
+		buf_printf(&b, ",\"width\":%d,\"height\":%d,\"ms\":", gdImageSX(im), gdImageSY(im));
+		json_num(&b, r.ms, 1);
+		buf_puts(&b, ",\"faces\":");
+		facejson_faces(&b, r.faces, r.n);
+		buf_puts(&b, "}\n");
+		fwrite(b.ptr, 1, b.len, stdout);
+		fflush(stdout);
+		gdImageDestroy(im);
+	}
+	buf_free(&b);
+	det_close(det);
+	return status;
+}
+
+static int
+cmd_evaluate(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "models", required_argument, NULL, 'm' },
+		{ "size", required_argument, NULL, 's' },
+		{ "no-refine", no_argument, NULL, 'r' },
+		{ "upscale", required_argument, NULL, 'u' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "thresh", required_argument, NULL, 't' },
+		{ "json", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct eval_opts o = { .data = default_data, .models = default_models };
+	struct eval_result r;
+	enum ff_err er;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd': o.data = optarg; break;
+		case 'm': o.models = optarg; break;
+		case 's': o.face_size = atoi(optarg); break;
+		case 'r': o.no_refine = 1; break;
+		case 'u': o.upscale = atoi(optarg); break;
+		case 'l': o.limit = atoi(optarg); break;
+		case 't': o.thresh = atof(optarg); break;
+		case 'j': o.json_out = optarg; break;
+		default: usage();
+		}
+	}
+	if ((er = eval_run(&o, &r)) != FF_OK) {
+		fprintf(stderr, "framefit evaluate: %s\n", ff_strerror(er));
+		return 1;
+	}
+	eval_json(&o, &r, stdout);
+	if (o.json_out != NULL) {
+		FILE *fp = fopen(o.json_out, "a");
+		if (fp == NULL) {
+			perror(o.json_out);
+			return 1;
+		}
+		eval_json(&o, &r, fp);
+		fclose(fp);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -98,6 +218,10 @@ main(int argc, char **argv)
 		return cmd_train(argc - 1, argv + 1);
 	if (strcmp(argv[1], "anchors") == 0)
 		return cmd_anchors(argc - 1, argv + 1);
+	if (strcmp(argv[1], "detect") == 0)
+		return cmd_detect(argc - 1, argv + 1);
+	if (strcmp(argv[1], "evaluate") == 0)
+		return cmd_evaluate(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

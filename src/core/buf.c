@@ -95,6 +95,7 @@ buf_steal(struct buf *b, size_t *len)
 	char *p;
 
 	reserve(b, 0);
+	b->ptr[b->len] = '\0';
 	p = b->ptr;
 	if (len)
 		*len = b->len;

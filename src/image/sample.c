@@ -8,30 +8,73 @@
 void
 smp_from_gd(gdImagePtr im, struct rgb8 *dst)
 {
-	int x, y, w = gdImageSX(im), h = gdImageSY(im);
-	unsigned char *p;
+	dst->px = NULL;
+	smp_from_gd_area(im, 0, 0, gdImageSX(im), gdImageSY(im), 1, dst);
+}
 
-	dst->w = w;
-	dst->h = h;
-	dst->px = p = xmalloc((size_t)w * h * 3);
-	for (y = 0; y < h; y++) {
-		if (gdImageTrueColor(im)) {
-			const int *row = im->tpixels[y];
-			for (x = 0; x < w; x++, p += 3) {
-				int c = row[x];
-				p[0] = (c >> 16) & 0xff;
-				p[1] = (c >> 8) & 0xff;
-				p[2] = c & 0xff;
-			}
-		} else {
-			for (x = 0; x < w; x++, p += 3) {
-				int c = gdImageGetPixel(im, x, y);
-				p[0] = gdImageRed(im, c);
-				p[1] = gdImageGreen(im, c);
-				p[2] = gdImageBlue(im, c);
+void
+smp_from_gd_area(gdImagePtr im, int x0, int y0, int w, int h, int k,
+    struct rgb8 *dst)
+{
+	int W = gdImageSX(im), H = gdImageSY(im), x, y, i, j, ow, oh;
+	unsigned *acc;
+
+	if (k < 1)
+		k = 1;
+	if (x0 < 0) { w += x0; x0 = 0; }
+	if (y0 < 0) { h += y0; y0 = 0; }
+	if (x0 + w > W) w = W - x0;
+	if (y0 + h > H) h = H - y0;
+	ow = w / k > 0 ? w / k : 1;
+	oh = h / k > 0 ? h / k : 1;
+	if (dst->px == NULL || dst->w * dst->h < ow * oh) {
+		free(dst->px);
+		dst->px = xmalloc((size_t)ow * oh * 3);
+	}
+	dst->w = ow;
+	dst->h = oh;
+	acc = xcalloc((size_t)ow * 3, sizeof *acc);
+	/* ow * k <= w and x0 + w <= W: no column of a block leaves the image.
+	 * Rows can, when h < k made oh = 1; those rows are not read. */
+	for (y = 0; y < oh; y++) {
+		int n = 0;
+		memset(acc, 0, (size_t)ow * 3 * sizeof *acc);
+		for (j = 0; j < k; j++) {
+			int sy = y0 + y * k + j;
+			if (sy >= y0 + h)
+				break;
+			n++;
+			if (gdImageTrueColor(im)) {
+				const int *row = im->tpixels[sy] + x0;
+				unsigned *a = acc;
+				for (x = 0; x < ow; x++, a += 3) {
+					unsigned r = 0, g = 0, b = 0;
+					for (i = 0; i < k; i++) {
+						int c = *row++;
+						r += (c >> 16) & 0xff;
+						g += (c >> 8) & 0xff;
+						b += c & 0xff;
+					}
+					a[0] += r;
+					a[1] += g;
+					a[2] += b;
+				}
+			} else {
+				for (x = 0; x < ow; x++)
+					for (i = 0; i < k; i++) {
+						int c = gdImageGetTrueColorPixel(im, x0 + x * k + i, sy);
+						acc[x * 3] += (c >> 16) & 0xff;
+						acc[x * 3 + 1] += (c >> 8) & 0xff;
+						acc[x * 3 + 2] += c & 0xff;
+					}
 			}
 		}
+		unsigned char *out = dst->px + (size_t)y * ow * 3;
+		unsigned div = n > 0 ? (unsigned)(n * k) : 1;
+		for (x = 0; x < ow * 3; x++)
+			out[x] = (unsigned char)((acc[x] + div / 2) / div);
 	}
+	free(acc);
 }
 
 void

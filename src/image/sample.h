@@ -29,6 +29,14 @@ struct affine {
 };
 
 void	smp_from_gd(gdImagePtr, struct rgb8 *);
+/*
+ * Copy the rectangle (x0, y0, w, h) of a gd image, clipped to it, box-
+ * averaging k x k blocks (k >= 1) in the same pass: dst is w/k x h/k and
+ * dst pixel (i, j) covers source [x0 + k i, x0 + k (i+1)). One read of each
+ * source pixel, so a letterbox of a 12 MP photo costs one pass, not two.
+ */
+void	smp_from_gd_area(gdImagePtr, int x0, int y0, int w, int h, int k,
+	    struct rgb8 *);
 void	smp_free(struct rgb8 *);
 /* Halve (or more) by an integer box filter: dst is w/k x h/k. */
 void	smp_reduce(const struct rgb8 *, int k, struct rgb8 *dst);

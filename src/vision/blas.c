@@ -1,9 +1,46 @@
+#include <dlfcn.h>
+#include <math.h>
 #include <string.h>
+#include <darknet.h>
 #include <cblas.h>
 
 #include "vision/blas.h"
 
 int blas_linked = 1;
+
+typedef void gemm_fn(int, int, int, int, int, float, float *, int, float *,
+    int, float, float *, int);
+typedef void im2col_fn(float *, int, int, int, int, int, int, float *);
+
+static int stock;
+typedef void act_fn(float *, const int, const ACTIVATION);
+/* Exported by libdarknet but missing from darknet.h. */
+float activate(float, ACTIVATION);
+
+static gemm_fn *stock_gemm;
+static im2col_fn *stock_im2col;
+static act_fn *stock_act;
+
+enum ff_err
+blas_use_stock(int on)
+{
+	if (on && stock_gemm == NULL) {
+		/* dlsym on the library's own handle finds its definitions, not
+		 * the ones in this executable that shadow them. */
+		void *h = dlopen(FF_DARKNET_SO, RTLD_NOW | RTLD_LOCAL);
+		if (h == NULL)
+			return FF_EMODEL;
+		stock_gemm = (gemm_fn *)dlsym(h, "gemm_cpu");
+		stock_im2col = (im2col_fn *)dlsym(h, "im2col_cpu");
+		stock_act = (act_fn *)dlsym(h, "activate_array");
+		if (stock_gemm == NULL || stock_im2col == NULL || stock_act == NULL ||
+		    (void *)stock_act == (void *)activate_array ||
+		    stock_gemm == gemm_cpu || stock_im2col == im2col_cpu)
+			return FF_EMODEL;
+	}
+	stock = on;
+	return FF_OK;
+}
 
 void openblas_set_num_threads(int);
 
@@ -22,6 +59,10 @@ void
 gemm_cpu(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda,
     float *B, int ldb, float BETA, float *C, int ldc)
 {
+	if (stock) {
+		stock_gemm(TA, TB, M, N, K, ALPHA, A, lda, B, ldb, BETA, C, ldc);
+		return;
+	}
 	cblas_sgemm(CblasRowMajor, TA ? CblasTrans : CblasNoTrans,
 	    TB ? CblasTrans : CblasNoTrans, M, N, K, ALPHA, A, lda, B, ldb,
 	    BETA, C, ldc);
@@ -49,6 +90,10 @@ im2col_cpu(float *data_im, int channels, int height, int width, int ksize,
 	int channels_col = channels * ksize * ksize;
 	int c, h, w;
 
+	if (stock) {
+		stock_im2col(data_im, channels, height, width, ksize, stride, pad, data_col);
+		return;
+	}
 	for (c = 0; c < channels_col; ++c) {
 		int w_offset = c % ksize;
 		int h_offset = (c / ksize) % ksize;
@@ -83,5 +128,33 @@ im2col_cpu(float *data_im, int channels, int height, int width, int ksize,
 			for (w = whi; w < width_col; w++)
 				out[w] = 0;
 		}
+	}
+}
+
+void
+activate_array(float *x, const int n, const int a)
+{
+	int i;
+
+	if (stock) {
+		stock_act(x, n, (ACTIVATION)a);
+		return;
+	}
+	switch (a) {
+	case LINEAR:
+		return;
+	case LEAKY:
+		/* darknet's leaky slope is 0.1 */
+		for (i = 0; i < n; i++)
+			x[i] = x[i] > 0 ? x[i] : 0.1f * x[i];
+		return;
+	case LOGISTIC:
+		for (i = 0; i < n; i++)
+			x[i] = 1.0f / (1.0f + expf(-x[i]));
+		return;
+	default:
+		for (i = 0; i < n; i++)
+			x[i] = activate(x[i], (ACTIVATION)a);
+		return;
 	}
 }

@@ -18,6 +18,14 @@
 #define FF_VISION_BLAS_H
 
 void	blas_init(int threads);
+/*
+ * 1: send every call back to libdarknet's own code (found with dlsym on
+ * the library's handle), 0: use the replacements. For the equivalence
+ * tests and the benchmark's same-process baseline. FF_EMODEL if
+ * libdarknet's symbols cannot be found.
+ */
+#include "core/err.h"
+enum ff_err	blas_use_stock(int);
 
 /* The replacements, with darknet's own signatures. */
 void	gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A,
@@ -26,6 +34,10 @@ void	gemm_cpu(int TA, int TB, int M, int N, int K, float ALPHA, float *A,
 	    int lda, float *B, int ldb, float BETA, float *C, int ldc);
 void	im2col_cpu(float *data_im, int channels, int height, int width,
 	    int ksize, int stride, int pad, float *data_col);
+
+/* darknet's ACTIVATION is an int-sized enum; LEAKY, LINEAR and LOGISTIC
+ * get tight loops, the rest go to libdarknet's activate(). */
+void	activate_array(float *x, const int n, const int a);
 
 /* A marker referenced by programs so the linker keeps blas.o. */
 extern int blas_linked;

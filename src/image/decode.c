@@ -1,0 +1,667 @@
+/*
+ * decode.c: untrusted image bytes -> an upright, size-capped gdImage.
+ *
+ * Every header parser here reads bytes a client sent: each read is
+ * preceded by a bounds check against the buffer length, and lengths read
+ * from the file are compared by subtraction (len - i) so they cannot
+ * overflow.
+ *
+ * What libgd 2.3.3 (Debian 12) does with damaged files, measured, and why
+ * this file checks the structure itself before decoding:
+ *  - JPEG: a truncated file is NOT an error for libgd. libjpeg warns
+ *    "Premature end of JPEG file", fills the missing rows with grey and
+ *    gdImageCreateFromJpegPtrEx() returns a full-size image, whatever
+ *    ignore_warning is (ignore_warning=1 only suppresses the message).
+ *    Corrupt entropy data ("bad Huffman code", ...) is likewise only a
+ *    warning, passed to gd's process-wide error method, and only the
+ *    first warning of a file is passed on at all. So we (a) walk the
+ *    markers to EOI ourselves and refuse a file whose last scan does not
+ *    end in EOI, and (b) install a gd error method that flags the
+ *    corruption warnings for the decoding thread (img_init()).
+ *  - GIF: a truncated LZW stream is not an error either (the rest of the
+ *    frame stays colour 0), so we check that the first frame's data
+ *    sub-blocks reach their terminator.
+ *  - PNG, WebP: libpng and libwebp fail on truncation and libgd returns
+ *    NULL, which we map to FF_EIMAGE.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gd_errors.h>	/* GD_ERROR etc., the priorities of gdErrorMethod */
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/xalloc.h"
+#include "image/decode.h"
+#include "image/exif.h"
+
+/*
+ * More scans than this in one JPEG is an attack, not a photo: each
+ * progressive scan makes libjpeg pass over the whole coefficient buffer
+ * (a typical progressive file has about 10). libjpeg-turbo's own fuzzers
+ * use the same limit.
+ */
+#define JPEG_MAX_SCANS	500
+
+/* What the header says, as the decoder will see it. */
+struct probe {
+	int		 w, h;		/* declared size in pixels (GIF: max of screen, frame) */
+	int		 fw, fh;	/* size libgd decodes to (GIF: the first frame) */
+	const unsigned char *exif;	/* JPEG: first APP1 "Exif" payload, into the input */
+	size_t		 exif_len;
+};
+
+static uint16_t
+be16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint16_t
+le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t
+le24(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return le24(p) | (uint32_t)p[3] << 24;
+}
+
+enum img_type
+img_sniff(const void *data, size_t len)
+{
+	static const unsigned char png_sig[8] =
+	    { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	const unsigned char *p = data;
+
+	if (p == NULL)
+		return IMG_UNKNOWN;
+	/* SOI and the 0xFF of the next marker (ITU T.81 §B.1.1.3). */
+	if (len >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+		return IMG_JPEG;
+	if (len >= 8 && memcmp(p, png_sig, 8) == 0)
+		return IMG_PNG;
+	if (len >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
+		return IMG_GIF;
+	if (len >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
+		return IMG_WEBP;
+	return IMG_UNKNOWN;
+}
+
+const char *
+img_mime(enum img_type t)
+{
+	switch (t) {
+	case IMG_JPEG:
+		return "image/jpeg";
+	case IMG_PNG:
+		return "image/png";
+	case IMG_GIF:
+		return "image/gif";
+	case IMG_WEBP:
+		return "image/webp";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * JPEG (ITU T.81 Annex B): walk the marker segments from SOI. With
+ * full == 0 stop at the first SOFn; with full == 1 go on through every
+ * scan to EOI, skipping the entropy-coded data (B.1.1.5: 0xFF is followed
+ * by a stuffed 0x00 or an RSTn inside it). Mirrors libjpeg where it is
+ * lenient: bytes that are not a marker are skipped (it warns "extraneous
+ * bytes") and any number of 0xFF fill bytes may precede a marker
+ * (B.1.1.2), so the size we find is the size libjpeg allocates.
+ */
+static enum ff_err
+probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
+{
+	size_t		 i = 2, seglen;
+	const unsigned char *seg, *q;
+	unsigned	 m;
+	int		 saw_sof = 0, scans = 0;
+
+	for (;;) {
+		/* To the next marker: skip stray bytes, then fill bytes. */
+		while (i < len && p[i] != 0xff)
+			i++;
+		while (i < len && p[i] == 0xff)
+			i++;
+		if (i >= len)
+			return FF_EIMAGE;	/* truncated: no EOI */
+		m = p[i++];
+
+		if (m == 0x00)			/* a stuffed 0xFF00 out of place */
+			continue;
+		if (m == 0xd8)			/* a second SOI: libjpeg refuses it */
+			return FF_EIMAGE;
+		if (m == 0xd9)			/* EOI */
+			return full && scans > 0 ? FF_OK : FF_EIMAGE;
+		if (m == 0x01 || (m >= 0xd0 && m <= 0xd7))
+			continue;		/* TEM, RSTn: no length */
+
+		/* Every other marker starts a segment with a 2-byte length. */
+		if (len - i < 2)
+			return FF_EIMAGE;
+		seglen = be16(p + i);
+		if (seglen < 2 || seglen > len - i)
+			return FF_EIMAGE;
+		seg = p + i + 2;
+		seglen -= 2;
+		i += seglen + 2;
+
+		switch (m) {
+		case 0xc0: case 0xc1: case 0xc2: case 0xc3:
+		case 0xc5: case 0xc6: case 0xc7:
+		case 0xc9: case 0xca: case 0xcb:
+		case 0xcd: case 0xce: case 0xcf:
+			/* SOFn (B.2.2): P, Y (lines), X (samples per line), Nf. */
+			if (saw_sof || seglen < 6)
+				return FF_EIMAGE;
+			saw_sof = 1;
+			pr->h = pr->fh = be16(seg + 1);
+			pr->w = pr->fw = be16(seg + 3);
+			/* Y = 0 means a DNL marker defines the height: libjpeg cannot. */
+			if (pr->w == 0 || pr->h == 0)
+				return FF_EIMAGE;
+			if (!full)
+				return FF_OK;
+			break;
+		case 0xe1:
+			/* APP1: the first one holding EXIF (EXIF 2.3 §4.5.4). */
+			if (pr->exif == NULL && seglen >= 6 &&
+			    memcmp(seg, "Exif\0\0", 6) == 0) {
+				pr->exif = seg;
+				pr->exif_len = seglen;
+			}
+			break;
+		case 0xda:
+			/* SOS (B.2.3): entropy-coded data follows the header. */
+			if (!saw_sof || ++scans > JPEG_MAX_SCANS)
+				return FF_EIMAGE;
+			for (;;) {
+				q = memchr(p + i, 0xff, len - i);
+				if (q == NULL)
+					return FF_EIMAGE;
+				i = (size_t)(q - p);
+				while (i < len && p[i] == 0xff)
+					i++;
+				if (i >= len)
+					return FF_EIMAGE;
+				if (p[i] == 0x00 || (p[i] >= 0xd0 && p[i] <= 0xd7)) {
+					i++;
+					continue;
+				}
+				/* A real marker: back up onto its 0xFF. */
+				i--;
+				break;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* PNG (ISO 15948 §11.2.2): IHDR must be the first chunk, 13 bytes long. */
+static enum ff_err
+probe_png(const unsigned char *p, size_t len, struct probe *pr)
+{
+	uint32_t	 w, h;
+
+	/* Signature, length, "IHDR", 13 bytes of data, CRC. */
+	if (len < 8 + 8 + 13 + 4)
+		return FF_EIMAGE;
+	if (be32(p + 8) != 13 || memcmp(p + 12, "IHDR", 4) != 0)
+		return FF_EIMAGE;
+	w = be32(p + 16);
+	h = be32(p + 20);
+	/* §11.2.2: 0 is invalid, and both are at most 2^31 - 1. */
+	if (w == 0 || h == 0 || w > INT32_MAX || h > INT32_MAX)
+		return FF_EIMAGE;
+	pr->w = pr->fw = (int)w;
+	pr->h = pr->fh = (int)h;
+	return FF_OK;
+}
+
+/* Skip GIF data sub-blocks (GIF89a §15) up to and past the 0 terminator. */
+static int
+gif_skip_blocks(const unsigned char *p, size_t len, size_t *i)
+{
+	size_t	 n;
+
+	for (;;) {
+		if (*i >= len)
+			return 0;
+		n = p[(*i)++];
+		if (n == 0)
+			return 1;
+		if (n > len - *i)
+			return 0;
+		*i += n;
+	}
+}
+
+/*
+ * GIF (GIF89a §18 logical screen descriptor, §20 image descriptor). The
+ * declared size is the larger of the screen and the first frame (a frame
+ * may claim more than its screen); libgd decodes the first frame alone.
+ * Bytes between blocks that are neither '!' nor ',' are skipped, as
+ * libgd does. With full == 1 the frame's data must reach its terminator.
+ */
+static enum ff_err
+probe_gif(const unsigned char *p, size_t len, int full, struct probe *pr)
+{
+	size_t		 i, ct;
+	unsigned	 sw, sh, fw, fh;
+
+	if (len < 13)
+		return FF_EIMAGE;
+	sw = le16(p + 6);
+	sh = le16(p + 8);
+	i = 13;
+	if (p[10] & 0x80) {		/* global colour table: 3 * 2^(N+1) bytes */
+		ct = (size_t)3 << ((p[10] & 7) + 1);
+		if (ct > len - i)
+			return FF_EIMAGE;
+		i += ct;
+	}
+	for (;;) {
+		if (i >= len)
+			return FF_EIMAGE;
+		switch (p[i++]) {
+		case ';':		/* trailer before any image */
+			return FF_EIMAGE;
+		case '!':		/* extension: label, then sub-blocks */
+			if (i >= len)
+				return FF_EIMAGE;
+			i++;
+			if (!gif_skip_blocks(p, len, &i))
+				return FF_EIMAGE;
+			break;
+		case ',':
+			if (len - i < 9)
+				return FF_EIMAGE;
+			fw = le16(p + i + 4);
+			fh = le16(p + i + 6);
+			if (fw == 0 || fh == 0)
+				return FF_EIMAGE;
+			pr->fw = (int)fw;
+			pr->fh = (int)fh;
+			pr->w = (int)(fw > sw ? fw : sw);
+			pr->h = (int)(fh > sh ? fh : sh);
+			if (!full)
+				return FF_OK;
+			if (p[i + 8] & 0x80) {	/* local colour table */
+				ct = (size_t)3 << ((p[i + 8] & 7) + 1);
+				if (ct > len - i - 9)
+					return FF_EIMAGE;
+				i += ct;
+			}
+			i += 9;
+			/* LZW minimum code size, then the data sub-blocks. */
+			if (i >= len)
+				return FF_EIMAGE;
+			i++;
+			return gif_skip_blocks(p, len, &i) ? FF_OK : FF_EIMAGE;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * WebP (RIFF container, RFC 9649 §2.5-2.7): the first chunk is VP8
+ * (lossy), VP8L (lossless) or VP8X (extended, holding the canvas size).
+ */
+static enum ff_err
+probe_webp(const unsigned char *p, size_t len, struct probe *pr)
+{
+	const unsigned char *c;
+	uint32_t	 csize, w, h, bits;
+
+	if (len < 20)
+		return FF_EIMAGE;
+	c = p + 20;			/* chunk payload */
+	csize = le32(p + 16);
+	if (csize > len - 20)
+		return FF_EIMAGE;
+
+	if (memcmp(p + 12, "VP8 ", 4) == 0) {
+		/*
+		 * RFC 6386 §9.1: 3-byte frame tag (bit 0 clear on a key
+		 * frame), start code 9d 01 2a, then 14-bit width and height
+		 * each with 2 scaling bits on top (which decoders ignore).
+		 */
+		if (csize < 10 || (c[0] & 1) != 0 ||
+		    c[3] != 0x9d || c[4] != 0x01 || c[5] != 0x2a)
+			return FF_EIMAGE;
+		w = le16(c + 6) & 0x3fff;
+		h = le16(c + 8) & 0x3fff;
+	} else if (memcmp(p + 12, "VP8L", 4) == 0) {
+		/* RFC 9649 §3.2: signature 0x2f, then 14 bits each of width-1, height-1. */
+		if (csize < 5 || c[0] != 0x2f)
+			return FF_EIMAGE;
+		bits = le32(c + 1);
+		w = (bits & 0x3fff) + 1;
+		h = ((bits >> 14) & 0x3fff) + 1;
+	} else if (memcmp(p + 12, "VP8X", 4) == 0) {
+		/* §2.7: flags, 3 reserved, 24 bits each of canvas width-1, height-1. */
+		if (csize < 10)
+			return FF_EIMAGE;
+		w = le24(c + 4) + 1;
+		h = le24(c + 7) + 1;
+	} else
+		return FF_EIMAGE;
+
+	if (w == 0 || h == 0)
+		return FF_EIMAGE;
+	pr->w = pr->fw = (int)w;
+	pr->h = pr->fh = (int)h;
+	return FF_OK;
+}
+
+static enum ff_err
+probe_any(const unsigned char *p, size_t len, enum img_type t, int full,
+    struct probe *pr)
+{
+	memset(pr, 0, sizeof(*pr));
+	switch (t) {
+	case IMG_JPEG:
+		return probe_jpeg(p, len, full, pr);
+	case IMG_PNG:
+		return probe_png(p, len, pr);
+	case IMG_GIF:
+		return probe_gif(p, len, full, pr);
+	case IMG_WEBP:
+		return probe_webp(p, len, pr);
+	default:
+		return FF_EMEDIATYPE;
+	}
+}
+
+enum ff_err
+img_probe(const void *data, size_t len, enum img_type *type, int *w, int *h)
+{
+	struct probe	 pr;
+	enum img_type	 t;
+	enum ff_err	 er;
+
+	t = img_sniff(data, len);
+	if (type != NULL)
+		*type = t;
+	if ((er = probe_any(data, len, t, 0, &pr)) != FF_OK)
+		return er;
+	if (w != NULL)
+		*w = pr.w;
+	if (h != NULL)
+		*h = pr.h;
+	return FF_OK;
+}
+
+/*
+ * The gd error method (see img_init() in decode.h). tl_watch is -1 when
+ * the thread is not decoding a JPEG, else it counts corruption warnings.
+ */
+static gdErrorMethod	 gd_next;
+static pthread_once_t	 gd_once = PTHREAD_ONCE_INIT;
+static _Thread_local int tl_watch = -1;
+
+/*
+ * libjpeg(-turbo) warnings (jerror.h) that mean pixels are missing or
+ * garbage. Others are harmless and common in camera files, e.g.
+ * "Corrupt JPEG data: N extraneous bytes before marker 0xd9".
+ */
+static const char *const jpeg_corrupt[] = {
+	"Premature end of JPEG file",		/* JWRN_JPEG_EOF */
+	"premature end of data segment",	/* JWRN_HIT_MARKER */
+	"bad Huffman code",			/* JWRN_HUFF_BAD_CODE */
+	"bad arithmetic code",			/* JWRN_ARITH_BAD_CODE */
+	"instead of RST",			/* JWRN_MUST_RESYNC */
+};
+
+static void
+gd_error_method(int priority, const char *fmt, va_list ap)
+{
+	char		 msg[256];
+	va_list		 aq;
+	size_t		 k;
+
+	if (tl_watch >= 0) {
+		va_copy(aq, ap);
+		vsnprintf(msg, sizeof(msg), fmt, aq);
+		va_end(aq);
+		if (strstr(msg, "gd-jpeg") != NULL)
+			for (k = 0; k < sizeof(jpeg_corrupt) / sizeof(jpeg_corrupt[0]); k++)
+				if (strstr(msg, jpeg_corrupt[k]) != NULL)
+					tl_watch++;
+	}
+	if (gd_next != NULL) {
+		gd_next(priority, fmt, ap);
+		return;
+	}
+	/* As libgd's own default method prints. */
+	switch (priority) {
+	case GD_ERROR:
+		fputs("GD Error: ", stderr);
+		break;
+	case GD_WARNING:
+		fputs("GD Warning: ", stderr);
+		break;
+	case GD_NOTICE:
+		fputs("GD Notice: ", stderr);
+		break;
+	case GD_INFO:
+		fputs("GD Info: ", stderr);
+		break;
+	case GD_DEBUG:
+		fputs("GD Debug: ", stderr);
+		break;
+	}
+	vfprintf(stderr, fmt, ap);
+	fflush(stderr);
+}
+
+static void
+gd_install(void)
+{
+	gdSetErrorMethod(gd_error_method);
+}
+
+void
+img_init(gdErrorMethod next)
+{
+	gd_next = next;
+	pthread_once(&gd_once, gd_install);
+}
+
+enum ff_err
+img_downscale(gdImagePtr *im, int max_side)
+{
+	gdImagePtr	 src = *im, dst;
+	int		 w, h, nw, nh;
+
+	w = gdImageSX(src);
+	h = gdImageSY(src);
+	if (max_side <= 0 || (w <= max_side && h <= max_side))
+		return FF_OK;
+	/* The long side becomes max_side; the short one is rounded, at least 1. */
+	if (w >= h) {
+		nw = max_side;
+		nh = (int)(((uint64_t)h * max_side + w / 2) / w);
+	} else {
+		nh = max_side;
+		nw = (int)(((uint64_t)w * max_side + h / 2) / h);
+	}
+	if (nw < 1)
+		nw = 1;
+	if (nh < 1)
+		nh = 1;
+
+	if ((dst = gdImageCreateTrueColor(nw, nh)) == NULL)
+		return FF_ENOMEM;
+	/* Copy alpha as it is rather than blending it onto black. */
+	gdImageAlphaBlending(dst, 0);
+	gdImageSaveAlpha(dst, src->saveAlphaFlag);
+	gdImageCopyResampled(dst, src, 0, 0, 0, 0, nw, nh, w, h);
+	gdImageDestroy(src);
+	*im = dst;
+	return FF_OK;
+}
+
+enum ff_err
+img_decode(const void *data, size_t len, const struct img_limits *lim,
+    gdImagePtr *out, int *orientation)
+{
+	struct probe	 pr;
+	enum img_type	 t;
+	enum ff_err	 er;
+	gdImagePtr	 im = NULL;
+	void		*d = (void *)(uintptr_t)data;	/* libgd only reads it */
+	int		 o = 1, n, corrupt = 0;
+
+	if ((t = img_sniff(data, len)) == IMG_UNKNOWN)
+		return FF_EMEDIATYPE;
+	if (len > INT_MAX)
+		return FF_ETOOBIG;
+	n = (int)len;
+
+	/* The header alone: refuse a decompression bomb before any allocation. */
+	if ((er = probe_any(data, len, t, 0, &pr)) != FF_OK)
+		return er;
+	if (lim != NULL && lim->max_pixels > 0 &&
+	    (uint64_t)pr.w * (uint64_t)pr.h > lim->max_pixels)
+		return FF_EPIXELS;
+	/* Then the whole structure, which libgd would let pass (see top). */
+	if ((er = probe_any(data, len, t, 1, &pr)) != FF_OK)
+		return er;
+
+	pthread_once(&gd_once, gd_install);
+	switch (t) {
+	case IMG_JPEG:
+		tl_watch = 0;
+		/* ignore_warning = 0 so that the warnings reach gd_error_method. */
+		im = gdImageCreateFromJpegPtrEx(n, d, 0);
+		corrupt = tl_watch > 0;
+		tl_watch = -1;
+		break;
+	case IMG_PNG:
+		im = gdImageCreateFromPngPtr(n, d);
+		break;
+	case IMG_GIF:
+		im = gdImageCreateFromGifPtr(n, d);
+		break;
+	case IMG_WEBP:
+		im = gdImageCreateFromWebpPtr(n, d);
+		break;
+	default:
+		break;
+	}
+	if (im == NULL || corrupt) {
+		er = FF_EIMAGE;
+		goto fail;
+	}
+	/* The decoder must agree with the header we checked the limit on. */
+	if (gdImageSX(im) != pr.fw || gdImageSY(im) != pr.fh) {
+		er = FF_EIMAGE;
+		goto fail;
+	}
+	/* GIF and palette PNGs come as palette images. */
+	if (!gdImageTrueColor(im) && !gdImagePaletteToTrueColor(im)) {
+		er = FF_ENOMEM;
+		goto fail;
+	}
+	/* Shrink first: the orientation then moves fewer pixels. */
+	if (lim != NULL && (er = img_downscale(&im, lim->max_side)) != FF_OK)
+		goto fail;
+	if (t == IMG_JPEG) {
+		o = img_exif_orientation(pr.exif, pr.exif_len);
+		if ((er = img_orient(&im, o)) != FF_OK)
+			goto fail;
+	}
+
+	*out = im;
+	if (orientation != NULL)
+		*orientation = o;
+	return FF_OK;
+fail:
+	if (im != NULL)
+		gdImageDestroy(im);
+	return er;
+}
+
+enum ff_err
+img_load_file(const char *path, const struct img_limits *lim,
+    gdImagePtr *out, int *orientation)
+{
+	struct stat	 st;
+	unsigned char	*buf = NULL;
+	size_t		 len = 0, cap;
+	ssize_t		 r;
+	enum ff_err	 er;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return FF_EIO;
+	if (fstat(fd, &st) == -1) {
+		er = FF_EIO;
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > IMG_FILE_MAX) {
+		er = FF_ETOOBIG;
+		goto out;
+	}
+	/* The size is a hint only (the file may grow); read to EOF, bounded. */
+	cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+	buf = xmalloc(cap);
+	for (;;) {
+		if (len == cap) {
+			if (cap > IMG_FILE_MAX) {
+				er = FF_ETOOBIG;
+				goto out;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			er = FF_EIO;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > IMG_FILE_MAX) {
+		er = FF_ETOOBIG;
+		goto out;
+	}
+	er = img_decode(buf, len, lim, out, orientation);
+out:
+	free(buf);
+	close(fd);
+	return er;
+}

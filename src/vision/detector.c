@@ -1,0 +1,240 @@
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <darknet.h>
+#include <openssl/evp.h>
+
+#include "core/clock.h"
+#include "core/xalloc.h"
+#include "image/sample.h"
+#include "vision/augment.h"
+#include "vision/blas.h"
+#include "vision/detector.h"
+
+#define DET_DEFAULT_THRESH	0.25f
+#define DET_NMS			0.40f
+
+struct detector {
+	network		*face, *eyes, *refine;
+	float		 thresh;
+	int		 no_refine;
+	char		 version[32];
+	/* Scratch reused across calls (why one detector per thread). */
+	struct rgb8	 small, region, tmp;
+	float		*in;
+};
+
+/*
+ * libdarknet prints its layer table and "Loading weights" to stderr and
+ * exit()s on a missing file: check the files first, and silence stderr
+ * around the calls so a CLI's or a worker's log stays readable.
+ */
+static network *
+load_net(const char *dir, const char *name, int size, EVP_MD_CTX *md)
+{
+	char cfg[4096], wts[4096], buf[65536];
+	network *net;
+	int fd, saved;
+	ssize_t n;
+
+	snprintf(cfg, sizeof cfg, "%s/%s.cfg", dir, name);
+	snprintf(wts, sizeof wts, "%s/%s.weights", dir, name);
+	if (access(cfg, R_OK) == -1 || (fd = open(wts, O_RDONLY)) == -1) {
+		fprintf(stderr, "framefit: model file %s or %s is missing\n", cfg, wts);
+		return NULL;
+	}
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		EVP_DigestUpdate(md, buf, (size_t)n);
+	close(fd);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	if ((fd = open("/dev/null", O_WRONLY)) != -1) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	net = load_network(cfg, wts, 0);
+	set_batch_network(net, 1);
+	if (size > 0 && (net->w != size || net->h != size))
+		resize_network(net, size, size);
+	fflush(stderr);
+	if (saved != -1) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	return net;
+}
+
+enum ff_err
+det_open(const struct det_opts *o, struct detector **out)
+{
+	struct detector *d = xcalloc(1, sizeof *d);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned hl = 0;
+
+	if (o->face_size % 32 != 0 || o->face_size < 0 || o->face_size > 1024) {
+		free(d);
+		EVP_MD_CTX_free(md);
+		return FF_EINPUT;
+	}
+	blas_init(1);
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	d->face = load_net(o->dir, "face", o->face_size, md);
+	d->eyes = d->face ? load_net(o->dir, "eyes", 0, md) : NULL;
+	d->refine = d->eyes ? load_net(o->dir, "refine", 0, md) : NULL;
+	EVP_DigestFinal_ex(md, h, &hl);
+	EVP_MD_CTX_free(md);
+	if (d->refine == NULL || d->eyes->w != EYES_IN || d->refine->w != REFINE_IN ||
+	    d->eyes->outputs != 4 || d->refine->outputs != 2) {
+		det_close(d);
+		return FF_EMODEL;
+	}
+	snprintf(d->version, sizeof d->version, "ff-");
+	for (unsigned i = 0; i < 6; i++)
+		snprintf(d->version + 3 + 2 * i, 3, "%02x", h[i]);
+	d->thresh = o->thresh > 0 ? o->thresh : DET_DEFAULT_THRESH;
+	d->no_refine = o->no_refine;
+	d->in = xmalloc(sizeof(float) * 3 * d->face->w * d->face->h);
+	*out = d;
+	return FF_OK;
+}
+
+void
+det_close(struct detector *d)
+{
+	if (d == NULL)
+		return;
+	if (d->face) free_network(d->face);
+	if (d->eyes) free_network(d->eyes);
+	if (d->refine) free_network(d->refine);
+	smp_free(&d->small);
+	smp_free(&d->region);
+	smp_free(&d->tmp);
+	free(d->in);
+	free(d);
+}
+
+const char *
+det_version(const struct detector *d)
+{
+	return d->version;
+}
+
+static int
+cmp_score(const void *a, const void *b)
+{
+	const struct face *x = a, *y = b;
+	return (x->score < y->score) - (x->score > y->score);
+}
+
+/* Stages 2 and 3 for one face, in the coordinates of `region`. */
+static void
+find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
+{
+	struct fbox b = f->box;
+	struct affine m;
+	float in[3 * EYES_IN * EYES_IN], *out;
+	double lx, ly, rxx, ryy, u, v;
+
+	aug_eyes_crop(&b, &m);
+	smp_affine_aa(region, &m, EYES_IN, EYES_IN, 0.5f, in, &d->tmp);
+	out = network_predict(d->eyes, in);
+	affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &lx, &ly);
+	affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &rxx, &ryy);
+
+	if (!d->no_refine) {
+		double iod = hypot(rxx - lx, ryy - ly);
+		double ang = atan2(ryy - ly, rxx - lx);
+		float pin[3 * REFINE_IN * REFINE_IN];
+		double *ex[2] = { &lx, &rxx }, *ey[2] = { &ly, &ryy };
+
+		for (int e = 0; e < 2 && iod > 1; e++) {
+			aug_refine_patch(*ex[e], *ey[e], ang, iod, e, &m);
+			smp_affine_aa(region, &m, REFINE_IN, REFINE_IN, 0.5f, pin, &d->tmp);
+			out = network_predict(d->refine, pin);
+			u = aug_decode(out[0], REFINE_IN);
+			v = aug_decode(out[1], REFINE_IN);
+			affine_apply(&m, u, v, ex[e], ey[e]);
+		}
+	}
+	f->left_eye[0] = lx;
+	f->left_eye[1] = ly;
+	f->right_eye[0] = rxx;
+	f->right_eye[1] = ryy;
+	geom_order_eyes(f->left_eye, f->right_eye);
+}
+
+enum ff_err
+det_run(struct detector *d, gdImagePtr im, struct det_result *res)
+{
+	double t0 = ff_now_ms(), scale, dx, dy;
+	int W = gdImageSX(im), H = gdImageSY(im), nw = d->face->w, nh = d->face->h;
+	int k, ndets = 0, i;
+	struct affine m;
+	detection *dets;
+
+	res->n = 0;
+	if (W < 8 || H < 8)
+		return FF_EIMAGE;
+	/* Box-average while converting, so the bilinear letterbox step stays
+	 * under ~1.5 source pixels and big photos do not alias. */
+	k = (int)floor((double)(W > H ? W : H) / nw / 1.5);
+	if (k < 1)
+		k = 1;
+	smp_from_gd_area(im, 0, 0, W, H, k, &d->small);
+	smp_letterbox(&m, d->small.w, d->small.h, nw, nh, &scale, &dx, &dy);
+	smp_affine(&d->small, &m, nw, nh, 0.5f, d->in);
+	network_predict(d->face, d->in);
+	/* Passing the network size as the image size keeps darknet's own
+	 * letterbox correction out of it: boxes come back relative to the
+	 * network input, and are mapped to the photo here. */
+	dets = get_network_boxes(d->face, nw, nh, d->thresh, 0, NULL, 1, &ndets);
+	do_nms_sort(dets, ndets, 1, DET_NMS);
+	for (i = 0; i < ndets && res->n < DET_MAX_FACES; i++) {
+		float p = dets[i].prob[0];
+		if (p < d->thresh)
+			continue;
+		box bb = dets[i].bbox;
+		/* network-input pixels -> small-image pixels -> photo pixels */
+		double cx = (bb.x * nw - dx) / scale * k;
+		double cy = (bb.y * nh - dy) / scale * k;
+		double side = (bb.w * nw + bb.h * nh) / 2 / scale * k;
+		struct face *f = &res->faces[res->n++];
+		f->score = p;
+		f->box.x = cx - side / 2;
+		f->box.y = cy - side / 2;
+		f->box.w = f->box.h = side;
+	}
+	free_detections(dets, ndets);
+	qsort(res->faces, res->n, sizeof res->faces[0], cmp_score);
+
+	for (i = 0; i < res->n; i++) {
+		struct face *f = &res->faces[i];
+		/* The pixels around the face, at a resolution that still gives
+		 * the refine patches ~2 source pixels per patch pixel. */
+		double side = f->box.w, margin = side * 0.6;
+		int x0 = (int)floor(f->box.x - margin), y0 = (int)floor(f->box.y - margin);
+		int sz = (int)ceil(side + 2 * margin);
+		int kr = (int)floor(side / 2.4 * REFINE_SIDE / REFINE_IN / 2);
+		if (kr < 1)
+			kr = 1;
+		smp_from_gd_area(im, x0, y0, sz, sz, kr, &d->region);
+		/* region pixel (i, j) = photo pixel (x0c + kr i, y0c + kr j) */
+		int x0c = x0 < 0 ? 0 : x0, y0c = y0 < 0 ? 0 : y0;
+		struct face g = *f;
+		g.box.x = (f->box.x - x0c) / kr;
+		g.box.y = (f->box.y - y0c) / kr;
+		g.box.w = g.box.h = f->box.w / kr;
+		find_eyes(d, &d->region, &g);
+		for (int e = 0; e < 2; e++) {
+			f->left_eye[e] = g.left_eye[e] * kr + (e ? y0c : x0c);
+			f->right_eye[e] = g.right_eye[e] * kr + (e ? y0c : x0c);
+		}
+	}
+	res->ms = ff_now_ms() - t0;
+	return FF_OK;
+}

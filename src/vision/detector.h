@@ -1,0 +1,50 @@
+/*
+ * detector.h: faces and eye centres in a photo, with framefit's networks.
+ *
+ * Three small darknet networks run in a cascade:
+ *   1. face.cfg   YOLO on the letterboxed photo -> face boxes and scores;
+ *   2. eyes.cfg   on each face box resampled to 64x64 -> both eye centres;
+ *   3. refine.cfg on a 32x32 patch around each eye, aligned to the eye
+ *                 line -> the eye centre again, at ~4x the resolution.
+ * The eyes are found inside their face's box, so they are assigned to it
+ * by construction. Coordinates are pixels of the image passed in.
+ *
+ * Thread safety: a struct detector holds darknet networks, whose layers
+ * keep per-call scratch state. One detector per thread (or per process);
+ * never share one between threads. det_open() is slow (it parses the cfgs
+ * and reads the weights): call it once per worker, not per request.
+ */
+#ifndef FF_VISION_DETECTOR_H
+#define FF_VISION_DETECTOR_H
+#include <gd.h>
+#include "core/err.h"
+#include "vision/geometry.h"
+
+#define DET_MAX_FACES	32
+
+struct det_opts {
+	const char	*dir;		/* holds face|eyes|refine .cfg/.weights */
+	int		 face_size;	/* face net input (multiple of 32); 0 = cfg */
+	float		 thresh;	/* minimum face score; 0 = default */
+	int		 no_refine;	/* 1: skip stage 3 (for comparisons) */
+};
+
+struct det_result {
+	struct face	 faces[DET_MAX_FACES];	/* by decreasing score */
+	int		 n;
+	double		 ms;		/* wall time of det_run, milliseconds */
+};
+
+struct detector;
+
+/* FF_EMODEL if a cfg or weights file is missing or does not fit. */
+enum ff_err	 det_open(const struct det_opts *, struct detector **);
+void		 det_close(struct detector *);
+/* The model version: "ff-" and the first 12 hex digits of the SHA-256 of
+ * the three weights files, so two different models never share one. */
+const char	*det_version(const struct detector *);
+
+/* Detect on a gd image of any size (truecolor or palette). */
+enum ff_err	 det_run(struct detector *, gdImagePtr, struct det_result *);
+
+#endif

@@ -1,0 +1,219 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gd.h>
+
+#include "core/xalloc.h"
+#include "vision/dataset.h"
+#include "vision/detector.h"
+#include "vision/evaluate.h"
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Greedy one-to-one matching at IoU >= 0.5; match[i] = detection or -1. */
+static void
+match_faces(const struct fbox *gt, int ngt, const struct det_result *r, int *match)
+{
+	int used[DET_MAX_FACES] = { 0 };
+
+	for (int i = 0; i < ngt; i++)
+		match[i] = -1;
+	for (;;) {
+		float best = 0.5f;
+		int bi = -1, bj = -1;
+		for (int i = 0; i < ngt; i++) {
+			if (match[i] != -1)
+				continue;
+			for (int j = 0; j < r->n; j++) {
+				float iou;
+				if (used[j])
+					continue;
+				if ((iou = geom_iou(&gt[i], &r->faces[j].box)) >= best) {
+					best = iou;
+					bi = i;
+					bj = j;
+				}
+			}
+		}
+		if (bi < 0)
+			break;
+		match[bi] = bj;
+		used[bj] = 1;
+	}
+}
+
+/* The largest strip of the photo clear of every (grown) face box. */
+static int
+background_strip(const struct ds_image *im, int *x, int *y, int *w, int *h)
+{
+	float x0 = im->w, y0 = im->h, x1 = 0, y1 = 0;
+	int best = 0;
+
+	for (int i = 0; i < im->nfaces; i++) {
+		struct fbox b;
+		geom_face_box(&im->faces[i].pts, &b);
+		float g = 0.15f * b.w;
+		x0 = fminf(x0, b.x - g); y0 = fminf(y0, b.y - g);
+		x1 = fmaxf(x1, b.x + b.w + g); y1 = fmaxf(y1, b.y + b.h + g);
+	}
+	int cand[4][4] = {
+		{ 0, 0, (int)floorf(x0), im->h },
+		{ (int)ceilf(x1), 0, im->w - (int)ceilf(x1), im->h },
+		{ 0, 0, im->w, (int)floorf(y0) },
+		{ 0, (int)ceilf(y1), im->w, im->h - (int)ceilf(y1) },
+	};
+	for (int c = 0; c < 4; c++) {
+		if (cand[c][2] < 48 || cand[c][3] < 48)
+			continue;
+		if (cand[c][2] * cand[c][3] > best) {
+			best = cand[c][2] * cand[c][3];
+			*x = cand[c][0]; *y = cand[c][1];
+			*w = cand[c][2]; *h = cand[c][3];
+		}
+	}
+	return best > 0;
+}
+
+enum ff_err
+eval_run(const struct eval_opts *o, struct eval_result *res)
+{
+	struct det_opts dopt = { .dir = o->models, .face_size = o->face_size,
+	    .thresh = o->thresh, .no_refine = o->no_refine };
+	struct detector *det = NULL;
+	struct dataset ds;
+	double *errs = NULL, *ms = NULL;
+	int nerr = 0, nms = 0;
+	enum ff_err er;
+
+	memset(res, 0, sizeof *res);
+	if ((er = ds_load(o->data, &ds)) != FF_OK)
+		return er;
+	if ((er = det_open(&dopt, &det)) != FF_OK)
+		goto out;
+	snprintf(res->model, sizeof res->model, "%s", det_version(det));
+	errs = xcalloc(ds.nfaces, sizeof *errs);
+	ms = xcalloc(ds.n, sizeof *ms);
+
+	for (int i = 0; i < ds.n; i++) {
+		struct ds_image *im = &ds.img[i];
+		struct det_result r;
+		gdImagePtr g, big;
+		double sc = 1;
+
+		if (!im->val)
+			continue;
+		if (o->limit > 0 && res->photos >= o->limit)
+			break;
+		if ((g = gdImageCreateFromFile(im->path)) == NULL) {
+			fprintf(stderr, "framefit: %s: cannot decode\n", im->path);
+			continue;
+		}
+		if (o->upscale > 0) {
+			sc = (double)o->upscale / (im->w > im->h ? im->w : im->h);
+			gdImageSetInterpolationMethod(g, GD_BICUBIC);
+			big = gdImageScale(g, (unsigned)lround(im->w * sc), (unsigned)lround(im->h * sc));
+			gdImageDestroy(g);
+			if ((g = big) == NULL)
+				continue;
+		}
+		res->photos++;
+		det_run(det, g, &r);
+		ms[nms++] = r.ms;
+		res->dets += r.n;
+
+		struct fbox gt[256];
+		int match[256], ngt = im->nfaces < 256 ? im->nfaces : 256;
+		struct landmarks lm[256];
+		for (int j = 0; j < ngt; j++) {
+			lm[j] = im->faces[j].pts;
+			lm[j].lx *= sc; lm[j].ly *= sc; lm[j].rx *= sc; lm[j].ry *= sc;
+			lm[j].nx *= sc; lm[j].ny *= sc; lm[j].mx *= sc; lm[j].my *= sc;
+			geom_face_box(&lm[j], &gt[j]);
+		}
+		match_faces(gt, ngt, &r, match);
+		for (int j = 0; j < ngt; j++) {
+			res->faces++;
+			if (match[j] >= 0) {
+				res->found++;
+				res->true_dets++;
+			}
+			/* The target: frontal, eyes >= 20 px apart as stored. */
+			if (!geom_is_frontal(&lm[j]) || geom_iod(&im->faces[j].pts) < 20)
+				continue;
+			res->target++;
+			if (match[j] >= 0) {
+				const struct face *f = &r.faces[match[j]];
+				res->target_found++;
+				errs[nerr++] = geom_eye_error(f->left_eye, f->right_eye, &lm[j]);
+			} else
+				errs[nerr++] = INFINITY;
+		}
+
+		int bx, by, bw, bh;
+		if (im->source == DS_CALTECH && o->upscale == 0 &&
+		    background_strip(im, &bx, &by, &bw, &bh)) {
+			gdRect rc = { bx, by, bw, bh };
+			gdImagePtr crop = gdImageCrop(g, &rc);
+			if (crop != NULL) {
+				det_run(det, crop, &r);
+				res->neg_photos++;
+				res->neg_false += r.n;
+				res->neg_photos_with_false += r.n > 0;
+				gdImageDestroy(crop);
+			}
+		}
+		gdImageDestroy(g);
+	}
+	if (res->faces == 0) {
+		er = FF_EIO;
+		goto out;
+	}
+	res->recall = (double)res->found / res->faces;
+	res->precision = res->dets ? (double)res->true_dets / res->dets : 0;
+	res->target_recall = res->target ? (double)res->target_found / res->target : 0;
+	for (int j = 0; j < nerr; j++) {
+		res->e05 += errs[j] <= 0.05;
+		res->e10 += errs[j] <= 0.10;
+		res->e25 += errs[j] <= 0.25;
+	}
+	if (nerr) {
+		res->e05 /= nerr; res->e10 /= nerr; res->e25 /= nerr;
+		qsort(errs, nerr, sizeof *errs, cmp_double);
+		res->e_median = errs[nerr / 2];
+	}
+	qsort(ms, nms, sizeof *ms, cmp_double);
+	for (int j = 0; j < nms; j++)
+		res->ms_mean += ms[j] / nms;
+	res->ms_median = nms ? ms[nms / 2] : 0;
+out:
+	free(errs);
+	free(ms);
+	det_close(det);
+	ds_free(&ds);
+	return er;
+}
+
+void
+eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
+{
+	fprintf(fp, "{\"model\":\"%s\",\"face_size\":%d,\"refine\":%s,\"upscale\":%d,"
+	    "\"photos\":%d,\"faces\":%d,\"face_recall\":%.4f,\"face_precision\":%.4f,"
+	    "\"target_faces\":%d,\"target_found\":%.4f,\"e_le_0.05\":%.4f,"
+	    "\"e_le_0.10\":%.4f,\"e_le_0.25\":%.4f,\"e_median\":%.4f,"
+	    "\"negative_photos\":%d,\"false_faces\":%d,\"negatives_with_false_face\":%.4f,"
+	    "\"ms_mean\":%.2f,\"ms_median\":%.2f}\n",
+	    r->model, o->face_size, o->no_refine ? "false" : "true", o->upscale,
+	    r->photos, r->faces, r->recall, r->precision, r->target,
+	    r->target_recall, r->e05, r->e10, r->e25,
+	    isfinite(r->e_median) ? r->e_median : -1.0,
+	    r->neg_photos, r->neg_false,
+	    r->neg_photos ? (double)r->neg_photos_with_false / r->neg_photos : 0,
+	    r->ms_mean, r->ms_median);
+}

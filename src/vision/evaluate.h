@@ -1,0 +1,48 @@
+/*
+ * evaluate.h: `framefit evaluate`, the model's accuracy on the fixed
+ * validation split (dataset.h), which training never reads.
+ *
+ * Measures, as the model card reports them:
+ *  - face recall and precision: a detection matches a labelled face at
+ *    IoU >= 0.5 (greedy, best IoU first, one to one);
+ *  - the eye error e = max(left, right error) / inter-ocular distance, on
+ *    the target set: frontal faces (geom_is_frontal) with iod >= 20 px;
+ *    a face not found counts as a miss at every threshold (e = inf);
+ *  - the fraction of the target set at e <= 0.05, 0.10, 0.25, median e;
+ *  - detection ms per photo (det_run, after decoding);
+ *  - false faces on background: per Caltech validation photo, the largest
+ *    strip beside all labelled faces (their boxes grown by 30 %) is cut
+ *    out and searched; every face found there is counted as false.
+ * With `upscale` set, photos are first scaled so the long side is that
+ * many pixels (labels scaled too), to measure phone-sized uploads.
+ */
+#ifndef FF_VISION_EVALUATE_H
+#define FF_VISION_EVALUATE_H
+#include "core/err.h"
+
+struct eval_opts {
+	const char	*data;
+	const char	*models;
+	int		 face_size;	/* 0 = the cfg's */
+	int		 no_refine;
+	float		 thresh;
+	int		 upscale;	/* long side in px; 0 = as stored */
+	int		 limit;		/* evaluate at most this many photos; 0 = all */
+	const char	*json_out;	/* write the results here; NULL = stdout only */
+};
+
+struct eval_result {
+	char	 model[32];
+	int	 photos, faces, found, dets, true_dets;
+	double	 recall, precision;
+	int	 target, target_found;
+	double	 target_recall, e05, e10, e25, e_median;
+	int	 neg_photos, neg_false, neg_photos_with_false;
+	double	 ms_mean, ms_median;
+};
+
+enum ff_err	eval_run(const struct eval_opts *, struct eval_result *);
+/* Print the results as one JSON object. */
+void		eval_json(const struct eval_opts *, const struct eval_result *, FILE *);
+
+#endif

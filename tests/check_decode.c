@@ -1,0 +1,936 @@
+/*
+ * check_decode.c: sniffing, header probing and decoding, table-driven.
+ *
+ * Headers are written out as bytes in the tables below; whole images are
+ * encoded with libgd from a 64x48 test picture whose four 32x24 quadrants
+ * have distinct colours, so every flip or rotation of it is tell-apart.
+ * JPEG is lossy: colours are compared with a tolerance, at the centre of
+ * each quadrant, far from the edges where the blocks blur.
+ */
+#include <sys/stat.h>
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image/decode.h"
+#include "image/exif.h"
+
+#define LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ---- Helpers ---- */
+
+/* Quadrant colours of the test picture: top-left, top-right, bottom-left, bottom-right. */
+enum { Q_A, Q_B, Q_C, Q_D };
+static const int qrgb[4][3] = {
+	{ 220, 30, 30 },	/* A red */
+	{ 30, 200, 40 },	/* B green */
+	{ 40, 40, 220 },	/* C blue */
+	{ 240, 240, 240 },	/* D white */
+};
+
+static gdImagePtr
+quad_image(void)
+{
+	gdImagePtr	 im = gdImageCreateTrueColor(64, 48);
+	int		 x, y, q;
+
+	ck_assert_ptr_nonnull(im);
+	for (y = 0; y < 48; y++)
+		for (x = 0; x < 64; x++) {
+			q = (y >= 24) * 2 + (x >= 32);
+			gdImageSetPixel(im, x, y,
+			    gdTrueColor(qrgb[q][0], qrgb[q][1], qrgb[q][2]));
+		}
+	return im;
+}
+
+/* Is pixel (x, y) within tol per channel of quadrant colour q? */
+static int
+near(gdImagePtr im, int x, int y, int q, int tol)
+{
+	int	 c = gdImageGetTrueColorPixel(im, x, y);
+
+	return abs(gdTrueColorGetRed(c) - qrgb[q][0]) <= tol &&
+	    abs(gdTrueColorGetGreen(c) - qrgb[q][1]) <= tol &&
+	    abs(gdTrueColorGetBlue(c) - qrgb[q][2]) <= tol;
+}
+
+/* Assert the four quadrant centres of im are tl, tr, bl, br. */
+static void
+assert_quads(gdImagePtr im, const int q[4], int tol, const char *what)
+{
+	int	 w = gdImageSX(im), h = gdImageSY(im);
+	int	 x[4] = { w / 4, 3 * w / 4, w / 4, 3 * w / 4 };
+	int	 y[4] = { h / 4, h / 4, 3 * h / 4, 3 * h / 4 };
+	int	 k, c;
+
+	for (k = 0; k < 4; k++) {
+		c = gdImageGetTrueColorPixel(im, x[k], y[k]);
+		ck_assert_msg(near(im, x[k], y[k], q[k], tol),
+		    "%s: quadrant %d at (%d,%d) is %06x, want colour %c",
+		    what, k, x[k], y[k], c & 0xffffff, 'A' + q[k]);
+	}
+}
+
+static unsigned char *
+encode(gdImagePtr im, enum img_type t, int *n)
+{
+	gdImagePtr	 pal;
+	unsigned char	*d = NULL;
+
+	switch (t) {
+	case IMG_JPEG:
+		d = gdImageJpegPtr(im, n, 95);
+		break;
+	case IMG_PNG:
+		d = gdImagePngPtr(im, n);
+		break;
+	case IMG_GIF:
+		pal = gdImageCreatePaletteFromTrueColor(im, 0, 16);
+		d = gdImageGifPtr(pal, n);
+		gdImageDestroy(pal);
+		break;
+	case IMG_WEBP:
+		d = gdImageWebpPtrEx(im, n, gdWebpLossless);
+		break;
+	default:
+		break;
+	}
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+/* A copy of a JPEG with an APP1 segment (payload p, n bytes) right after SOI. */
+static unsigned char *
+jpeg_insert_app1(const unsigned char *jpg, int jn, const unsigned char *p,
+    size_t n, int *outn)
+{
+	unsigned char	*o = malloc(jn + n + 4);
+
+	ck_assert_ptr_nonnull(o);
+	memcpy(o, jpg, 2);
+	o[2] = 0xff;
+	o[3] = 0xe1;
+	o[4] = (unsigned char)((n + 2) >> 8);
+	o[5] = (unsigned char)((n + 2) & 0xff);
+	memcpy(o + 6, p, n);
+	memcpy(o + 6 + n, jpg + 2, jn - 2);
+	*outn = (int)(jn + n + 4);
+	return o;
+}
+
+/* "Exif\0\0" + big-endian TIFF header + IFD0 { Orientation SHORT 1 = o }. */
+static size_t
+exif_orient_block(unsigned char *b, int o)
+{
+	static const unsigned char tmpl[32] = {
+		'E', 'x', 'i', 'f', 0, 0,
+		'M', 'M', 0, 42, 0, 0, 0, 8,
+		0, 1,
+		0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0,
+		0, 0, 0, 0
+	};
+
+	memcpy(b, tmpl, sizeof(tmpl));
+	b[25] = (unsigned char)o;
+	return sizeof(tmpl);
+}
+
+/* Offset of the first SOS marker in a JPEG, for the corruption rows. */
+static size_t
+find_sos(const unsigned char *d, int n)
+{
+	int	 i;
+
+	for (i = 2; i + 1 < n; i++)
+		if (d[i] == 0xff && d[i + 1] == 0xda)
+			return (size_t)i;
+	ck_abort_msg("no SOS");
+	return 0;
+}
+
+static double
+now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- Sniffing and mime types ---- */
+
+static const struct {
+	const char	*name;
+	const char	*bytes;
+	size_t		 len;
+	enum img_type	 want;
+} sniffs[] = {
+	{ "jpeg", "\xff\xd8\xff", 3, IMG_JPEG },
+	{ "jpeg 2 bytes", "\xff\xd8", 2, IMG_UNKNOWN },
+	{ "png", "\x89PNG\r\n\x1a\n", 8, IMG_PNG },
+	{ "png text-mangled", "\x89PNG\n\x1a\n", 7, IMG_UNKNOWN },
+	{ "gif87a", "GIF87a", 6, IMG_GIF },
+	{ "gif89a", "GIF89a", 6, IMG_GIF },
+	{ "gif90a", "GIF90a", 6, IMG_UNKNOWN },
+	{ "webp", "RIFF\0\0\0\0WEBP", 12, IMG_WEBP },
+	{ "wav", "RIFF\0\0\0\0WAVE", 12, IMG_UNKNOWN },
+	{ "bmp", "BM\0\0\0\0", 6, IMG_UNKNOWN },
+	{ "empty", "", 0, IMG_UNKNOWN },
+	{ "text", "hello, world\n", 13, IMG_UNKNOWN },
+};
+
+START_TEST(sniff_table)
+{
+	ck_assert_msg(img_sniff(sniffs[_i].bytes, sniffs[_i].len) == sniffs[_i].want,
+	    "%s", sniffs[_i].name);
+}
+END_TEST
+
+START_TEST(mime_table)
+{
+	ck_assert_str_eq(img_mime(IMG_JPEG), "image/jpeg");
+	ck_assert_str_eq(img_mime(IMG_PNG), "image/png");
+	ck_assert_str_eq(img_mime(IMG_GIF), "image/gif");
+	ck_assert_str_eq(img_mime(IMG_WEBP), "image/webp");
+	ck_assert_ptr_null(img_mime(IMG_UNKNOWN));
+	ck_assert_int_eq(img_sniff(NULL, 10), IMG_UNKNOWN);
+}
+END_TEST
+
+/* ---- Probing headers ---- */
+
+/* JPEG pieces: SOI, APP0 JFIF, SOF0 64x48 (Y = 0x0030, X = 0x0040). */
+#define J_SOI	"\xff\xd8"
+#define J_APP0	"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+#define J_SOF(m, y1, y0, x1, x0) \
+	"\xff" m "\x00\x11\x08" y1 y0 x1 x0 "\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01"
+#define J_SOF0	J_SOF("\xc0", "\x00", "\x30", "\x00", "\x40")
+/* An APP1 whose contents look like a SOF declaring 0x9999 square: must be skipped by its length. */
+#define J_APP1_DECOY "\xff\xe1\x00\x0b\xff\xc0\x00\x11\x08\x99\x99\x99\x99"
+/* A DHT segment (0xC4 is not a SOF) with size-like bytes. */
+#define J_DHT	"\xff\xc4\x00\x06\x00\x77\x77\x77"
+
+/* PNG: signature, IHDR of w x h (big-endian), 8-bit RGB, and a CRC (not checked by the probe). */
+#define P_SIG	"\x89PNG\r\n\x1a\n"
+#define P_IHDR(w, h) "\x00\x00\x00\x0dIHDR" w h "\x08\x02\x00\x00\x00" "\x12\x34\x56\x78"
+
+/* GIF: header, logical screen 10x20 without colour table, then a 30x5 frame. */
+#define G_HDR	"GIF89a\x0a\x00\x14\x00\x00\x00\x00"
+#define G_FRAME	",\x00\x00\x00\x00\x1e\x00\x05\x00\x00"
+
+/* WebP: RIFF header (its size is not checked), then the first chunk. */
+#define W_RIFF	"RIFF\x00\x00\x00\x00WEBP"
+
+static const struct {
+	const char	*name;
+	const char	*bytes;
+	size_t		 len;		/* sizeof - 1 of the literal */
+	enum ff_err	 want;
+	enum img_type	 type;
+	int		 w, h;
+} probes[] = {
+#define ROW(name, lit, er, t, w, h) { name, lit, sizeof(lit) - 1, er, t, w, h }
+	/* JPEG */
+	ROW("jpeg baseline", J_SOI J_APP0 J_SOF0, FF_OK, IMG_JPEG, 64, 48),
+	ROW("jpeg no APP0", J_SOI J_SOF0, FF_OK, IMG_JPEG, 64, 48),
+	ROW("jpeg progressive", J_SOI J_APP0 J_SOF("\xc2", "\x01", "\x80", "\x02", "\x80"),
+	    FF_OK, IMG_JPEG, 640, 384),
+	ROW("jpeg fill bytes", J_SOI "\xff\xff\xff" J_APP0 "\xff\xff" J_SOF0,
+	    FF_OK, IMG_JPEG, 64, 48),
+	ROW("jpeg decoy in APP1", J_SOI J_APP1_DECOY J_SOF0, FF_OK, IMG_JPEG, 64, 48),
+	ROW("jpeg DHT first", J_SOI J_DHT J_SOF0, FF_OK, IMG_JPEG, 64, 48),
+	ROW("jpeg stray bytes", J_SOI J_APP0 "\x12\x34" J_SOF0, FF_OK, IMG_JPEG, 64, 48),
+	ROW("jpeg bomb 65000", J_SOI J_SOF("\xc0", "\xfd", "\xe8", "\xfd", "\xe8"),
+	    FF_OK, IMG_JPEG, 65000, 65000),
+	ROW("jpeg SOI only", J_SOI "\xff", FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg cut in APP0", J_SOI "\xff\xe0\x00\x10JF", FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg cut in length", J_SOI J_APP0 "\xff\xc0\x00", FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg cut in SOF", J_SOI J_APP0 "\xff\xc0\x00\x11\x08\x00\x30",
+	    FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg short SOF", J_SOI "\xff\xc0\x00\x05\x08\x00\x30", FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg width 0", J_SOI J_SOF("\xc0", "\x00", "\x30", "\x00", "\x00"),
+	    FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg height 0 (DNL)", J_SOI J_SOF("\xc0", "\x00", "\x00", "\x00", "\x40"),
+	    FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg EOI first", J_SOI "\xff\xd9" J_SOF0, FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg SOS first", J_SOI "\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" J_SOF0,
+	    FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg two SOI", J_SOI "\xff\xd8" J_SOF0, FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg length 1", J_SOI "\xff\xe0\x00\x01" J_SOF0, FF_EIMAGE, IMG_JPEG, 0, 0),
+	ROW("jpeg length past end", J_SOI "\xff\xe0\xff\xff\x00\x00", FF_EIMAGE, IMG_JPEG, 0, 0),
+	/* PNG */
+	ROW("png", P_SIG P_IHDR("\x00\x00\x01\x00", "\x00\x00\x00\x80"), FF_OK, IMG_PNG, 256, 128),
+	ROW("png bomb 60000", P_SIG P_IHDR("\x00\x00\xea\x60", "\x00\x00\xea\x60"),
+	    FF_OK, IMG_PNG, 60000, 60000),
+	ROW("png cut", P_SIG "\x00\x00\x00\x0dIHDR\x00\x00", FF_EIMAGE, IMG_PNG, 0, 0),
+	ROW("png signature only", P_SIG, FF_EIMAGE, IMG_PNG, 0, 0),
+	ROW("png not IHDR", P_SIG "\x00\x00\x00\x0dIHDX\x00\x00\x01\x00\x00\x00\x00\x80"
+	    "\x08\x02\x00\x00\x00\x12\x34\x56\x78", FF_EIMAGE, IMG_PNG, 0, 0),
+	ROW("png IHDR length 12", P_SIG "\x00\x00\x00\x0cIHDR\x00\x00\x01\x00\x00\x00\x00\x80"
+	    "\x08\x02\x00\x00\x00\x12\x34\x56\x78", FF_EIMAGE, IMG_PNG, 0, 0),
+	ROW("png width 0", P_SIG P_IHDR("\x00\x00\x00\x00", "\x00\x00\x00\x80"),
+	    FF_EIMAGE, IMG_PNG, 0, 0),
+	ROW("png width 2^31", P_SIG P_IHDR("\x80\x00\x00\x00", "\x00\x00\x00\x80"),
+	    FF_EIMAGE, IMG_PNG, 0, 0),
+	/* GIF */
+	ROW("gif frame wider than screen", G_HDR G_FRAME, FF_OK, IMG_GIF, 30, 20),
+	ROW("gif colour table and extension",
+	    "GIF89a\x0a\x00\x14\x00\x81\x00\x00" "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c"
+	    "!\xf9\x04\x01\x00\x00\x00\x00" ",\x00\x00\x00\x00\x08\x00\x09\x00\x00",
+	    FF_OK, IMG_GIF, 10, 20),
+	ROW("gif stray byte", G_HDR "\x00" G_FRAME, FF_OK, IMG_GIF, 30, 20),
+	ROW("gif bomb", "GIF87a\xff\xff\xff\xff\x00\x00\x00" ",\x00\x00\x00\x00\xff\xff\xff\xff\x00",
+	    FF_OK, IMG_GIF, 65535, 65535),
+	ROW("gif header only", "GIF89a", FF_EIMAGE, IMG_GIF, 0, 0),
+	ROW("gif cut in screen", "GIF89a\x0a\x00\x14", FF_EIMAGE, IMG_GIF, 0, 0),
+	ROW("gif cut in colour table", "GIF89a\x0a\x00\x14\x00\x81\x00\x00\x01\x02",
+	    FF_EIMAGE, IMG_GIF, 0, 0),
+	ROW("gif cut in frame", G_HDR ",\x00\x00\x00\x00\x1e", FF_EIMAGE, IMG_GIF, 0, 0),
+	ROW("gif cut in extension", G_HDR "!\xf9\x04\x01\x00", FF_EIMAGE, IMG_GIF, 0, 0),
+	ROW("gif trailer first", G_HDR ";" G_FRAME, FF_EIMAGE, IMG_GIF, 0, 0),
+	ROW("gif no frame", G_HDR, FF_EIMAGE, IMG_GIF, 0, 0),
+	ROW("gif frame 0 wide", G_HDR ",\x00\x00\x00\x00\x00\x00\x05\x00\x00",
+	    FF_EIMAGE, IMG_GIF, 0, 0),
+	/* WebP */
+	ROW("webp lossy", W_RIFF "VP8 \x0a\x00\x00\x00" "\x10\x02\x00\x9d\x01\x2a\x40\x01\xf0\x00",
+	    FF_OK, IMG_WEBP, 320, 240),
+	ROW("webp lossy scale bits", W_RIFF "VP8 \x0a\x00\x00\x00"
+	    "\x10\x02\x00\x9d\x01\x2a\x40\xc1\xf0\x40", FF_OK, IMG_WEBP, 320, 240),
+	ROW("webp lossless", W_RIFF "VP8L\x05\x00\x00\x00\x2f\x63\x40\x0c\x00",
+	    FF_OK, IMG_WEBP, 100, 50),
+	ROW("webp extended", W_RIFF "VP8X\x0a\x00\x00\x00\x00\x00\x00\x00\xe7\x03\x00\xf3\x01\x00",
+	    FF_OK, IMG_WEBP, 1000, 500),
+	ROW("webp extended bomb", W_RIFF "VP8X\x0a\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff",
+	    FF_OK, IMG_WEBP, 16777216, 16777216),
+	ROW("webp lossy not key frame", W_RIFF "VP8 \x0a\x00\x00\x00"
+	    "\x11\x02\x00\x9d\x01\x2a\x40\x01\xf0\x00", FF_EIMAGE, IMG_WEBP, 0, 0),
+	ROW("webp lossy bad start code", W_RIFF "VP8 \x0a\x00\x00\x00"
+	    "\x10\x02\x00\x9d\x01\x2b\x40\x01\xf0\x00", FF_EIMAGE, IMG_WEBP, 0, 0),
+	ROW("webp lossless bad signature", W_RIFF "VP8L\x05\x00\x00\x00\x2e\x63\x40\x0c\x00",
+	    FF_EIMAGE, IMG_WEBP, 0, 0),
+	ROW("webp chunk past end", W_RIFF "VP8L\xff\x00\x00\x00\x2f\x63\x40\x0c\x00",
+	    FF_EIMAGE, IMG_WEBP, 0, 0),
+	ROW("webp unknown chunk", W_RIFF "ALPH\x05\x00\x00\x00\x2f\x63\x40\x0c\x00",
+	    FF_EIMAGE, IMG_WEBP, 0, 0),
+	ROW("webp header only", W_RIFF, FF_EIMAGE, IMG_WEBP, 0, 0),
+	/* Not images */
+	ROW("empty", "", FF_EMEDIATYPE, IMG_UNKNOWN, 0, 0),
+	ROW("text", "Hello, this is a text file.\n", FF_EMEDIATYPE, IMG_UNKNOWN, 0, 0),
+	ROW("html", "<!DOCTYPE html><html></html>", FF_EMEDIATYPE, IMG_UNKNOWN, 0, 0),
+#undef ROW
+};
+
+START_TEST(probe_table)
+{
+	enum img_type	 t = (enum img_type)-1;
+	enum ff_err	 er;
+	int		 w = -1, h = -1;
+
+	er = img_probe(probes[_i].bytes, probes[_i].len, &t, &w, &h);
+	ck_assert_msg(er == probes[_i].want, "%s: got %s, want %s", probes[_i].name,
+	    ff_strerror(er), ff_strerror(probes[_i].want));
+	ck_assert_msg(t == probes[_i].type, "%s: type %d", probes[_i].name, t);
+	if (er == FF_OK) {
+		ck_assert_msg(w == probes[_i].w && h == probes[_i].h,
+		    "%s: %dx%d, want %dx%d", probes[_i].name, w, h,
+		    probes[_i].w, probes[_i].h);
+	} else {
+		/* On error the sizes are not touched. */
+		ck_assert_int_eq(w, -1);
+		ck_assert_int_eq(h, -1);
+	}
+}
+END_TEST
+
+/* Every prefix of a valid header either probes right or fails as damaged: never reads past len. */
+START_TEST(probe_prefixes)
+{
+	static const char *const full[] = {
+		J_SOI J_APP0 J_APP1_DECOY J_SOF0,
+		P_SIG P_IHDR("\x00\x00\x01\x00", "\x00\x00\x00\x80"),
+		G_HDR G_FRAME,
+		W_RIFF "VP8X\x0a\x00\x00\x00\x00\x00\x00\x00\xe7\x03\x00\xf3\x01\x00",
+	};
+	static const size_t flen[] = {
+		sizeof(J_SOI J_APP0 J_APP1_DECOY J_SOF0) - 1,
+		sizeof(P_SIG P_IHDR("\x00\x00\x01\x00", "\x00\x00\x00\x80")) - 1,
+		sizeof(G_HDR G_FRAME) - 1,
+		sizeof(W_RIFF "VP8X\x0a\x00\x00\x00\x00\x00\x00\x00\xe7\x03\x00\xf3\x01\x00") - 1,
+	};
+	unsigned char	*copy;
+	enum ff_err	 er;
+	size_t		 k, n;
+	int		 w, h;
+
+	for (k = 0; k < LEN(full); k++)
+		for (n = 0; n <= flen[k]; n++) {
+			/* An exact-size heap copy, so ASan would see an over-read. */
+			copy = malloc(n ? n : 1);
+			memcpy(copy, full[k], n);
+			er = img_probe(copy, n, NULL, &w, &h);
+			free(copy);
+			if (n == flen[k])
+				ck_assert_msg(er == FF_OK, "header %zu whole: %s", k, ff_strerror(er));
+			else
+				ck_assert_msg(er == FF_EIMAGE || er == FF_EMEDIATYPE,
+				    "header %zu cut at %zu: %s", k, n, ff_strerror(er));
+		}
+}
+END_TEST
+
+/* ---- Decoding ---- */
+
+/* Each type round-trips through libgd's encoder with its size and colours. */
+static const struct {
+	enum img_type	 t;
+	int		 tol;		/* colour tolerance per channel */
+} rtrips[] = {
+	{ IMG_JPEG, 24 },
+	{ IMG_PNG, 0 },
+	{ IMG_GIF, 4 },		/* palette quantisation */
+	{ IMG_WEBP, 0 },		/* lossless */
+};
+
+START_TEST(decode_roundtrip)
+{
+	static const int	 upright[4] = { Q_A, Q_B, Q_C, Q_D };
+	struct img_limits	 lim = { 50000000, 0 };
+	gdImagePtr		 src = quad_image(), im = NULL;
+	unsigned char		*d;
+	int			 n, o = -1;
+
+	d = encode(src, rtrips[_i].t, &n);
+	ck_assert_int_eq(img_sniff(d, n), rtrips[_i].t);
+	ck_assert_int_eq(img_decode(d, n, &lim, &im, &o), FF_OK);
+	ck_assert_int_eq(o, 1);
+	ck_assert_int_eq(gdImageSX(im), 64);
+	ck_assert_int_eq(gdImageSY(im), 48);
+	ck_assert(gdImageTrueColor(im));
+	assert_quads(im, upright, rtrips[_i].tol, img_mime(rtrips[_i].t));
+	gdImageDestroy(im);
+	gdFree(d);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/*
+ * Truncated files: JPEG and GIF are the ones libgd would hand back as a
+ * partly grey or partly blank image. Cut points are fractions of the file
+ * and "all but the last bytes" (a missing EOI / GIF terminator).
+ */
+START_TEST(decode_truncated)
+{
+	struct img_limits	 lim = { 50000000, 0 };
+	gdImagePtr		 src = quad_image(), im = NULL;
+	unsigned char		*d;
+	int			 n, k, cut;
+	const int		 tail[] = { 1, 2, 3, 16 };
+	enum ff_err		 er;
+
+	d = encode(src, rtrips[_i].t, &n);
+	for (k = 1; k < 8; k++) {
+		cut = n * k / 8;
+		er = img_decode(d, cut, &lim, &im, NULL);
+		/* Cut inside the magic bytes, it is no longer recognisable. */
+		ck_assert_msg(er == (img_sniff(d, cut) == IMG_UNKNOWN ?
+		    FF_EMEDIATYPE : FF_EIMAGE), "%s cut at %d of %d: %s",
+		    img_mime(rtrips[_i].t), cut, n, ff_strerror(er));
+		ck_assert_ptr_null(im);
+	}
+	for (k = 0; k < (int)LEN(tail); k++) {
+		/* A GIF without its final ';' trailer is still whole. */
+		if (rtrips[_i].t == IMG_GIF && tail[k] == 1)
+			continue;
+		er = img_decode(d, n - tail[k], &lim, &im, NULL);
+		ck_assert_msg(er == FF_EIMAGE, "%s without its last %d bytes: %s",
+		    img_mime(rtrips[_i].t), tail[k], ff_strerror(er));
+	}
+	gdFree(d);
+	gdImageDestroy(src);
+}
+END_TEST
+
+START_TEST(decode_gif_without_trailer)
+{
+	gdImagePtr	 src = quad_image(), im = NULL;
+	unsigned char	*d;
+	int		 n;
+
+	d = encode(src, IMG_GIF, &n);
+	ck_assert_int_eq(d[n - 1], ';');
+	ck_assert_int_eq(img_decode(d, n - 1, NULL, &im, NULL), FF_OK);
+	gdImageDestroy(im);
+	gdFree(d);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* A GIF whose screen is larger than its frame: the probe says the screen, the decode the frame. */
+START_TEST(decode_gif_small_frame)
+{
+	struct img_limits	 lim = { 0, 0 };
+	gdImagePtr		 src = quad_image(), im = NULL;
+	unsigned char		*d;
+	int			 n, w, h;
+
+	d = encode(src, IMG_GIF, &n);
+	d[6] = 100; d[7] = 0;		/* screen 100 x 90 */
+	d[8] = 90; d[9] = 0;
+	ck_assert_int_eq(img_probe(d, n, NULL, &w, &h), FF_OK);
+	ck_assert_int_eq(w, 100);
+	ck_assert_int_eq(h, 90);
+	/* 100 * 90 = 9000 pixels declared: the limit applies to that. */
+	lim.max_pixels = 8999;
+	ck_assert_int_eq(img_decode(d, n, &lim, &im, NULL), FF_EPIXELS);
+	lim.max_pixels = 9000;
+	ck_assert_int_eq(img_decode(d, n, &lim, &im, NULL), FF_OK);
+	ck_assert_int_eq(gdImageSX(im), 64);
+	ck_assert_int_eq(gdImageSY(im), 48);
+	gdImageDestroy(im);
+	gdFree(d);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* The pixel limit is checked against width * height, inclusive. */
+START_TEST(decode_limit_boundary)
+{
+	struct img_limits	 lim = { 64 * 48, 0 };
+	gdImagePtr		 src = quad_image(), im = NULL;
+	unsigned char		*d;
+	int			 n;
+
+	d = encode(src, rtrips[_i].t, &n);
+	ck_assert_int_eq(img_decode(d, n, &lim, &im, NULL), FF_OK);
+	gdImageDestroy(im);
+	im = NULL;
+	lim.max_pixels = 64 * 48 - 1;
+	ck_assert_int_eq(img_decode(d, n, &lim, &im, NULL), FF_EPIXELS);
+	ck_assert_ptr_null(im);
+	gdFree(d);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* Decompression bombs: tiny files that declare billions of pixels. */
+static const struct {
+	const char	*name;
+	const char	*bytes;
+	size_t		 len;
+} bombs[] = {
+#define ROW(name, lit) { name, lit, sizeof(lit) - 1 }
+	ROW("png 60000x60000", P_SIG P_IHDR("\x00\x00\xea\x60", "\x00\x00\xea\x60")
+	    "\x00\x00\x00\x00IEND\xae\x42\x60\x82"),
+	ROW("jpeg 65000x65000", J_SOI J_APP0 J_SOF("\xc0", "\xfd", "\xe8", "\xfd", "\xe8")
+	    "\xff\xda\x00\x0c\x03\x01\x00\x02\x11\x03\x11\x00\x3f\x00\x00\x00\xff\xd9"),
+	ROW("gif 65535x65535", "GIF87a\xff\xff\xff\xff\x00\x00\x00"
+	    ",\x00\x00\x00\x00\xff\xff\xff\xff\x00\x02\x02\x4c\x01\x00;"),
+	ROW("webp 16777216^2", W_RIFF "VP8X\x0a\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff"),
+#undef ROW
+};
+
+START_TEST(decode_bomb)
+{
+	struct img_limits	 lim = { 50000000, 2048 };
+	gdImagePtr		 im = NULL;
+	double			 t0 = now();
+	int			 k;
+
+	/* A thousand times over, to make the time measurable. */
+	for (k = 0; k < 1000; k++)
+		ck_assert_msg(img_decode(bombs[_i].bytes, bombs[_i].len, &lim, &im, NULL) ==
+		    FF_EPIXELS, "%s", bombs[_i].name);
+	ck_assert_ptr_null(im);
+	/* Allocating even one such image would take far longer than this. */
+	ck_assert_msg(now() - t0 < 0.5, "%s: %.3f s for 1000 refusals",
+	    bombs[_i].name, now() - t0);
+}
+END_TEST
+
+/* Not images at all. */
+START_TEST(decode_not_image)
+{
+	static const char	 text[] = "This is a plain text file, not a photo.\n";
+	gdImagePtr		 im = NULL;
+	int			 o = -1;
+
+	ck_assert_int_eq(img_decode("", 0, NULL, &im, &o), FF_EMEDIATYPE);
+	ck_assert_int_eq(img_decode(text, sizeof(text) - 1, NULL, &im, &o), FF_EMEDIATYPE);
+	ck_assert_ptr_null(im);
+	ck_assert_int_eq(o, -1);
+}
+END_TEST
+
+/*
+ * EXIF orientation through the whole path: the expected upright
+ * quadrants were worked out by hand from EXIF 2.3 §4.6.4 for a stored
+ * picture   A B
+ *           C D
+ */
+static const struct {
+	int	 o, w, h;
+	int	 q[4];		/* upright top-left, top-right, bottom-left, bottom-right */
+} orients[] = {
+	{ 1, 64, 48, { Q_A, Q_B, Q_C, Q_D } },
+	{ 2, 64, 48, { Q_B, Q_A, Q_D, Q_C } },
+	{ 3, 64, 48, { Q_D, Q_C, Q_B, Q_A } },
+	{ 4, 64, 48, { Q_C, Q_D, Q_A, Q_B } },
+	{ 5, 48, 64, { Q_A, Q_C, Q_B, Q_D } },
+	{ 6, 48, 64, { Q_C, Q_A, Q_D, Q_B } },
+	{ 7, 48, 64, { Q_D, Q_B, Q_C, Q_A } },
+	{ 8, 48, 64, { Q_B, Q_D, Q_A, Q_C } },
+};
+
+START_TEST(decode_orientation)
+{
+	struct img_limits	 lim = { 50000000, 0 };
+	gdImagePtr		 src = quad_image(), im = NULL;
+	unsigned char		*jpg, *withexif, app1[64];
+	char			 what[32];
+	int			 n, m, o = -1;
+
+	jpg = encode(src, IMG_JPEG, &n);
+	withexif = jpeg_insert_app1(jpg, n, app1, exif_orient_block(app1, orients[_i].o), &m);
+	ck_assert_int_eq(img_decode(withexif, m, &lim, &im, &o), FF_OK);
+	ck_assert_int_eq(o, orients[_i].o);
+	ck_assert_int_eq(gdImageSX(im), orients[_i].w);
+	ck_assert_int_eq(gdImageSY(im), orients[_i].h);
+	snprintf(what, sizeof(what), "orientation %d", orients[_i].o);
+	assert_quads(im, orients[_i].q, 24, what);
+	gdImageDestroy(im);
+
+	/* The same with a downscale: long side 32, still upright. */
+	lim.max_side = 32;
+	ck_assert_int_eq(img_decode(withexif, m, &lim, &im, &o), FF_OK);
+	ck_assert_int_eq(gdImageSX(im), orients[_i].w / 2);
+	ck_assert_int_eq(gdImageSY(im), orients[_i].h / 2);
+	assert_quads(im, orients[_i].q, 24, what);
+	gdImageDestroy(im);
+
+	free(withexif);
+	gdFree(jpg);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* A malformed EXIF block or a bad value means "as stored", never an error. */
+START_TEST(decode_bad_exif)
+{
+	static const int	 upright[4] = { Q_A, Q_B, Q_C, Q_D };
+	gdImagePtr		 src = quad_image(), im = NULL;
+	unsigned char		*jpg, *withexif, app1[64];
+	size_t			 an;
+	int			 n, m, o, k;
+
+	jpg = encode(src, IMG_JPEG, &n);
+	for (k = 0; k < 4; k++) {
+		an = exif_orient_block(app1, 6);
+		switch (k) {
+		case 0:
+			app1[25] = 9;		/* value out of range */
+			break;
+		case 1:
+			an = 17;		/* IFD cut off */
+			break;
+		case 2:
+			app1[13] = 200;		/* IFD0 offset past the end */
+			break;
+		case 3:
+			app1[19] = 4;		/* LONG, not SHORT */
+			break;
+		}
+		withexif = jpeg_insert_app1(jpg, n, app1, an, &m);
+		o = -1;
+		ck_assert_int_eq(img_decode(withexif, m, NULL, &im, &o), FF_OK);
+		ck_assert_int_eq(o, 1);
+		ck_assert_int_eq(gdImageSX(im), 64);
+		assert_quads(im, upright, 24, "bad exif");
+		gdImageDestroy(im);
+		free(withexif);
+	}
+	gdFree(jpg);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* gd error messages seen by a logger passed to img_init(). */
+static int	 logged;
+
+static void
+count_gd_messages(int priority, const char *fmt, va_list ap)
+{
+	(void)priority;
+	(void)fmt;
+	(void)ap;
+	logged++;
+}
+
+/*
+ * A marker in the middle of the entropy-coded data: structurally fine,
+ * but libjpeg stops reading the scan there and greys out the rest
+ * ("Corrupt JPEG data: premature end of data segment"), and libgd
+ * still returns an image. It must come back as FF_EIMAGE.
+ */
+START_TEST(decode_corrupt_scan)
+{
+	gdImagePtr	 src = quad_image(), im = NULL;
+	unsigned char	*jpg, *bad;
+	size_t		 sos, at;
+	int		 n;
+
+	logged = 0;
+	img_init(count_gd_messages);
+	jpg = encode(src, IMG_JPEG, &n);
+	sos = find_sos(jpg, n);
+	at = sos + (n - sos) / 3;
+	bad = malloc(n + 2);
+	memcpy(bad, jpg, at);
+	bad[at] = 0xff;
+	bad[at + 1] = 0xd5;		/* RST5, with no restart interval defined */
+	memcpy(bad + at + 2, jpg + at, n - at);
+
+	ck_assert_int_eq(img_decode(jpg, n, NULL, &im, NULL), FF_OK);
+	gdImageDestroy(im);
+	im = NULL;
+	ck_assert_int_eq(logged, 0);
+	ck_assert_int_eq(img_decode(bad, n + 2, NULL, &im, NULL), FF_EIMAGE);
+	ck_assert_ptr_null(im);
+	/* The message was passed on to the logger, not swallowed. */
+	ck_assert_int_gt(logged, 0);
+	free(bad);
+	gdFree(jpg);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* Stray bytes between header segments: libjpeg only warns; the photo is whole. */
+START_TEST(decode_benign_warning)
+{
+	gdImagePtr	 src = quad_image(), im = NULL;
+	unsigned char	*jpg, *odd;
+	int		 n, at;
+
+	logged = 0;
+	img_init(count_gd_messages);
+	jpg = encode(src, IMG_JPEG, &n);
+	/* Right after gd's APP0 JFIF segment. */
+	ck_assert_int_eq(jpg[3], 0xe0);
+	at = 4 + (jpg[4] << 8 | jpg[5]);
+	ck_assert_int_eq(jpg[at], 0xff);
+	odd = malloc(n + 3);
+	memcpy(odd, jpg, at);
+	memcpy(odd + at, "\x01\x02\x03", 3);
+	memcpy(odd + at + 3, jpg + at, n - at);
+	ck_assert_int_eq(img_decode(odd, n + 3, NULL, &im, NULL), FF_OK);
+	ck_assert_int_eq(gdImageSX(im), 64);
+	/* libjpeg did complain ("extraneous bytes"), and we let it pass. */
+	ck_assert_int_gt(logged, 0);
+	gdImageDestroy(im);
+	im = NULL;
+	/*
+	 * The same file cut short: libgd passes on only the first libjpeg
+	 * warning (the stray bytes), so "Premature end of JPEG file" is never
+	 * seen; only our own walk to EOI can refuse it.
+	 */
+	at = (int)find_sos(odd, n + 3);
+	at += (n + 3 - at) / 2;		/* half way through the scan */
+	ck_assert_int_eq(img_decode(odd, at, NULL, &im, NULL), FF_EIMAGE);
+	ck_assert_ptr_null(im);
+	free(odd);
+	gdFree(jpg);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/*
+ * Too many progressive scans: refused before libjpeg loops over them.
+ * Both files are broken for libjpeg (no Huffman tables), so what tells
+ * the rows apart is whether libjpeg ran at all: it complains when it does.
+ */
+static enum ff_err
+decode_scans(size_t nscans)
+{
+	static const unsigned char	 sos[] =
+	    "\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" "\x12\x34";
+	const size_t	 hl = sizeof(J_SOI J_SOF0) - 1, sl = sizeof(sos) - 1;
+	unsigned char	*d, *p;
+	size_t		 k, n = hl + nscans * sl + 2;
+	gdImagePtr	 im = NULL;
+	enum ff_err	 er;
+
+	d = p = malloc(n);
+	memcpy(p, J_SOI J_SOF0, hl);
+	p += hl;
+	for (k = 0; k < nscans; k++, p += sl)
+		memcpy(p, sos, sl);
+	memcpy(p, "\xff\xd9", 2);
+	er = img_decode(d, n, NULL, &im, NULL);
+	ck_assert_ptr_null(im);
+	free(d);
+	return er;
+}
+
+START_TEST(decode_too_many_scans)
+{
+	img_init(count_gd_messages);
+	logged = 0;
+	ck_assert_int_eq(decode_scans(501), FF_EIMAGE);
+	ck_assert_int_eq(logged, 0);
+	ck_assert_int_eq(decode_scans(500), FF_EIMAGE);
+	ck_assert_int_gt(logged, 0);
+}
+END_TEST
+
+/* ---- Real photos and files ---- */
+
+static const char *
+faces_dir(void)
+{
+	const char	*d = getenv("FF_FACES_DIR");
+
+	return d != NULL ? d : "/work/shared/data/faces";
+}
+
+/* {max_side, want w, want h} for pic00001.jpg (361 x 384, no EXIF). */
+static const struct {
+	int	 max_side, w, h;
+} photos[] = {
+	{ 0, 361, 384 },
+	{ 384, 361, 384 },	/* exactly at the limit: untouched */
+	{ 383, 360, 383 },	/* 361 * 383 / 384 = 360.06 */
+	{ 100, 94, 100 },	/* 361 * 100 / 384 = 94.01 */
+	{ 1, 1, 1 },
+};
+
+START_TEST(photo_sizes)
+{
+	struct img_limits	 lim = { 50000000, photos[_i].max_side };
+	char			 path[4096];
+	gdImagePtr		 im = NULL;
+	int			 o = -1;
+
+	snprintf(path, sizeof(path), "%s/caltech-webfaces/images/pic00001.jpg", faces_dir());
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "check_decode: %s missing, photo test skipped\n", path);
+		return;
+	}
+	ck_assert_int_eq(img_load_file(path, &lim, &im, &o), FF_OK);
+	ck_assert_int_eq(o, 1);
+	ck_assert_int_eq(gdImageSX(im), photos[_i].w);
+	ck_assert_int_eq(gdImageSY(im), photos[_i].h);
+	gdImageDestroy(im);
+}
+END_TEST
+
+/* The downscale averages: a fine black/white checkerboard becomes mid-grey. */
+START_TEST(downscale_averages)
+{
+	gdImagePtr	 im = gdImageCreateTrueColor(400, 200);
+	int		 x, y, c;
+
+	for (y = 0; y < 200; y++)
+		for (x = 0; x < 400; x++)
+			gdImageSetPixel(im, x, y, (x + y) % 2 ? 0xffffff : 0);
+	ck_assert_int_eq(img_downscale(&im, 100), FF_OK);
+	ck_assert_int_eq(gdImageSX(im), 100);
+	ck_assert_int_eq(gdImageSY(im), 50);
+	c = gdImageGetTrueColorPixel(im, 50, 25);
+	ck_assert_msg(abs(gdTrueColorGetRed(c) - 128) < 12, "got %06x", c);
+	gdImageDestroy(im);
+
+	/* Small enough or no limit: the same image comes back. */
+	im = gdImageCreateTrueColor(10, 300);
+	{
+		gdImagePtr	 same = im;
+
+		ck_assert_int_eq(img_downscale(&im, 300), FF_OK);
+		ck_assert_ptr_eq(im, same);
+		ck_assert_int_eq(img_downscale(&im, 0), FF_OK);
+		ck_assert_ptr_eq(im, same);
+	}
+	/* A very thin image keeps at least one pixel across. */
+	ck_assert_int_eq(img_downscale(&im, 20), FF_OK);
+	ck_assert_int_eq(gdImageSX(im), 1);
+	ck_assert_int_eq(gdImageSY(im), 20);
+	gdImageDestroy(im);
+}
+END_TEST
+
+START_TEST(load_file_errors)
+{
+	char		 tmpl[] = "/tmp/check_decode.XXXXXX";
+	gdImagePtr	 im = NULL;
+	int		 fd;
+
+	ck_assert_int_eq(img_load_file("/nonexistent/dir/photo.jpg", NULL, &im, NULL), FF_EIO);
+	ck_assert_int_eq(img_load_file("/tmp", NULL, &im, NULL), FF_EIO);
+	fd = mkstemp(tmpl);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "just some text\n", 15), 15);
+	close(fd);
+	ck_assert_int_eq(img_load_file(tmpl, NULL, &im, NULL), FF_EMEDIATYPE);
+	/* Over IMG_FILE_MAX: a sparse file, so the test costs no disk. */
+	ck_assert_int_eq(truncate(tmpl, (off_t)IMG_FILE_MAX + 1), 0);
+	ck_assert_int_eq(img_load_file(tmpl, NULL, &im, NULL), FF_ETOOBIG);
+	unlink(tmpl);
+	ck_assert_ptr_null(im);
+}
+END_TEST
+
+static Suite *
+decode_suite(void)
+{
+	Suite	*s = suite_create("decode");
+	TCase	*tc;
+
+	tc = tcase_create("sniff");
+	tcase_add_loop_test(tc, sniff_table, 0, LEN(sniffs));
+	tcase_add_test(tc, mime_table);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("probe");
+	tcase_add_loop_test(tc, probe_table, 0, LEN(probes));
+	tcase_add_test(tc, probe_prefixes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("decode");
+	tcase_add_loop_test(tc, decode_roundtrip, 0, LEN(rtrips));
+	tcase_add_loop_test(tc, decode_truncated, 0, LEN(rtrips));
+	tcase_add_test(tc, decode_gif_without_trailer);
+	tcase_add_test(tc, decode_gif_small_frame);
+	tcase_add_loop_test(tc, decode_limit_boundary, 0, LEN(rtrips));
+	tcase_add_loop_test(tc, decode_bomb, 0, LEN(bombs));
+	tcase_add_test(tc, decode_not_image);
+	tcase_add_loop_test(tc, decode_orientation, 0, LEN(orients));
+	tcase_add_test(tc, decode_bad_exif);
+	tcase_add_test(tc, decode_corrupt_scan);
+	tcase_add_test(tc, decode_benign_warning);
+	tcase_add_test(tc, decode_too_many_scans);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_add_loop_test(tc, photo_sizes, 0, LEN(photos));
+	tcase_add_test(tc, downscale_averages);
+	tcase_add_test(tc, load_file_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(decode_suite());
+	int	 nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,316 @@
+/*
+ * check_vision.c: the model stage's pure parts: annotation parsing, box
+ * and eye geometry, the face JSON printer, and the BLAS routing against
+ * libdarknet's own code.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "core/buf.h"
+#include "vision/augment.h"
+#include "vision/blas.h"
+#include "vision/dataset.h"
+#include "vision/facejson.h"
+#include "vision/geometry.h"
+
+/* Label conversion: {source, line, expected error, file, w, h, points}. */
+static const struct {
+	enum ds_source	 src;
+	const char	*line;
+	enum ff_err	 er;
+	const char	*file;
+	int		 w, h;
+	float		 lx, ly, rx, ry, nx, ny, mx, my;
+	int		 pose, glasses;
+} parse_rows[] = {
+	{ DS_CALTECH, "pic00001.jpg 361 384 169.36 143.11 194.50 146.18 180.53 163.78 180.25 172.43\n",
+	  FF_OK, "pic00001.jpg", 361, 384, 169.36f, 143.11f, 194.50f, 146.18f, 180.53f, 163.78f, 180.25f, 172.43f, 0, 0 },
+	{ DS_MTFL, "lfw_5590/Aaron_Eckhart_0001.jpg 250 250 107.25 108.75 147.75 113.25 126.25 143.75 106.25 158.75 140.75 162.75 1 2 2 3\n",
+	  FF_OK, "lfw_5590/Aaron_Eckhart_0001.jpg", 250, 250, 107.25f, 108.75f, 147.75f, 113.25f, 126.25f, 143.75f,
+	  123.5f, 160.75f, 3, 0 },
+	{ DS_MTFL, "net_7876/x.jpg 100 80 10 20 30 20 20 30 12 40 28 42 2 1 1 5",
+	  FF_OK, "net_7876/x.jpg", 100, 80, 10, 20, 30, 20, 20, 30, 20, 41, 5, 1 },
+	{ DS_CALTECH, "# file width height leye_x ...\n", FF_ENOTFOUND, NULL, 0, 0, 0,0,0,0,0,0,0,0, 0, 0 },
+	{ DS_CALTECH, "\n", FF_ENOTFOUND, NULL, 0, 0, 0,0,0,0,0,0,0,0, 0, 0 },
+	{ DS_CALTECH, "pic.jpg 10 10 1 2 3 4 5 6 7\n", FF_EINPUT, NULL, 0, 0, 0,0,0,0,0,0,0,0, 0, 0 },
+	{ DS_CALTECH, "pic.jpg 0 10 1 2 3 4 5 6 7 8\n", FF_EINPUT, NULL, 0, 0, 0,0,0,0,0,0,0,0, 0, 0 },
+	{ DS_CALTECH, "pic.jpg 10 10 9 2 3 4 5 6 7 8\n", FF_EINPUT, NULL, 0, 0, 0,0,0,0,0,0,0,0, 0, 0 },
+	{ DS_MTFL, "a.jpg 10 10 1 2 3 4 5 6 7 8 9 10 1 2 2 9\n", FF_EINPUT, NULL, 0, 0, 0,0,0,0,0,0,0,0, 0, 0 },
+	{ DS_MTFL, "a.jpg 10 10 1 2 3 4 5 6 7 8 9 10 1 2\n", FF_EINPUT, NULL, 0, 0, 0,0,0,0,0,0,0,0, 0, 0 },
+	{ DS_CALTECH, "garbage\n", FF_EINPUT, NULL, 0, 0, 0,0,0,0,0,0,0,0, 0, 0 },
+};
+
+START_TEST(test_parse_line)
+{
+	char file[256];
+	struct ds_face f;
+	int w = 0, h = 0;
+	enum ff_err er = ds_parse_line(parse_rows[_i].src, parse_rows[_i].line,
+	    file, sizeof file, &w, &h, &f);
+
+	ck_assert_int_eq(er, parse_rows[_i].er);
+	if (er != FF_OK)
+		return;
+	ck_assert_str_eq(file, parse_rows[_i].file);
+	ck_assert_int_eq(w, parse_rows[_i].w);
+	ck_assert_int_eq(h, parse_rows[_i].h);
+	ck_assert_float_eq_tol(f.pts.lx, parse_rows[_i].lx, 1e-4);
+	ck_assert_float_eq_tol(f.pts.ly, parse_rows[_i].ly, 1e-4);
+	ck_assert_float_eq_tol(f.pts.rx, parse_rows[_i].rx, 1e-4);
+	ck_assert_float_eq_tol(f.pts.ry, parse_rows[_i].ry, 1e-4);
+	ck_assert_float_eq_tol(f.pts.nx, parse_rows[_i].nx, 1e-4);
+	ck_assert_float_eq_tol(f.pts.ny, parse_rows[_i].ny, 1e-4);
+	ck_assert_float_eq_tol(f.pts.mx, parse_rows[_i].mx, 1e-4);
+	ck_assert_float_eq_tol(f.pts.my, parse_rows[_i].my, 1e-4);
+	ck_assert_int_eq(f.pose, parse_rows[_i].pose);
+	ck_assert_int_eq(f.glasses, parse_rows[_i].glasses);
+}
+END_TEST
+
+START_TEST(test_split)
+{
+	/* Fixed by name: the same answer on every machine and every run. */
+	ck_assert_int_eq(ds_is_val("caltech-webfaces/images/pic00001.jpg"),
+	    ds_is_val("caltech-webfaces/images/pic00001.jpg"));
+	int n = 0, val = 0;
+	char name[64];
+	for (int i = 0; i < 10000; i++, n++) {
+		snprintf(name, sizeof name, "caltech-webfaces/images/pic%05d.jpg", i);
+		val += ds_is_val(name);
+	}
+	/* ~12 % of names; a broken hash gives 0 % or 100 %. */
+	ck_assert_int_ge(val, n * 10 / 100);
+	ck_assert_int_le(val, n * 14 / 100);
+}
+END_TEST
+
+/* Box geometry: {landmarks, expected box}. */
+static const struct {
+	struct landmarks p;
+	struct fbox b;
+} box_rows[] = {
+	/* eyes 40 apart at y=100, mouth 40 below their midpoint:
+	 * side = 1.15 * 80 = 92; centre (120, 112). */
+	{ { 100, 100, 140, 100, 120, 120, 120, 140 }, { 74, 66, 92, 92 } },
+	/* the same face rotated 90 degrees: the centre follows the axis. */
+	{ { 100, 100, 100, 140, 120, 120, 140, 120 }, { 66, 74, 92, 92 } },
+	/* scaled by 2 */
+	{ { 200, 200, 280, 200, 240, 240, 240, 280 }, { 148, 132, 184, 184 } },
+};
+
+START_TEST(test_face_box)
+{
+	struct fbox b;
+
+	geom_face_box(&box_rows[_i].p, &b);
+	ck_assert_float_eq_tol(b.x, box_rows[_i].b.x, 1e-3);
+	ck_assert_float_eq_tol(b.y, box_rows[_i].b.y, 1e-3);
+	ck_assert_float_eq_tol(b.w, box_rows[_i].b.w, 1e-3);
+	ck_assert_float_eq_tol(b.h, box_rows[_i].b.h, 1e-3);
+}
+END_TEST
+
+START_TEST(test_iou_and_error)
+{
+	struct fbox a = { 0, 0, 10, 10 }, b = { 5, 0, 10, 10 }, c = { 20, 20, 5, 5 };
+	struct landmarks t = { 100, 100, 140, 100, 120, 120, 120, 140 };
+	float pl[2] = { 102, 100 }, pr[2] = { 140, 104 };
+
+	ck_assert_float_eq_tol(geom_iou(&a, &b), 50.0 / 150.0, 1e-6);
+	ck_assert_float_eq_tol(geom_iou(&a, &a), 1.0, 1e-6);
+	ck_assert_float_eq_tol(geom_iou(&a, &c), 0.0, 1e-6);
+	ck_assert_float_eq_tol(geom_iod(&t), 40.0, 1e-6);
+	/* left off by 2, right by 4: e = 4 / 40 */
+	ck_assert_float_eq_tol(geom_eye_error(pl, pr, &t), 0.1, 1e-6);
+	ck_assert_int_eq(geom_is_frontal(&t), 1);
+	t.nx = 104;	/* nose over the left eye: a profile */
+	ck_assert_int_eq(geom_is_frontal(&t), 0);
+	float x[2] = { 50, 1 }, y[2] = { 10, 2 };
+	geom_order_eyes(x, y);
+	ck_assert_float_eq(x[0], 10);
+	ck_assert_float_eq(y[0], 50);
+}
+END_TEST
+
+START_TEST(test_mirror_and_augment)
+{
+	struct landmarks p = { 10, 20, 30, 22, 20, 30, 21, 40 };
+	struct rgb8 im = { 64, 64, NULL }, tmp = { 0, 0, NULL };
+	float x[3 * EYES_IN * EYES_IN], y[4];
+	struct landmarks big = { 20, 24, 44, 24, 32, 34, 32, 48 };
+
+	geom_mirror(&p, 100);
+	ck_assert_float_eq(p.lx, 70);
+	ck_assert_float_eq(p.ly, 22);
+	ck_assert_float_eq(p.rx, 90);
+	ck_assert_float_eq(p.nx, 80);
+	/* No augmentation: the eye crop of a face box puts the eyes where
+	 * the box geometry says (side 1.15 * (24 + 24) = 55.2, eyes 37 %
+	 * down). Encoded targets decode back to those pixels. */
+	im.px = calloc(64 * 64, 3);
+	aug_eyes_sample(NULL, &im, &big, x, y, &tmp);
+	double side = 1.15 * 48, scale = EYES_IN / side;
+	double cx = 32, cy = 24 + 0.3 * 24;
+	ck_assert_float_eq_tol(aug_decode(y[0], EYES_IN), EYES_IN / 2.0 + (20 - cx) * scale, 1e-3);
+	ck_assert_float_eq_tol(aug_decode(y[1], EYES_IN), EYES_IN / 2.0 + (24 - cy) * scale, 1e-3);
+	ck_assert_float_eq_tol(aug_decode(y[2], EYES_IN), EYES_IN / 2.0 + (44 - cx) * scale, 1e-3);
+	/* With augmentation, the flip keeps "left" on the image's left. */
+	struct rng r;
+	rng_seed(&r, 7);
+	for (int i = 0; i < 200; i++) {
+		aug_eyes_sample(&r, &im, &big, x, y, &tmp);
+		ck_assert_float_lt(y[0], y[2]);
+	}
+	free(im.px);
+	smp_free(&tmp);
+}
+END_TEST
+
+START_TEST(test_facejson)
+{
+	struct face f[2] = {
+		{ 0.98765f, { 10, 20.26f, 100, 100 }, { 35.04f, 57 }, { 75.5f, 56.96f } },
+		{ 0.5f, { -1.26f, 0, 3, 3 }, { 0, 0 }, { 1, 1 } },
+	};
+	struct buf b;
+
+	buf_init(&b);
+	facejson_faces(&b, f, 2);
+	ck_assert_str_eq(b.ptr,
+	    "[{\"score\":0.988,\"box\":[10,20.3,100,100],\"left_eye\":[35,57],\"right_eye\":[75.5,57]},"
+	    "{\"score\":0.5,\"box\":[-1.3,0,3,3],\"left_eye\":[0,0],\"right_eye\":[1,1]}]");
+	buf_reset(&b);
+	facejson_faces(&b, f, 0);
+	ck_assert_str_eq(b.ptr, "[]");
+	buf_free(&b);
+}
+END_TEST
+
+static void
+fill(float *a, int n, unsigned seed)
+{
+	for (int i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		a[i] = ((seed >> 8) & 0xffff) / 32768.0f - 1.0f;
+	}
+}
+
+/* {TA, TB, M, N, K, alpha, beta}: the shapes darknet's conv layers use
+ * forward (NN), for weight updates (NT) and for deltas (TN). */
+static const struct { int ta, tb, m, n, k; float alpha, beta; } gemm_rows[] = {
+	{ 0, 0, 16, 9216, 27, 1, 1 },
+	{ 0, 0, 64, 576, 288, 1, 1 },
+	{ 0, 1, 32, 144, 2304, 1, 1 },
+	{ 1, 0, 288, 576, 64, 1, 0 },
+	{ 1, 1, 7, 5, 3, 0.5f, 0.25f },
+	{ 0, 0, 1, 1, 1, 2, 0 },
+};
+
+START_TEST(test_gemm_equivalence)
+{
+	int m = gemm_rows[_i].m, n = gemm_rows[_i].n, k = gemm_rows[_i].k;
+	int ta = gemm_rows[_i].ta, tb = gemm_rows[_i].tb;
+	float *a = malloc(sizeof(float) * m * k), *b = malloc(sizeof(float) * k * n);
+	float *c1 = malloc(sizeof(float) * m * n), *c2 = malloc(sizeof(float) * m * n);
+	double maxerr = 0;
+
+	fill(a, m * k, 1);
+	fill(b, k * n, 2);
+	fill(c1, m * n, 3);
+	memcpy(c2, c1, sizeof(float) * m * n);
+	ck_assert_int_eq(blas_use_stock(1), FF_OK);
+	gemm(ta, tb, m, n, k, gemm_rows[_i].alpha, a, ta ? m : k, b, tb ? k : n,
+	    gemm_rows[_i].beta, c1, n);
+	ck_assert_int_eq(blas_use_stock(0), FF_OK);
+	gemm(ta, tb, m, n, k, gemm_rows[_i].alpha, a, ta ? m : k, b, tb ? k : n,
+	    gemm_rows[_i].beta, c2, n);
+	for (int i = 0; i < m * n; i++)
+		maxerr = fmax(maxerr, fabs(c1[i] - c2[i]) / (1 + fabs(c1[i])));
+	/* Sums of up to 2304 products in a different order. */
+	ck_assert_double_lt(maxerr, 1e-4);
+	/* And the result is not trivially zero. */
+	ck_assert_double_gt(fabs(c2[0]) + fabs(c2[m * n - 1]), 1e-6);
+	free(a); free(b); free(c1); free(c2);
+}
+END_TEST
+
+/* {channels, height, width, ksize, stride, pad} */
+static const struct { int c, h, w, k, s, p; } im2col_rows[] = {
+	{ 3, 16, 16, 3, 1, 1 }, { 3, 17, 13, 3, 2, 1 }, { 8, 6, 6, 1, 1, 0 },
+	{ 4, 4, 4, 4, 1, 0 }, { 2, 9, 7, 3, 1, 0 }, { 1, 5, 5, 5, 2, 2 },
+};
+
+START_TEST(test_im2col_equivalence)
+{
+	int c = im2col_rows[_i].c, h = im2col_rows[_i].h, w = im2col_rows[_i].w;
+	int k = im2col_rows[_i].k, s = im2col_rows[_i].s, p = im2col_rows[_i].p;
+	int hc = (h + 2 * p - k) / s + 1, wc = (w + 2 * p - k) / s + 1;
+	size_t n = (size_t)c * k * k * hc * wc;
+	float *im = malloc(sizeof(float) * c * h * w);
+	float *a = malloc(sizeof(float) * n), *b = malloc(sizeof(float) * n);
+
+	fill(im, c * h * w, 9);
+	ck_assert_int_eq(blas_use_stock(1), FF_OK);
+	im2col_cpu(im, c, h, w, k, s, p, a);
+	ck_assert_int_eq(blas_use_stock(0), FF_OK);
+	memset(b, 0xff, sizeof(float) * n);	/* NaNs where nothing is written */
+	im2col_cpu(im, c, h, w, k, s, p, b);
+	ck_assert_int_eq(memcmp(a, b, sizeof(float) * n), 0);
+	free(im); free(a); free(b);
+}
+END_TEST
+
+START_TEST(test_activation_equivalence)
+{
+	/* LOGISTIC, RELU, LINEAR, LEAKY, TANH: ours against libdarknet's. */
+	static const int acts[] = { 0, 1, 3, 7, 5 };
+	float a[1000], b[1000];
+
+	for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++) {
+		fill(a, 1000, 11 + k);
+		for (int i = 0; i < 1000; i++)
+			a[i] *= 8;	/* reach the tails of the logistic */
+		memcpy(b, a, sizeof a);
+		ck_assert_int_eq(blas_use_stock(1), FF_OK);
+		activate_array(a, 1000, acts[k]);
+		ck_assert_int_eq(blas_use_stock(0), FF_OK);
+		activate_array(b, 1000, acts[k]);
+		for (int i = 0; i < 1000; i++)
+			ck_assert_float_eq_tol(a[i], b[i], 1e-6);
+	}
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("vision");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_parse_line, 0, sizeof parse_rows / sizeof parse_rows[0]);
+	tcase_add_test(tc, test_split);
+	tcase_add_loop_test(tc, test_face_box, 0, sizeof box_rows / sizeof box_rows[0]);
+	tcase_add_test(tc, test_iou_and_error);
+	tcase_add_test(tc, test_mirror_and_augment);
+	tcase_add_test(tc, test_facejson);
+	tcase_add_loop_test(tc, test_gemm_equivalence, 0, sizeof gemm_rows / sizeof gemm_rows[0]);
+	tcase_add_test(tc, test_activation_equivalence);
+	tcase_add_loop_test(tc, test_im2col_equivalence, 0, sizeof im2col_rows / sizeof im2col_rows[0]);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int nf;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
