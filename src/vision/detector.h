@@ -47,4 +47,11 @@ const char	*det_version(const struct detector *);
 /* Detect on a gd image of any size (truecolor or palette). */
 enum ff_err	 det_run(struct detector *, gdImagePtr, struct det_result *);
 
+/*
+ * Stages 2 and 3 alone, for a face whose box is already set (f->box):
+ * fills f->left_eye and f->right_eye. For evaluation with labelled boxes,
+ * which separates the eye stages' error from the face stage's.
+ */
+enum ff_err	 det_find_eyes(struct detector *, gdImagePtr, struct face *);
+
 #endif

@@ -88,8 +88,8 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	    .thresh = o->thresh, .no_refine = o->no_refine };
 	struct detector *det = NULL;
 	struct dataset ds;
-	double *errs = NULL, *ms = NULL;
-	int nerr = 0, nms = 0;
+	double *errs = NULL, *ms = NULL, *oerrs = NULL;
+	int nerr = 0, nms = 0, noerr = 0;
 	enum ff_err er;
 
 	memset(res, 0, sizeof *res);
@@ -99,6 +99,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		goto out;
 	snprintf(res->model, sizeof res->model, "%s", det_version(det));
 	errs = xcalloc(ds.nfaces, sizeof *errs);
+	oerrs = xcalloc(ds.nfaces, sizeof *oerrs);
 	ms = xcalloc(ds.n, sizeof *ms);
 
 	for (int i = 0; i < ds.n; i++) {
@@ -148,6 +149,9 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			if (!geom_is_frontal(&lm[j]) || geom_iod(&im->faces[j].pts) < 20)
 				continue;
 			res->target++;
+			struct face of = { 1, gt[j], { 0, 0 }, { 0, 0 } };
+			if (det_find_eyes(det, g, &of) == FF_OK)
+				oerrs[noerr++] = geom_eye_error(of.left_eye, of.right_eye, &lm[j]);
 			if (match[j] >= 0) {
 				const struct face *f = &r.faces[match[j]];
 				res->target_found++;
@@ -188,12 +192,23 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		qsort(errs, nerr, sizeof *errs, cmp_double);
 		res->e_median = errs[nerr / 2];
 	}
+	for (int j = 0; j < noerr; j++) {
+		res->oracle_e05 += oerrs[j] <= 0.05;
+		res->oracle_e10 += oerrs[j] <= 0.10;
+	}
+	if (noerr) {
+		res->oracle_e05 /= noerr;
+		res->oracle_e10 /= noerr;
+		qsort(oerrs, noerr, sizeof *oerrs, cmp_double);
+		res->oracle_median = oerrs[noerr / 2];
+	}
 	qsort(ms, nms, sizeof *ms, cmp_double);
 	for (int j = 0; j < nms; j++)
 		res->ms_mean += ms[j] / nms;
 	res->ms_median = nms ? ms[nms / 2] : 0;
 out:
 	free(errs);
+	free(oerrs);
 	free(ms);
 	det_close(det);
 	ds_free(&ds);
@@ -208,12 +223,13 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 	    "\"target_faces\":%d,\"target_found\":%.4f,\"e_le_0.05\":%.4f,"
 	    "\"e_le_0.10\":%.4f,\"e_le_0.25\":%.4f,\"e_median\":%.4f,"
 	    "\"negative_photos\":%d,\"false_faces\":%d,\"negatives_with_false_face\":%.4f,"
-	    "\"ms_mean\":%.2f,\"ms_median\":%.2f}\n",
+	    "\"ms_mean\":%.2f,\"ms_median\":%.2f,\"labelled_box_e_le_0.05\":%.4f,"
+	    "\"labelled_box_e_le_0.10\":%.4f,\"labelled_box_e_median\":%.4f}\n",
 	    r->model, o->face_size, o->no_refine ? "false" : "true", o->upscale,
 	    r->photos, r->faces, r->recall, r->precision, r->target,
 	    r->target_recall, r->e05, r->e10, r->e25,
 	    isfinite(r->e_median) ? r->e_median : -1.0,
 	    r->neg_photos, r->neg_false,
 	    r->neg_photos ? (double)r->neg_photos_with_false / r->neg_photos : 0,
-	    r->ms_mean, r->ms_median);
+	    r->ms_mean, r->ms_median, r->oracle_e05, r->oracle_e10, r->oracle_median);
 }

@@ -39,6 +39,8 @@ struct eval_result {
 	double	 target_recall, e05, e10, e25, e_median;
 	int	 neg_photos, neg_false, neg_photos_with_false;
 	double	 ms_mean, ms_median;
+	/* The eye stages alone, fed the labelled boxes of the target set. */
+	double	 oracle_e05, oracle_e10, oracle_median;
 };
 
 enum ff_err	eval_run(const struct eval_opts *, struct eval_result *);

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# scripts/deps.sh: install the Debian 12 packages framefit needs, only those
+# missing, so a second run costs one dpkg query. Sourced by run.sh/test.sh.
+set -euo pipefail
+
+FF_PKGS_BUILD="build-essential autoconf automake pkg-config darknet libopenblas-dev
+ libfcgi-dev libgd-dev libmariadb-dev libexif-dev libssl-dev check"
+FF_PKGS_RUN="mariadb-server mariadb-client lighttpd curl"
+FF_PKGS_TEST="apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev wrk
+ chromium nodejs npm ffmpeg imagemagick"
+
+ff_install_missing() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "framefit: installing ${missing[*]}" >&2
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -q >/dev/null
+	$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
