@@ -1,0 +1,181 @@
+#!/bin/sh
+# db.sh: a private MariaDB for development and tests, under <repo>/var/mysql.
+#
+#   scripts/db.sh start     install (first time) and start; a no-op if running
+#   scripts/db.sh stop      stop it (waits until the process is gone)
+#   scripts/db.sh status    exit 0 if running, 3 if not
+#   scripts/db.sh sql ...   the mariadb client as root on database $FF_DB_NAME;
+#                           extra arguments go to the client (e.g. -e 'SELECT 1')
+#
+# Environment (the C code reads the same names, see src/store/db.h):
+#   FF_DB_DIR       instance directory      (default <repo>/var/mysql)
+#   FF_DB_SOCKET    Unix socket             (default $FF_DB_DIR/mysql.sock)
+#   FF_DB_NAME      application database    (default framefit)
+#   FF_DB_USER      application user        (default framefit)
+#   FF_DB_PASSWORD  its password            (default framefit; dev only)
+#
+# The server listens on the socket only (--skip-networking) and is started
+# with --no-defaults, so /etc/mysql never leaks in. The app user may use
+# every database named framefit*, so tests can make framefit_test.
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${FF_DB_DIR:-$root/var/mysql}
+data=$dir/data
+sock=${FF_DB_SOCKET:-$dir/mysql.sock}
+pidfile=$dir/mysqld.pid
+log=$dir/mysqld.log
+name=${FF_DB_NAME:-framefit}
+user=${FF_DB_USER:-framefit}
+pass=${FF_DB_PASSWORD:-framefit}
+
+die() { echo "db.sh: $*" >&2; exit 1; }
+
+# sun_path holds 108 bytes including the NUL.
+[ ${#sock} -lt 108 ] || die "socket path too long (${#sock} > 107): $sock; set FF_DB_SOCKET"
+
+# mariadbd refuses to run as root unless told to; as anyone else it runs as
+# the caller.
+if [ "$(id -u)" = 0 ]; then asuser=--user=root; else asuser=--user=$(id -un); fi
+
+client() {
+	mariadb --no-defaults --socket="$sock" --user=root "$@"
+}
+
+# Is pid $1 a running mariadbd? Not a recycled pid after a crash, and not
+# a zombie: where PID 1 does not reap orphans (containers, some VMs) a dead
+# server lingers as one, and kill -0 would still succeed.
+proc_live() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = mariadbd ] && proc_running "$1"
+}
+
+# Is pid $1 a process that has not exited (whatever it runs)?
+proc_running() {
+	st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+pid_alive() {
+	[ -s "$pidfile" ] && proc_live "$(cat "$pidfile")"
+}
+
+answers() {
+	mariadb-admin --no-defaults --socket="$sock" --user=root \
+		--connect-timeout=2 ping >/dev/null 2>&1
+}
+
+# Quote a string as an SQL literal: double every single quote.
+sqlstr() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"
+}
+
+setup() {
+	# The name is a database identifier: keep it to safe characters.
+	case $name in
+	*[!A-Za-z0-9_]*|'') die "FF_DB_NAME must match [A-Za-z0-9_]+" ;;
+	esac
+	client <<EOF
+CREATE DATABASE IF NOT EXISTS \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS $(sqlstr "$user")@'localhost' IDENTIFIED BY $(sqlstr "$pass");
+GRANT ALL PRIVILEGES ON \`framefit%\`.* TO $(sqlstr "$user")@'localhost';
+EOF
+	# GRANT on a pattern does not cover a database named otherwise.
+	case $name in
+	framefit*) ;;
+	*) client -e "GRANT ALL PRIVILEGES ON \`$name\`.* TO $(sqlstr "$user")@'localhost'" ;;
+	esac
+}
+
+start() {
+	mkdir -p "$dir"
+	# One start at a time (tests may race); fd 9 must not reach mariadbd,
+	# or the lock would live as long as the server.
+	exec 9>"$dir/lock"
+	flock 9
+	if pid_alive && answers; then
+		echo "db.sh: already running (pid $(cat "$pidfile"))"
+		return 0
+	fi
+	if pid_alive; then
+		# Still starting (crash recovery can take a while): wait.
+		srv=$(cat "$pidfile")
+	else
+		rm -f "$pidfile" "$sock"
+		if [ ! -d "$data/mysql" ]; then
+			rm -rf "$data"
+			mariadb-install-db --no-defaults --datadir="$data" "$asuser" \
+				--auth-root-authentication-method=normal \
+				--skip-test-db --skip-name-resolve \
+				>"$dir/install.log" 2>&1 ||
+				{ cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
+		fi
+		# Small buffers and a relaxed flush: this is a dev/test server.
+		# max-allowed-packet must exceed the 15 MB upload limit.
+		setsid mariadbd --no-defaults "$asuser" \
+			--datadir="$data" --socket="$sock" --skip-networking \
+			--pid-file="$pidfile" --log-error="$log" \
+			--skip-name-resolve --character-set-server=utf8mb4 \
+			--collation-server=utf8mb4_unicode_ci \
+			--innodb-buffer-pool-size=64M --innodb-log-file-size=32M \
+			--innodb-flush-log-at-trx-commit=2 \
+			--max-allowed-packet=64M --max-connections=200 \
+			</dev/null >/dev/null 2>&1 9>&- &
+		# Without job control the child is no group leader, so setsid
+		# execs in place and $! becomes the server itself (its name is
+		# still sh or setsid for a moment). The server writes its pid
+		# file only once InnoDB is up, so watch $! until then; we hold
+		# the lock all along, so a racing start waits for us.
+		srv=$!
+	fi
+	i=0
+	until answers; do
+		i=$((i + 1))
+		if [ $i -gt 300 ]; then
+			tail -n 20 "$log" >&2 || true
+			die "server did not answer within 30 s"
+		fi
+		if ! proc_running "$srv" && ! pid_alive; then
+			tail -n 20 "$log" >&2 || true
+			die "server exited; see $log"
+		fi
+		sleep 0.1
+	done
+	setup
+	echo "db.sh: running (pid $(cat "$pidfile")), socket $sock"
+}
+
+stop() {
+	if ! pid_alive; then
+		echo "db.sh: not running"
+		rm -f "$pidfile"
+		return 0
+	fi
+	pid=$(cat "$pidfile")
+	kill -TERM "$pid"
+	i=0
+	while proc_live "$pid"; do
+		i=$((i + 1))
+		[ $i -le 600 ] || die "pid $pid did not stop within 60 s"
+		sleep 0.1
+	done
+	echo "db.sh: stopped"
+}
+
+status() {
+	if pid_alive && answers; then
+		echo "db.sh: running (pid $(cat "$pidfile")), socket $sock"
+		return 0
+	fi
+	echo "db.sh: not running"
+	return 3
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case $cmd in
+start)	start ;;
+stop)	stop ;;
+status)	status ;;
+sql)	client --database="$name" "$@" ;;
+*)	echo "usage: $0 start|stop|status|sql [client args]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,58 @@
+-- 002_seed_frames.sql: the starter catalog, 16 frames in all six styles.
+--
+-- Plain DML, so db_migrate() applies it and records it in one transaction:
+-- either every frame is there or none is. Sizes follow the optician's
+-- "lens-bridge-temple" marking; total_width_mm is the front, hinge to hinge.
+-- A clear lens is tint 0xFFFFFF at opacity 0.
+
+INSERT INTO frames (sku, name, brand, style, rim_rgb, rim_mm, tint_rgb, tint_opacity,
+	lens_width_mm, lens_height_mm, bridge_mm, total_width_mm, price_cents, product_url)
+VALUES
+('FF-RND-4721-TOR', 'Hollis Round', 'Marlowe & Co.', 'round',
+	0x6B4226, 4.00, 0xFFFFFF, 0.00, 47.0, 42.0, 21.0, 140.0, 14900,
+	'https://shop.example/frames/FF-RND-4721-TOR'),
+('FF-RND-4920-GLD', 'Beacon Round Metal', 'Northlight Optical', 'round',
+	0xC8A951, 1.20, 0xFFFFFF, 0.00, 49.0, 45.0, 20.0, 142.0, 16900,
+	'https://shop.example/frames/FF-RND-4920-GLD'),
+('FF-RND-5022-SUN', 'Solstice Round Sun', 'Northlight Optical', 'round',
+	0x1C1C1C, 4.50, 0x4A3B2A, 0.70, 50.0, 47.0, 22.0, 145.0, 12900,
+	'https://shop.example/frames/FF-RND-5022-SUN'),
+('FF-REC-5418-BLK', 'Archer Rectangle', 'Marlowe & Co.', 'rectangle',
+	0x141414, 5.00, 0xFFFFFF, 0.00, 54.0, 38.0, 18.0, 145.0, 12900,
+	'https://shop.example/frames/FF-REC-5418-BLK'),
+('FF-REC-5217-NVY', 'Linden Slim Rectangle', 'Fieldstone Eyewear', 'rectangle',
+	0x1F2A44, 3.50, 0xFFFFFF, 0.00, 52.0, 33.0, 17.0, 140.0, 10900,
+	'https://shop.example/frames/FF-REC-5217-NVY'),
+('FF-REC-5616-GUN', 'Harbor Titanium', 'Fieldstone Eyewear', 'rectangle',
+	0x53565A, 1.40, 0xFFFFFF, 0.00, 56.0, 36.0, 16.0, 145.0, 19900,
+	'https://shop.example/frames/FF-REC-5616-GUN'),
+('FF-AVI-5814-GLD', 'Skyline Aviator', 'Northlight Optical', 'aviator',
+	0xC9A94E, 1.10, 0x3F4A34, 0.80, 58.0, 50.0, 14.0, 140.0, 15900,
+	'https://shop.example/frames/FF-AVI-5814-GLD'),
+('FF-AVI-6014-SLV', 'Contrail Aviator Large', 'Northlight Optical', 'aviator',
+	0xB8BCC2, 1.10, 0x4B4F54, 0.75, 60.0, 52.0, 14.0, 148.0, 16900,
+	'https://shop.example/frames/FF-AVI-6014-SLV'),
+('FF-AVI-5516-BLK', 'Pilot Classic Clear', 'Fieldstone Eyewear', 'aviator',
+	0x202020, 1.20, 0xFFFFFF, 0.00, 55.0, 47.0, 16.0, 138.0, 11900,
+	'https://shop.example/frames/FF-AVI-5516-BLK'),
+('FF-CAT-5218-BRG', 'Ivy Cat-Eye', 'Marlowe & Co.', 'cateye',
+	0x6D1F2F, 4.50, 0xFFFFFF, 0.00, 52.0, 41.0, 18.0, 140.0, 13900,
+	'https://shop.example/frames/FF-CAT-5218-BRG'),
+('FF-CAT-5416-TOR', 'Vesper Cat-Eye Sun', 'Lumen Studio', 'cateye',
+	0x7A4A2A, 5.00, 0x5A3E2B, 0.65, 54.0, 45.0, 16.0, 142.0, 15900,
+	'https://shop.example/frames/FF-CAT-5416-TOR'),
+('FF-CAT-5017-PNK', 'Margot Petite Cat-Eye', 'Lumen Studio', 'cateye',
+	0xD8A1A8, 3.80, 0xFFFFFF, 0.00, 50.0, 39.0, 17.0, 132.0, 12900,
+	'https://shop.example/frames/FF-CAT-5017-PNK'),
+('FF-BRW-5120-BLK', 'Clubline Browline', 'Fieldstone Eyewear', 'browline',
+	0x1A1A1A, 5.50, 0xFFFFFF, 0.00, 51.0, 40.0, 20.0, 140.0, 13900,
+	'https://shop.example/frames/FF-BRW-5120-BLK'),
+('FF-BRW-4921-HAV', 'Dean Browline', 'Marlowe & Co.', 'browline',
+	0x5C3A21, 5.00, 0xFFFFFF, 0.00, 49.0, 41.0, 21.0, 138.0, 14900,
+	'https://shop.example/frames/FF-BRW-4921-HAV'),
+('FF-RML-5218-TI', 'Air Rimless Titanium', 'Lumen Studio', 'rimless',
+	0xA7A9AC, 0.00, 0xFFFFFF, 0.00, 52.0, 36.0, 18.0, 138.0, 24900,
+	'https://shop.example/frames/FF-RML-5218-TI'),
+('FF-RML-5416-BLU', 'Drift Rimless Blue-Light', 'Lumen Studio', 'rimless',
+	0x8A9099, 0.00, 0xCFE3F5, 0.10, 54.0, 35.0, 16.0, 140.0, 21900,
+	'https://shop.example/frames/FF-RML-5416-BLU');
