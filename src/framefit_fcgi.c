@@ -1,0 +1,90 @@
+/*
+ * framefit.fcgi: the FastCGI worker. The web server starts it with the
+ * listening socket on fd 0 (lighttpd bin-path, mod_fcgid, spawn-fcgi);
+ * each process sets up its long-lived state once (tryon_open) and then
+ * serves requests one at a time until SIGTERM.
+ *
+ *   framefit.fcgi                 serve on fd 0 (started by a web server)
+ *   framefit.fcgi --listen ADDR   serve on a Unix path or [host]:port
+ *   framefit.fcgi --migrate       apply sql/ migrations and exit
+ *
+ * The environment names its resources (see src/app/tryon.h and
+ * src/store/db.h): FF_DB_SOCKET, FF_DB_NAME, FF_DB_USER, FF_DB_PASSWORD,
+ * FF_MODELS_DIR, FF_TEMPLATES, FF_STATIC, FF_SQL_DIR, FF_SECRET_FILE,
+ * FF_MIGRATE, and FF_MAX_REQUESTS (recycle the process after so many).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/tryon.h"
+#include "core/err.h"
+#include "http/fcgi.h"
+#include "vision/blas.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: framefit.fcgi                (started by a FastCGI server)\n"
+	    "       framefit.fcgi --listen ADDR  (a Unix socket path or host:port)\n"
+	    "       framefit.fcgi --migrate\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "migrate", no_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tryon_opts	 to = { .migrate = 1 };
+	struct fcgi_opts	 fo = { 0 };
+	struct fcgi_handler	 h = { tryon_handle, tryon_reload, NULL };
+	struct tryon_app	*app;
+	enum ff_err		 er;
+	const char		*s;
+	int			 ch, migrate_only = 0, applied;
+
+	/* Keep blas.o (darknet's fast gemm) in the executable. */
+	(void)blas_linked;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'l': fo.listen = optarg; break;
+		case 'm': migrate_only = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (migrate_only) {
+		if ((er = tryon_migrate(&to, &applied)) != FF_OK) {
+			fprintf(stderr, "framefit.fcgi: migrate: %s\n",
+			    ff_strerror(er));
+			return 1;
+		}
+		printf("framefit.fcgi: %d migration(s) applied\n", applied);
+		return 0;
+	}
+	if (fo.listen == NULL && !fcgi_is_fastcgi()) {
+		fprintf(stderr, "framefit.fcgi: fd 0 is not a FastCGI socket; "
+		    "start me from a web server or with --listen\n");
+		usage();
+	}
+	if ((s = getenv("FF_MAX_REQUESTS")) != NULL)
+		fo.max_requests = atol(s);
+	/* One forward pass per process: parallelism comes from processes. */
+	blas_init(1);
+	if ((er = tryon_open(&to, &app)) != FF_OK) {
+		fprintf(stderr, "framefit.fcgi: cannot start: %s\n",
+		    ff_strerror(er));
+		return 1;
+	}
+	h.arg = app;
+	er = fcgi_run(&fo, &h);
+	tryon_close(app);
+	return er == FF_OK ? 0 : 1;
+}

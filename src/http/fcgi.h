@@ -1,0 +1,66 @@
+/*
+ * fcgi.h: the FastCGI worker loop, over libfcgi's fcgiapp.h.
+ *
+ * One process serves one request at a time with one FCGX_Request (the
+ * web server runs several processes: lighttpd's max-procs, mod_fcgid's
+ * process pool, spawn-fcgi -F). For each request the loop builds a
+ * struct http_req (request.h) over the FastCGI streams, calls the
+ * handler, completes the response and frees the request before
+ * FCGX_Finish_r(), after which libfcgi's parameter pointers are dead.
+ *
+ * Signals:
+ *   SIGTERM, SIGINT  graceful stop: the request in progress completes,
+ *                    then fcgi_run() returns (FCGX_ShutdownPending()).
+ *                    lighttpd, mod_fcgid and spawn-fcgi users stop
+ *                    workers this way.
+ *   SIGHUP           the reload hook runs between two requests (e.g. to
+ *                    reread templates and the catalog).
+ *   SIGPIPE          ignored: a client that went away is an error return
+ *                    from a write, not the death of the worker.
+ * The accept is interrupted by these signals (FCGI_FAIL_ACCEPT_ON_INTR),
+ * so an idle worker reacts at once.
+ */
+#ifndef FF_HTTP_FCGI_H
+#define FF_HTTP_FCGI_H
+
+#include "core/err.h"
+
+struct http_req;
+
+struct fcgi_opts {
+	/*
+	 * Where to accept. NULL or "": the listening socket the web server
+	 * passed as fd 0 (FastCGI spec §2.2, FCGI_LISTENSOCK_FILENO), as
+	 * lighttpd's bin-path, mod_fcgid and spawn-fcgi do. Otherwise a
+	 * Unix socket path or ":port" / "host:port" for FCGX_OpenSocket().
+	 */
+	const char	*listen;
+	int		 backlog;	/* for listen; 0 = 64 */
+	/* Return after this many requests (0 = never), so a supervisor
+	 * can recycle the process. */
+	long		 max_requests;
+};
+
+struct fcgi_handler {
+	/* Answer one request. Must not keep any pointer into it. */
+	void	(*handle)(void *arg, struct http_req *);
+	/* Called between requests after a SIGHUP; may be NULL. */
+	void	(*reload)(void *arg);
+	void	 *arg;
+};
+
+/*
+ * Serve requests until a graceful stop, max_requests, or a listening
+ * socket that keeps failing. Returns FF_OK after a stop, FF_ESYS when the
+ * socket could not be opened or accept failed persistently (logged).
+ */
+enum ff_err	 fcgi_run(const struct fcgi_opts *, const struct fcgi_handler *);
+
+/* Ask fcgi_run() to stop after the current request (async-signal-safe). */
+void		 fcgi_stop(void);
+
+/* 1 if fd 0 is a socket a FastCGI server gave us, 0 if we were started
+ * from a shell (or as plain CGI). */
+int		 fcgi_is_fastcgi(void);
+
+#endif
