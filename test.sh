@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# ./test.sh: the same set-up as run.sh, then every test:
+#   1. unit tests (Check): make check
+#   2. the same unit tests built with ASan + UBSan (FF_SANITIZE=0 skips)
+#   3. integration tests against the real stack (MariaDB, lighttpd,
+#      Apache with mod_fcgid and with mod_proxy_fcgi, Chromium)
+#   4. a short run of every fuzz target (FF_FUZZ_SECONDS, default 15)
+# It ends with one line "N passed, M failed" counting every check, and
+# exits non-zero if anything failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+. scripts/deps.sh
+ff_install_missing $FF_PKGS_BUILD $FF_PKGS_RUN $FF_PKGS_TEST || exit 1
+scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
+art=$top/var/artifacts
+mkdir -p "$art"
+passed=0 failed=0
+failures=()
+
+# Count a Check log ("100%: Checks: 31, Failures: 0, Errors: 0") or a
+# script's closing "N passed, M failed" line.
+tally() {
+	local name=$1 log=$2 rc=$3 c f e p m
+	if read -r c f e < <(sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' "$log" | awk '{c+=$1; f+=$2; e+=$3} END {if (NR) print c, f, e}'); then
+		passed=$((passed + c - f - e)); failed=$((failed + f + e))
+		[ $((f + e)) -eq 0 ] || failures+=("$name")
+	elif read -r p m < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$log" | tail -1); then
+		passed=$((passed + p)); failed=$((failed + m))
+		[ "$m" -eq 0 ] || failures+=("$name")
+	fi
+	if [ "$rc" -ne 0 ] && ! printf '%s\n' "${failures[@]}" | grep -qx "$name"; then
+		failed=$((failed + 1)); failures+=("$name (exit $rc)")
+	fi
+	echo "== $name: exit $rc"
+}
+
+run_step() {
+	local name=$1; shift
+	local log="$art/$name.log"
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	local rc=$?
+	grep -E '(^(ok|not ok|FAIL|PASS)|Checks:|passed, .* failed|:[FE]:)' "$log" | tail -n 40
+	tally "$name" "$log" "$rc"
+}
+
+# 1. Unit tests. check_store starts the private MariaDB itself.
+run_step unit bash -c 'cd build/release && make -s check; rc=$?; cat tests/*.log src/*.log 2>/dev/null | grep -E "Checks:|:[FE]:"; exit $rc'
+
+# 2. Sanitizers. libdarknet's own allocations at start are never freed
+# (it has no free for parsed cfgs): suppress leaks inside it only.
+if [ "${FF_SANITIZE:-1}" = 1 ]; then
+	printf 'leak:libdarknet.so\nleak:libopenblas\n' > "$art/lsan.supp"
+	run_step unit-asan bash -c "
+		mkdir -p build/asan && cd build/asan &&
+		{ [ -f Makefile ] || ../../configure -q CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' LDFLAGS='-fsanitize=address,undefined'; } &&
+		make -s -j\$(nproc) all >/dev/null 2>&1 &&
+		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$art/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 make -s check; rc=\$?
+		cat tests/*.log 2>/dev/null | grep -E 'Checks:|:[FE]:|ERROR: |runtime error'; exit \$rc"
+fi
+
+# 3. Integration tests against the real stack.
+export FF_BUILD_DIR=$top/build/release
+for server in lighttpd apache-fcgid apache-proxy; do
+	run_step "web-$server" env FF_WEB_SERVER=$server tests/integration/test_web.sh
+done
+for t in tests/integration/test_*.sh; do
+	case $t in */test_web.sh) continue ;; esac
+	run_step "$(basename "$t" .sh)" "$t"
+done
+if [ -f tests/browser/run.sh ]; then
+	run_step browser tests/browser/run.sh
+fi
+
+# 4. Fuzz smoke: every target, briefly (the long runs: make fuzz).
+run_step fuzz bash -c "cd build/release && mkdir -p fuzz && make -s fuzz FUZZ_SECONDS=${FF_FUZZ_SECONDS:-15} | tee fuzz/summary.txt;
+	echo \"\$(grep -c '0 crashes' fuzz/summary.txt) passed, \$(grep -c CRASH fuzz/summary.txt) failed\""
+
+echo
+[ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
