@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "app/purge.h"
 #include "image/decode.h"
 #include "vision/blas.h"
 #include "vision/detector.h"
@@ -30,8 +31,9 @@ usage(void)
 	    "usage: framefit train face|eyes|refine [--data DIR] [--cfg FILE] [--ckpt DIR]\n"
 	    "                      [--minutes N] [--max-iter N] [--init WEIGHTS] [--threads N]\n"
 	    "       framefit anchors [--data DIR] [-k N]\n"
+	    "       framefit purge [--days N] [--dry-run] [--quiet]\n"
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
-	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine]\n"
+	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N]\n"
 	    "                      [--upscale PX] [--limit N] [--thresh T] [--json FILE]\n");
 	exit(2);
 }
@@ -167,6 +169,7 @@ cmd_evaluate(int argc, char **argv)
 		{ "models", required_argument, NULL, 'm' },
 		{ "size", required_argument, NULL, 's' },
 		{ "no-refine", no_argument, NULL, 'r' },
+		{ "passes", required_argument, NULL, 'p' },
 		{ "upscale", required_argument, NULL, 'u' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "thresh", required_argument, NULL, 't' },
@@ -184,6 +187,7 @@ cmd_evaluate(int argc, char **argv)
 		case 'm': o.models = optarg; break;
 		case 's': o.face_size = atoi(optarg); break;
 		case 'r': o.no_refine = 1; break;
+		case 'p': o.refine_passes = atoi(optarg); break;
 		case 'u': o.upscale = atoi(optarg); break;
 		case 'l': o.limit = atoi(optarg); break;
 		case 't': o.thresh = atof(optarg); break;
@@ -218,6 +222,8 @@ main(int argc, char **argv)
 		return cmd_train(argc - 1, argv + 1);
 	if (strcmp(argv[1], "anchors") == 0)
 		return cmd_anchors(argc - 1, argv + 1);
+	if (strcmp(argv[1], "purge") == 0)
+		return purge_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "detect") == 0)
 		return cmd_detect(argc - 1, argv + 1);
 	if (strcmp(argv[1], "evaluate") == 0)

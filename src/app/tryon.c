@@ -24,6 +24,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "app/admin.h"
+#include "app/api.h"
+#include "app/registry.h"
 #include "app/tryon.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -1380,50 +1383,11 @@ h_go(struct tryon_app *a, struct http_req *r)
 	req_redirect(r, 302, f->product_url);
 }
 
-static void
-h_admin(struct tryon_app *a, struct http_req *r)
-{
-	static const char *const metrics[] = { METRIC_UPLOAD, METRIC_TRYON,
-	    METRIC_CLICK };
-	struct tpl_ctx	*c;
-	struct tpl_val	*root, *list, *o;
-	struct db	*db;
-	long long	 day, hour;
-	size_t		 i;
-
-	if ((db = app_db(a)) == NULL) {
-		req_error(r, FF_EDB, NULL);
-		return;
-	}
-	c = app_page_ctx("Admin");
-	root = tpl_ctx_root(c);
-	list = tpl_obj_add_list(root, "metrics");
-	for (i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
-		if (db_rollup_sum(db, metrics[i], -1, (long long)time(NULL) -
-		    24 * 3600, &day) != FF_OK ||
-		    db_live_sum(db, metrics[i], -1, 60, &hour) != FF_OK) {
-			tpl_ctx_free(c);
-			req_error(r, FF_EDB, NULL);
-			return;
-		}
-		o = tpl_list_add_obj(list);
-		tpl_obj_set_str(o, "name", metrics[i]);
-		tpl_obj_set_int(o, "day", day);
-		tpl_obj_set_int(o, "hour", hour);
-	}
-	tpl_obj_set_str(root, "model", a->det != NULL ? det_version(a->det) :
-	    "not loaded");
-	tpl_obj_set_int(root, "nframes", (long long)a->nframes);
-	req_header(r, "Cache-Control", "no-store");
-	req_page(r, 200, "admin", root);
-	tpl_ctx_free(c);
-}
-
 /* ---- Dispatch ---- */
 
 enum {
 	R_INDEX, R_TRYON, R_RESULT, R_RENDER, R_DELETE, R_GO, R_THUMB,
-	R_CSS, R_JS, R_SVG, R_HEALTHZ, R_ADMIN
+	R_CSS, R_JS, R_SVG, R_HEALTHZ
 };
 
 static const struct route routes[] = {
@@ -1438,7 +1402,6 @@ static const struct route routes[] = {
 	{ ROUTE_GET, "/static/{name}.js", R_JS },
 	{ ROUTE_GET, "/static/{name}.svg", R_SVG },
 	{ ROUTE_GET, "/healthz", R_HEALTHZ },
-	{ ROUTE_GET, "/admin/", R_ADMIN },
 };
 
 void
@@ -1450,6 +1413,18 @@ tryon_handle(void *arg, struct http_req *r)
 	enum ff_err		 er;
 
 	r->tpl = a->tpl;
+	/* Follow the model registry and catalog edits (registry.c). */
+	registry_sync(a);
+	/* The staff pages: own routes, access checks and CSRF (admin.c). */
+	if (strncmp(r->path, "/admin/", 7) == 0) {
+		admin_handle(a, r);
+		goto log;
+	}
+	/* The JSON API has its own routes, keys and JSON errors (api.c). */
+	if (strncmp(r->path, "/api/", 5) == 0) {
+		api_handle(a, r);
+		goto log;
+	}
 	er = route_find(routes, sizeof(routes) / sizeof(routes[0]), r->method,
 	    r->path, &rt, &r->params, &allow);
 	if (er == FF_EMETHOD) {
@@ -1479,7 +1454,6 @@ tryon_handle(void *arg, struct http_req *r)
 	case R_JS:	h_static(a, r, "js"); break;
 	case R_SVG:	h_static(a, r, "svg"); break;
 	case R_HEALTHZ:	h_healthz(a, r); break;
-	case R_ADMIN:	h_admin(a, r); break;
 	}
 log:
 	if (r->status >= 500)

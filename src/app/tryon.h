@@ -13,8 +13,8 @@
  *   GET  /static/{name}         app.css, app.js, favicon.svg
  *   GET  /healthz               200 "ok" iff the DB answers and the model
  *                               is loaded, else 503
- *   GET  /admin/                counters (the web server guards it with
- *                               basic auth)
+ *   /admin/...                  the staff pages (admin.h; the web server
+ *                               guards them with basic auth)
  *
  * One struct tryon_app is the long-lived state of one worker process:
  * the compiled templates, the detector, the DB connection, the catalog

@@ -1,0 +1,472 @@
+/*
+ * report.c: the numbers of the admin reports (see report.h).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/report.h"
+#include "core/xalloc.h"
+#include "store/db.h"
+
+#define DAY_S	86400LL
+#define HOUR_S	3600LL
+
+/* ---- Dates ---- */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (H. Hinnant's days_from_civil). */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long	era;
+	unsigned	yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+static void
+date_str(long long t, char out[11])
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+		snprintf(out, 11, "0000-00-00");
+}
+
+long long
+report_date(const char *s)
+{
+	static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31,
+	    30, 31, 30, 31 };
+	unsigned	y, m, d, i;
+
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;
+	return days_from_civil(y, m, d) * DAY_S;
+}
+
+enum ff_err
+report_range_parse(const char *from, const char *to, long long now,
+    struct report_range *r)
+{
+	long long	f, t;
+
+	memset(r, 0, sizeof(*r));
+	if (to != NULL && *to != '\0') {
+		if ((t = report_date(to)) < 0)
+			return FF_EINPUT;
+	} else
+		t = now - now % DAY_S;
+	if (from != NULL && *from != '\0') {
+		if ((f = report_date(from)) < 0)
+			return FF_EINPUT;
+	} else
+		f = t - (REPORT_DEFAULT_DAYS - 1) * DAY_S;
+	if (f > t || (t - f) / DAY_S + 1 > REPORT_MAX_DAYS)
+		return FF_EINPUT;
+	r->from = f;
+	r->to = t + DAY_S;
+	r->days = (int)((r->to - r->from) / DAY_S);
+	date_str(f, r->from_s);
+	date_str(t, r->to_s);
+	return FF_OK;
+}
+
+/* ---- Small computations ---- */
+
+double
+report_percentile(const double *v, size_t n, double p)
+{
+	size_t	rank;
+
+	if (n == 0 || !(p > 0))
+		return 0;
+	if (p >= 100)
+		return v[n - 1];
+	rank = (size_t)ceil(p / 100.0 * (double)n - 1e-9);
+	if (rank < 1)
+		rank = 1;
+	return v[rank - 1];
+}
+
+double
+report_ctr(long long clicks, long long tryons)
+{
+	return tryons > 0 ? 100.0 * (double)clicks / (double)tryons : 0;
+}
+
+size_t
+report_laggards(const struct report *rep, size_t *idx, size_t max)
+{
+	double	overall = report_ctr(rep->clicks, rep->tryons);
+	size_t	i, n = 0;
+
+	/* rep->frames is sorted by try-ons already. */
+	for (i = 0; i < rep->nframes && n < max; i++) {
+		const struct report_frame *f = &rep->frames[i];
+
+		if (f->tryons > 0 && report_ctr(f->clicks, f->tryons) < overall)
+			idx[n++] = i;
+	}
+	return n;
+}
+
+const char *
+report_stage_name(enum report_stage s)
+{
+	static const char *const names[STAGE__MAX] = { "decode", "detect",
+	    "render", "store" };
+
+	return (unsigned)s < STAGE__MAX ? names[s] : "";
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_frame(const void *a, const void *b)
+{
+	const struct report_frame *x = a, *y = b;
+
+	if (x->tryons != y->tryons)
+		return x->tryons > y->tryons ? -1 : 1;
+	return strcmp(x->sku, y->sku);
+}
+
+/* ---- Loading ---- */
+
+static enum ff_err
+load_live(struct db *db, struct report *rep)
+{
+	static const char *const names[LIVE__MAX] = { METRIC_UPLOAD,
+	    METRIC_TRYON, "faces", METRIC_CLICK };
+	struct db_rows	*r;
+	enum ff_err	 er;
+	const char	*m;
+	int		 rc;
+	size_t		 i;
+
+	/* Minutes are buckets: "the last 5 minutes" is this one and the
+	 * four before it. */
+	if ((er = db_query(db, "SELECT metric, COALESCE(SUM(CASE WHEN minute >= "
+	    "DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 4 MINUTE, "
+	    "'%Y-%m-%d %H:%i:00') THEN n ELSE 0 END), 0), SUM(n) "
+	    "FROM live_counters WHERE minute >= DATE_FORMAT(UTC_TIMESTAMP() - "
+	    "INTERVAL 59 MINUTE, '%Y-%m-%d %H:%i:00') AND metric IN "
+	    "('upload', 'tryon', 'faces', 'click') GROUP BY metric",
+	    NULL, 0, &r)) != FF_OK)
+		return er;
+	while ((rc = db_rows_next(r)) == 1) {
+		if ((m = db_col_text(r, 0, NULL)) == NULL)
+			continue;
+		for (i = 0; i < LIVE__MAX; i++)
+			if (strcmp(m, names[i]) == 0) {
+				rep->live5[i] = db_col_int(r, 1);
+				rep->live60[i] = db_col_int(r, 2);
+			}
+	}
+	db_rows_free(r);
+	return rc < 0 ? FF_EDB : FF_OK;
+}
+
+/* Add n events of metric m to a bucket and, when totals is set, to the
+ * range's totals. */
+static void
+bucket_add(struct report *rep, struct report_bucket *b, const char *m,
+    long long n, int totals)
+{
+	int s;
+
+	if (strncmp(m, "upload_", 7) == 0) {
+		for (s = 0; s < UPLOAD_SOURCE__MAX; s++)
+			if (strcmp(m + 7, upload_source_name(s)) == 0)
+				break;
+		if (s == UPLOAD_SOURCE__MAX)
+			return;
+		b->uploads += n;
+		if (totals) {
+			rep->by_source[s] += n;
+			rep->uploads += n;
+		}
+	} else if (strcmp(m, METRIC_TRYON) == 0) {
+		b->tryons += n;
+		if (totals)
+			rep->tryons += n;
+	} else if (strcmp(m, METRIC_CLICK) == 0) {
+		b->clicks += n;
+		if (totals)
+			rep->clicks += n;
+	} else if (strcmp(m, "photo") == 0) {
+		b->photos += n;
+		if (totals)
+			rep->photos += n;
+	} else if (strcmp(m, "photo_face") == 0) {
+		b->photo_face += n;
+		if (totals)
+			rep->photo_face += n;
+	} else if (strcmp(m, "faces") == 0 && totals)
+		rep->faces += n;
+}
+
+static enum ff_err
+load_rollups(struct db *db, struct report *rep, long long now)
+{
+	struct db_arg	 a[2] = { DB_INT(rep->range.from), DB_INT(rep->range.to) };
+	struct db_rows	*r;
+	enum ff_err	 er;
+	const char	*m;
+	long long	 t, n, hend, hstart;
+	size_t		 i;
+	int		 rc;
+
+	rep->ndays = (size_t)rep->range.days;
+	rep->days = xcalloc(rep->ndays, sizeof(*rep->days));
+	for (i = 0; i < rep->ndays; i++)
+		rep->days[i].t = rep->range.from + (long long)i * DAY_S;
+	/* The hours: up to the current one, within the range. */
+	hend = now - now % HOUR_S + HOUR_S;
+	if (hend > rep->range.to)
+		hend = rep->range.to;
+	hstart = hend - REPORT_HOURS * HOUR_S;
+	if (hstart < rep->range.from)
+		hstart = rep->range.from;
+	rep->nhours = hend > hstart ? (size_t)((hend - hstart) / HOUR_S) : 0;
+	rep->hours = xcalloc(rep->nhours ? rep->nhours : 1, sizeof(*rep->hours));
+	for (i = 0; i < rep->nhours; i++)
+		rep->hours[i].t = hstart + (long long)i * HOUR_S;
+
+	if ((er = db_query(db, "SELECT UNIX_TIMESTAMP(hour), metric, SUM(n) "
+	    "FROM hourly_rollups WHERE hour >= FROM_UNIXTIME(?) AND "
+	    "hour < FROM_UNIXTIME(?) AND metric IN ('tryon', 'click', "
+	    "'photo', 'photo_face', 'faces', 'upload_form', 'upload_webcam', "
+	    "'upload_api', 'upload_batch') GROUP BY hour, metric",
+	    a, 2, &r)) != FF_OK)
+		return er;
+	while ((rc = db_rows_next(r)) == 1) {
+		t = db_col_int(r, 0);
+		n = db_col_int(r, 2);
+		if ((m = db_col_text(r, 1, NULL)) == NULL || t < rep->range.from ||
+		    t >= rep->range.to)
+			continue;
+		bucket_add(rep, &rep->days[(t - rep->range.from) / DAY_S], m, n,
+		    1);
+		if (t >= hstart && t < hend)
+			bucket_add(rep, &rep->hours[(t - hstart) / HOUR_S], m, n,
+			    0);
+	}
+	db_rows_free(r);
+	return rc < 0 ? FF_EDB : FF_OK;
+}
+
+static enum ff_err
+load_frames(struct db *db, struct report *rep)
+{
+	struct db_arg	 a[2] = { DB_INT(rep->range.from), DB_INT(rep->range.to) };
+	struct db_rows	*r;
+	enum ff_err	 er;
+	const char	*s;
+	size_t		 i, len, cap = 0, keep;
+	long long	 id, n;
+	int		 rc;
+
+	if ((er = db_query(db, "SELECT id, sku, name, active FROM frames "
+	    "ORDER BY sku", NULL, 0, &r)) != FF_OK)
+		return er;
+	while ((rc = db_rows_next(r)) == 1) {
+		struct report_frame *f;
+
+		if (rep->nframes == cap) {
+			cap = cap ? cap * 2 : 32;
+			rep->frames = xreallocarray(rep->frames, cap,
+			    sizeof(*rep->frames));
+		}
+		f = &rep->frames[rep->nframes++];
+		memset(f, 0, sizeof(*f));
+		f->id = db_col_int(r, 0);
+		if ((s = db_col_text(r, 1, &len)) != NULL && len < sizeof(f->sku))
+			memcpy(f->sku, s, len + 1);
+		if ((s = db_col_text(r, 2, &len)) != NULL && len < sizeof(f->name))
+			memcpy(f->name, s, len + 1);
+		f->active = db_col_int(r, 3) != 0;
+	}
+	db_rows_free(r);
+	if (rc < 0)
+		return FF_EDB;
+
+	if ((er = db_query(db, "SELECT frame_id, metric, SUM(n) FROM "
+	    "hourly_rollups WHERE hour >= FROM_UNIXTIME(?) AND hour < "
+	    "FROM_UNIXTIME(?) AND metric IN ('tryon', 'click') AND frame_id > 0 "
+	    "GROUP BY frame_id, metric", a, 2, &r)) != FF_OK)
+		return er;
+	while ((rc = db_rows_next(r)) == 1) {
+		id = db_col_int(r, 0);
+		n = db_col_int(r, 2);
+		if ((s = db_col_text(r, 1, NULL)) == NULL)
+			continue;
+		for (i = 0; i < rep->nframes; i++)
+			if (rep->frames[i].id == id) {
+				if (strcmp(s, METRIC_TRYON) == 0)
+					rep->frames[i].tryons += n;
+				else
+					rep->frames[i].clicks += n;
+			}
+	}
+	db_rows_free(r);
+	if (rc < 0)
+		return FF_EDB;
+	/* A retired frame without events in the range is not news. */
+	for (i = keep = 0; i < rep->nframes; i++)
+		if (rep->frames[i].active || rep->frames[i].tryons > 0 ||
+		    rep->frames[i].clicks > 0)
+			rep->frames[keep++] = rep->frames[i];
+	rep->nframes = keep;
+	if (rep->nframes > 1)
+		qsort(rep->frames, rep->nframes, sizeof(*rep->frames), cmp_frame);
+	return FF_OK;
+}
+
+static enum ff_err
+load_latency(struct db *db, struct report *rep)
+{
+	/* One constant statement per stage: db.c caches by text. */
+	static const char *const sql[STAGE__MAX] = {
+		"SELECT decode_ms FROM tryons WHERE created >= FROM_UNIXTIME(?) "
+		"AND created < FROM_UNIXTIME(?) AND decode_ms > 0 "
+		"ORDER BY id DESC LIMIT ?",
+		"SELECT detect_ms FROM tryons WHERE created >= FROM_UNIXTIME(?) "
+		"AND created < FROM_UNIXTIME(?) AND detect_ms > 0 "
+		"ORDER BY id DESC LIMIT ?",
+		"SELECT render_ms FROM tryons WHERE created >= FROM_UNIXTIME(?) "
+		"AND created < FROM_UNIXTIME(?) AND render_ms > 0 "
+		"ORDER BY id DESC LIMIT ?",
+		"SELECT store_ms FROM tryons WHERE created >= FROM_UNIXTIME(?) "
+		"AND created < FROM_UNIXTIME(?) AND store_ms > 0 "
+		"ORDER BY id DESC LIMIT ?",
+	};
+	struct db_arg	 a[3] = { DB_INT(rep->range.from), DB_INT(rep->range.to),
+	    DB_INT(REPORT_LATENCY_MAX) };
+	struct db_rows	*r;
+	enum ff_err	 er;
+	double		*v;
+	size_t		 n, i;
+	int		 s, rc;
+
+	for (s = 0; s < STAGE__MAX; s++) {
+		struct report_latency *l = &rep->latency[s];
+
+		if ((er = db_query(db, sql[s], a, 3, &r)) != FF_OK)
+			return er;
+		n = db_rows_count(r);
+		v = xcalloc(n ? n : 1, sizeof(*v));
+		for (i = 0; i < n && (rc = db_rows_next(r)) == 1; i++)
+			v[i] = db_col_double(r, 0);
+		db_rows_free(r);
+		n = i;
+		qsort(v, n, sizeof(*v), cmp_double);
+		l->n = (long long)n;
+		l->p50 = report_percentile(v, n, 50);
+		l->p95 = report_percentile(v, n, 95);
+		l->p99 = report_percentile(v, n, 99);
+		l->max = n ? v[n - 1] : 0;
+		free(v);
+	}
+	return FF_OK;
+}
+
+static enum ff_err
+load_retention(struct db *db, struct report *rep)
+{
+	struct report_purge	*p = &rep->purge;
+	struct db_rows		*r;
+	enum ff_err		 er;
+	const char		*s;
+	size_t			 len;
+	int			 rc;
+
+	if ((er = db_query(db, "SELECT UNIX_TIMESTAMP(ran_at), ms, started_by, "
+	    "COALESCE(retention_days, 0), uploads_removed, rows_removed, "
+	    "detections_removed, tryons_removed, clicks_anonymized, "
+	    "bytes_removed FROM purge_runs ORDER BY id DESC LIMIT 1",
+	    NULL, 0, &r)) != FF_OK)
+		return er;
+	if ((rc = db_rows_next(r)) == 1) {
+		p->ran = 1;
+		p->at = db_col_int(r, 0);
+		p->seconds = db_col_double(r, 1) / 1000.0;
+		if ((s = db_col_text(r, 2, &len)) != NULL && len < sizeof(p->by))
+			memcpy(p->by, s, len + 1);
+		p->days = (int)db_col_int(r, 3);
+		p->uploads = db_col_int(r, 4);
+		p->rows = db_col_int(r, 5);
+		p->detections = db_col_int(r, 6);
+		p->tryons = db_col_int(r, 7);
+		p->clicks = db_col_int(r, 8);
+		p->bytes = db_col_int(r, 9);
+	}
+	db_rows_free(r);
+	if (rc < 0)
+		return FF_EDB;
+	if ((er = db_query(db, "SELECT COUNT(*), COALESCE(SUM(expires <= "
+	    "UTC_TIMESTAMP()), 0) FROM uploads", NULL, 0, &r)) != FF_OK)
+		return er;
+	if ((rc = db_rows_next(r)) == 1) {
+		rep->stored = db_col_int(r, 0);
+		rep->expired = db_col_int(r, 1);
+	}
+	db_rows_free(r);
+	return rc < 0 ? FF_EDB : FF_OK;
+}
+
+enum ff_err
+report_load(struct db *db, const struct report_range *range, long long now,
+    struct report *rep)
+{
+	enum ff_err er;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->range = *range;
+	if ((er = load_live(db, rep)) != FF_OK ||
+	    (er = load_rollups(db, rep, now)) != FF_OK ||
+	    (er = load_frames(db, rep)) != FF_OK ||
+	    (er = load_latency(db, rep)) != FF_OK ||
+	    (er = load_retention(db, rep)) != FF_OK) {
+		report_free(rep);
+		return er;
+	}
+	return FF_OK;
+}
+
+void
+report_free(struct report *rep)
+{
+	free(rep->frames);
+	free(rep->days);
+	free(rep->hours);
+	memset(rep, 0, sizeof(*rep));
+}

@@ -1,0 +1,491 @@
+/*
+ * check_admin.c: the parts of the admin pages that need no database.
+ *
+ * Access goes through admin_handle() itself over an in-memory transport
+ * (struct req_io), with a worker whose database is "away": a request
+ * without REMOTE_USER must get 403, a POST without a valid CSRF token
+ * 403, and a POST with a valid one gets past both checks (to the 503 of
+ * the missing database). The rest is tables: the CSRF token's validity
+ * window, the PNG artwork checks (images drawn here with libgd), CSV
+ * fields, report dates, ranges and percentiles.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gd.h>
+
+#include "app/admin.h"
+#include "app/app.h"
+#include "app/artwork.h"
+#include "app/report.h"
+#include "core/buf.h"
+#include "core/xalloc.h"
+#include "http/request.h"
+
+/* ---- An in-memory request ---- */
+
+struct mem {
+	const char	*env[32];	/* name, value, ..., NULL */
+	const char	*body;
+	size_t		 body_len, pos;
+	struct buf	 out;
+};
+
+static const char *
+m_param(void *ctx, const char *name)
+{
+	struct mem	*m = ctx;
+	size_t		 i;
+
+	for (i = 0; m->env[i] != NULL; i += 2)
+		if (strcmp(m->env[i], name) == 0)
+			return m->env[i + 1];
+	return NULL;
+}
+
+static long
+m_read(void *ctx, void *p, size_t len)
+{
+	struct mem	*m = ctx;
+	size_t		 n = m->body_len - m->pos;
+
+	if (n > len)
+		n = len;
+	memcpy(p, m->body + m->pos, n);
+	m->pos += n;
+	return (long)n;
+}
+
+static int
+m_write(void *ctx, const void *p, size_t len)
+{
+	buf_append(&((struct mem *)ctx)->out, p, len);
+	return 0;
+}
+
+/* A worker without templates or database: app_db() answers NULL. */
+static struct tryon_app *
+fake_app(void)
+{
+	struct tryon_app *a = xcalloc(1, sizeof(*a));
+
+	memset(a->secret, 0x42, sizeof(a->secret));
+	a->db_retry = 1e300;
+	a->det_retry = 1e300;
+	a->models = xstrdup("/nonexistent");
+	a->static_dir = xstrdup("/nonexistent");
+	return a;
+}
+
+static void
+fake_free(struct tryon_app *a)
+{
+	free(a->models);
+	free(a->static_dir);
+	free(a);
+}
+
+/* Run one request; returns its status line's code. */
+static int
+run(struct tryon_app *a, const char *const *env, const char *body,
+    struct buf *out)
+{
+	struct mem		 m;
+	struct req_io		 io = { m_param, m_read, m_write, &m };
+	struct http_req		 r;
+	size_t			 i;
+	int			 status;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; env[i] != NULL; i++)
+		m.env[i] = env[i];
+	m.body = body != NULL ? body : "";
+	m.body_len = strlen(m.body);
+	buf_init(&m.out);
+	req_init(&r, &io);
+	admin_handle(a, &r);
+	req_finish(&r);
+	status = r.status;
+	req_free(&r);
+	if (out != NULL) {
+		buf_reset(out);
+		buf_append(out, m.out.ptr ? m.out.ptr : "", m.out.len);
+	}
+	buf_free(&m.out);
+	return status;
+}
+
+START_TEST(t_no_remote_user)
+{
+	static const char *const paths[] = { "/admin/", "/admin/catalog/",
+	    "/admin/export/frames.csv", "/admin/chart/tryons_by_day.svg",
+	    "/admin/no/such/page" };
+	struct tryon_app	*a = fake_app();
+	struct buf		 out;
+	size_t			 i;
+
+	buf_init(&out);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const char *env[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+		    paths[i], NULL };
+
+		ck_assert_int_eq(run(a, env, NULL, &out), 403);
+		ck_assert_ptr_nonnull(strstr(out.ptr, "Status: 403 Forbidden\r\n"));
+	}
+	/* An empty REMOTE_USER is no user either, and a POST is refused
+	 * before its body is looked at. */
+	{
+		const char *env[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+		    "/admin/retention/purge", "REMOTE_USER", "",
+		    "CONTENT_TYPE", "application/x-www-form-urlencoded", NULL };
+
+		ck_assert_int_eq(run(a, env, "csrf=x", &out), 403);
+	}
+	/* With a user the same GET gets past the check: 503, the
+	 * database is away. */
+	{
+		const char *env[] = { "REQUEST_METHOD", "GET", "REQUEST_URI",
+		    "/admin/", "REMOTE_USER", "alice", NULL };
+
+		ck_assert_int_eq(run(a, env, NULL, &out), 503);
+	}
+	buf_free(&out);
+	fake_free(a);
+}
+END_TEST
+
+START_TEST(t_csrf_post)
+{
+	struct tryon_app	*a = fake_app();
+	struct buf		 out, body;
+	char			 tok[44], other[44];
+	const char *env[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/admin/retention/purge", "REMOTE_USER", "alice", "CONTENT_TYPE",
+	    "application/x-www-form-urlencoded", "HTTP_HOST", "admin.example",
+	    NULL, NULL, NULL };
+
+	buf_init(&out);
+	buf_init(&body);
+	admin_csrf_token(a, "alice", (long long)time(NULL), tok);
+	admin_csrf_token(a, "bob", (long long)time(NULL), other);
+	ck_assert_int_eq(run(a, env, "", &out), 403);
+	ck_assert_int_eq(run(a, env, "csrf=", &out), 403);
+	ck_assert_int_eq(run(a, env, "csrf=forged", &out), 403);
+	buf_printf(&body, "csrf=%s", other);
+	ck_assert_int_eq(run(a, env, body.ptr, &out), 403);
+	/* Alice's own token passes (503: no database behind it). */
+	buf_reset(&body);
+	buf_printf(&body, "csrf=%s", tok);
+	ck_assert_int_eq(run(a, env, body.ptr, &out), 503);
+	/* The same token from another site's page is refused. */
+	env[10] = "HTTP_ORIGIN";
+	env[11] = "https://evil.example";
+	ck_assert_int_eq(run(a, env, body.ptr, &out), 403);
+	env[11] = "http://admin.example";
+	ck_assert_int_eq(run(a, env, body.ptr, &out), 503);
+	/* A GET-only page refuses POST with 405, after the user check. */
+	env[3] = "/admin/";
+	ck_assert_int_eq(run(a, env, body.ptr, &out), 405);
+	buf_free(&out);
+	buf_free(&body);
+	fake_free(a);
+}
+END_TEST
+
+START_TEST(t_csrf_window)
+{
+	struct tryon_app	*a = fake_app();
+	long long		 now = 1764072000;	/* 2025-11-25 12:00 UTC */
+	char			 t[44];
+
+	admin_csrf_token(a, "alice", now, t);
+	ck_assert_uint_eq(strlen(t), 43);
+	ck_assert(admin_csrf_ok(a, "alice", t, now));
+	ck_assert(admin_csrf_ok(a, "alice", t, now + 86400));	/* next day */
+	ck_assert(!admin_csrf_ok(a, "alice", t, now + 2 * 86400));
+	ck_assert(!admin_csrf_ok(a, "alice", t, now - 86400));
+	ck_assert(!admin_csrf_ok(a, "alicia", t, now));
+	ck_assert(!admin_csrf_ok(a, "alice", NULL, now));
+	ck_assert(!admin_csrf_ok(a, NULL, t, now));
+	t[42] = t[42] == 'A' ? 'B' : 'A';
+	ck_assert(!admin_csrf_ok(a, "alice", t, now));
+	t[42] = '\0';
+	ck_assert(!admin_csrf_ok(a, "alice", t, now));
+	/* Another secret, another token. */
+	admin_csrf_token(a, "alice", now, t);
+	a->secret[0] ^= 1;
+	ck_assert(!admin_csrf_ok(a, "alice", t, now));
+	fake_free(a);
+}
+END_TEST
+
+/* ---- Artwork ---- */
+
+enum art { ART_RGBA, ART_RGB, ART_PALETTE_TRNS, ART_OPAQUE_RGBA, ART_WIDE,
+	ART_JPEG, ART_TRUNCATED, ART_EMPTY, ART_HUGE };
+
+/* A frame-like picture: transparent, with an opaque ring on the left
+ * and right (a quarter of the pixels at most). */
+static void *
+art_make(enum art kind, int *len)
+{
+	gdImagePtr	 im;
+	void		*p;
+	int		 w = kind == ART_WIDE ? 2001 : 200, h = 80, clear, ink;
+
+	if (kind == ART_PALETTE_TRNS) {
+		im = gdImageCreate(w, h);
+		clear = gdImageColorAllocate(im, 255, 255, 255);
+		gdImageColorTransparent(im, clear);
+		ink = gdImageColorAllocate(im, 20, 20, 20);
+	} else {
+		im = gdImageCreateTrueColor(w, h);
+		gdImageAlphaBlending(im, 0);
+		gdImageSaveAlpha(im, kind != ART_RGB);
+		clear = kind == ART_OPAQUE_RGBA || kind == ART_RGB ?
+		    gdTrueColorAlpha(255, 255, 255, 0) :
+		    gdTrueColorAlpha(255, 255, 255, 127);
+		ink = gdTrueColorAlpha(20, 20, 20, 0);
+	}
+	gdImageFilledRectangle(im, 0, 0, w - 1, h - 1, clear);
+	gdImageSetThickness(im, 6);
+	gdImageEllipse(im, w / 4, h / 2, w / 2 - 10, h - 10, ink);
+	gdImageEllipse(im, 3 * w / 4, h / 2, w / 2 - 10, h - 10, ink);
+	if (kind == ART_JPEG)
+		p = gdImageJpegPtr(im, len, 80);
+	else
+		p = gdImagePngPtr(im, len);
+	gdImageDestroy(im);
+	if (kind == ART_TRUNCATED)
+		*len = 60;
+	return p;
+}
+
+static const struct {
+	enum art	 kind;
+	enum ff_err	 want;
+	const char	*why;	/* a word of the message */
+} arts[] = {
+	{ ART_RGBA, FF_OK, NULL },
+	{ ART_PALETTE_TRNS, FF_OK, NULL },
+	{ ART_RGB, FF_EINPUT, "alpha" },
+	{ ART_OPAQUE_RGBA, FF_EINPUT, "see-through" },
+	{ ART_WIDE, FF_EINPUT, "2000" },
+	{ ART_JPEG, FF_EMEDIATYPE, "PNG" },
+	{ ART_TRUNCATED, FF_EIMAGE, "damaged" },
+	{ ART_EMPTY, FF_EINPUT, "choose" },
+	{ ART_HUGE, FF_ETOOBIG, "2 MB" },
+};
+
+START_TEST(t_artwork)
+{
+	const char	*why = NULL;
+	void		*p = NULL;
+	int		 len = 0, w = -1, h = -1;
+	enum ff_err	 er;
+
+	if (arts[_i].kind == ART_HUGE) {
+		/* A valid signature and header, then 2 MB + 1 of padding:
+		 * refused on size before any decoding. */
+		void *rgba = art_make(ART_RGBA, &len);
+
+		p = xcalloc(1, ARTWORK_MAX_BYTES + 1);
+		memcpy(p, rgba, (size_t)len);
+		gdFree(rgba);
+		er = artwork_check(p, ARTWORK_MAX_BYTES + 1, &w, &h,
+		    &why);
+		free(p);
+		p = NULL;
+	} else if (arts[_i].kind == ART_EMPTY)
+		er = artwork_check(NULL, 0, &w, &h, &why);
+	else {
+		p = art_make(arts[_i].kind, &len);
+		er = artwork_check(p, (size_t)len, &w, &h, &why);
+	}
+	ck_assert_msg(er == arts[_i].want, "row %d: got %d, want %d (%s)", _i,
+	    er, arts[_i].want, why ? why : "");
+	if (arts[_i].want == FF_OK) {
+		ck_assert_int_eq(w, 200);
+		ck_assert_int_eq(h, 80);
+	} else {
+		ck_assert_ptr_nonnull(why);
+		ck_assert_msg(strstr(why, arts[_i].why) != NULL,
+		    "row %d: '%s' lacks '%s'", _i, why, arts[_i].why);
+		ck_assert_int_eq(w, 0);
+	}
+	if (p != NULL)
+		gdFree(p);
+}
+END_TEST
+
+/* ---- CSV ---- */
+
+static const struct {
+	const char *in, *want;
+} csvs[] = {
+	{ "plain", "plain" },
+	{ "a,b", "\"a,b\"" },
+	{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
+	{ "two\nlines", "\"two\nlines\"" },
+	{ "=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"" },
+	{ "+1", "\"'+1\"" },
+	{ "-2", "\"'-2\"" },
+	{ "@SUM", "\"'@SUM\"" },
+	{ "FF-AVI-5814-GLD", "FF-AVI-5814-GLD" },
+	{ "", "" },
+};
+
+START_TEST(t_csv)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "");
+	admin_csv_field(&b, csvs[_i].in);
+	ck_assert_str_eq(b.ptr, csvs[_i].want);
+	buf_free(&b);
+}
+END_TEST
+
+/* ---- Report helpers ---- */
+
+static const struct {
+	const char	*s;
+	long long	 want;
+} dates[] = {
+	{ "1970-01-01", 0 },
+	{ "2026-11-25", 1795564800 },
+	{ "2024-02-29", 1709164800 },
+	{ "2000-02-29", 951782400 },
+	{ "2023-02-29", -1 },
+	{ "1900-02-28", -1 },
+	{ "2026-13-01", -1 },
+	{ "2026-00-10", -1 },
+	{ "2026-04-31", -1 },
+	{ "2026-4-30", -1 },
+	{ "2026-04-30 ", -1 },
+	{ "20260430", -1 },
+	{ "2026/04/30", -1 },
+	{ "", -1 },
+	{ NULL, -1 },
+};
+
+START_TEST(t_date)
+{
+	ck_assert_msg(report_date(dates[_i].s) == dates[_i].want,
+	    "row %d: %s -> %lld", _i, dates[_i].s ? dates[_i].s : "NULL",
+	    report_date(dates[_i].s));
+}
+END_TEST
+
+START_TEST(t_range)
+{
+	struct report_range	r;
+	long long		now = 1795564800 + 15 * 3600;	/* 2026-11-25 15:00 */
+
+	ck_assert_int_eq(report_range_parse(NULL, NULL, now, &r), FF_OK);
+	ck_assert_str_eq(r.to_s, "2026-11-25");
+	ck_assert_str_eq(r.from_s, "2026-10-27");
+	ck_assert_int_eq(r.days, REPORT_DEFAULT_DAYS);
+	ck_assert(r.to == 1795564800 + 86400);
+	ck_assert_int_eq(report_range_parse("2026-11-01", "2026-11-03", now, &r),
+	    FF_OK);
+	ck_assert_int_eq(r.days, 3);
+	ck_assert(r.from == report_date("2026-11-01"));
+	ck_assert_int_eq(report_range_parse("2026-11-03", "2026-11-03", now, &r),
+	    FF_OK);
+	ck_assert_int_eq(r.days, 1);
+	ck_assert_int_eq(report_range_parse("", "2026-01-30", now, &r), FF_OK);
+	ck_assert_str_eq(r.from_s, "2026-01-01");
+	ck_assert_int_eq(report_range_parse("2026-11-04", "2026-11-03", now, &r),
+	    FF_EINPUT);
+	ck_assert_int_eq(report_range_parse("2020-01-01", "2026-11-03", now, &r),
+	    FF_EINPUT);
+	ck_assert_int_eq(report_range_parse("yesterday", NULL, now, &r),
+	    FF_EINPUT);
+	ck_assert_int_eq(report_range_parse(NULL, "2026-02-30", now, &r),
+	    FF_EINPUT);
+}
+END_TEST
+
+static const double sorted10[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+
+static const struct {
+	size_t	n;
+	double	p, want;
+} pcts[] = {
+	{ 10, 50, 5 },
+	{ 10, 95, 10 },
+	{ 10, 99, 10 },
+	{ 10, 10, 1 },
+	{ 10, 11, 2 },
+	{ 10, 100, 10 },
+	{ 9, 50, 5 },
+	{ 4, 50, 2 },
+	{ 1, 99, 1 },
+	{ 0, 50, 0 },
+};
+
+START_TEST(t_percentile)
+{
+	ck_assert_double_eq(report_percentile(sorted10, pcts[_i].n, pcts[_i].p),
+	    pcts[_i].want);
+}
+END_TEST
+
+START_TEST(t_laggards)
+{
+	struct report_frame	f[4] = {
+		{ .sku = "A", .tryons = 50, .clicks = 1 },	/* 2 % */
+		{ .sku = "B", .tryons = 30, .clicks = 9 },	/* 30 % */
+		{ .sku = "C", .tryons = 10, .clicks = 0 },	/* 0 % */
+		{ .sku = "D", .tryons = 0, .clicks = 0 },
+	};
+	struct report		rep = { .frames = f, .nframes = 4,
+	    .tryons = 90, .clicks = 10 };			/* 11.1 % */
+	size_t			idx[4], n;
+
+	n = report_laggards(&rep, idx, 4);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(idx[0], 0);
+	ck_assert_uint_eq(idx[1], 2);
+	ck_assert_uint_eq(report_laggards(&rep, idx, 1), 1);
+	ck_assert_double_eq_tol(report_ctr(1, 3), 33.333, 0.001);
+	ck_assert_double_eq(report_ctr(5, 0), 0);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite	*s = suite_create("admin");
+	TCase	*t = tcase_create("core");
+
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, t_no_remote_user);
+	tcase_add_test(t, t_csrf_post);
+	tcase_add_test(t, t_csrf_window);
+	tcase_add_loop_test(t, t_artwork, 0, sizeof(arts) / sizeof(arts[0]));
+	tcase_add_loop_test(t, t_csv, 0, sizeof(csvs) / sizeof(csvs[0]));
+	tcase_add_loop_test(t, t_date, 0, sizeof(dates) / sizeof(dates[0]));
+	tcase_add_test(t, t_range);
+	tcase_add_loop_test(t, t_percentile, 0, sizeof(pcts) / sizeof(pcts[0]));
+	tcase_add_test(t, t_laggards);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*r = srunner_create(suite());
+	int	 failed;
+
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed == 0 ? 0 : 1;
+}
