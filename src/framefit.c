@@ -33,7 +33,7 @@ usage(void)
 	    "       framefit anchors [--data DIR] [-k N]\n"
 	    "       framefit purge [--days N] [--dry-run] [--quiet]\n"
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
-	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N]\n"
+	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N] [--flip]\n"
 	    "                      [--upscale PX] [--limit N] [--thresh T] [--json FILE]\n");
 	exit(2);
 }
@@ -170,6 +170,7 @@ cmd_evaluate(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "no-refine", no_argument, NULL, 'r' },
 		{ "passes", required_argument, NULL, 'p' },
+		{ "flip", no_argument, NULL, 'f' },
 		{ "upscale", required_argument, NULL, 'u' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "thresh", required_argument, NULL, 't' },
@@ -188,6 +189,7 @@ cmd_evaluate(int argc, char **argv)
 		case 's': o.face_size = atoi(optarg); break;
 		case 'r': o.no_refine = 1; break;
 		case 'p': o.refine_passes = atoi(optarg); break;
+		case 'f': o.flip = 1; break;
 		case 'u': o.upscale = atoi(optarg); break;
 		case 'l': o.limit = atoi(optarg); break;
 		case 't': o.thresh = atof(optarg); break;

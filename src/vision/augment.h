@@ -28,7 +28,7 @@
 #define EYES_IN		64
 #define EYES_CROP	1.0	/* crop side / face box side */
 #define REFINE_IN	32
-#define REFINE_SIDE	0.6	/* patch side / inter-ocular distance */
+#define REFINE_SIDE	0.7	/* patch side / inter-ocular distance */
 #define YOLO_MAX_BOXES	90	/* darknet's yolo layer reads 90 truths */
 
 struct rng {

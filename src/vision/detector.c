@@ -22,6 +22,8 @@ struct detector {
 	network		*face, *eyes, *refine;
 	float		 thresh;
 	int		 no_refine;
+	int		 passes;
+	int		 flip_tta;
 	char		 version[32];
 	/* Scratch reused across calls (why one detector per thread). */
 	struct rgb8	 small, region, tmp;
@@ -98,6 +100,8 @@ det_open(const struct det_opts *o, struct detector **out)
 		snprintf(d->version + 3 + 2 * i, 3, "%02x", h[i]);
 	d->thresh = o->thresh > 0 ? o->thresh : DET_DEFAULT_THRESH;
 	d->no_refine = o->no_refine;
+	d->passes = o->refine_passes > 0 ? o->refine_passes : DET_REFINE_PASSES;
+	d->flip_tta = o->flip;
 	d->in = xmalloc(sizeof(float) * 3 * d->face->w * d->face->h);
 	*out = d;
 	return FF_OK;
@@ -145,8 +149,26 @@ find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
 	out = network_predict(d->eyes, in);
 	affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &lx, &ly);
 	affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &rxx, &ryy);
+	if (d->flip_tta) {
+		/* The mirrored crop: its image-left eye is our right one. The
+		 * flip lives in the affine map, so the outputs map straight
+		 * back to region pixels; average the two estimates. */
+		double fl[2], fr[2];
+		smp_square(&m, b.x + b.w / 2, b.y + b.h / 2, EYES_CROP * fmaxf(b.w, b.h),
+		    0, 1, EYES_IN);
+		smp_affine_aa(region, &m, EYES_IN, EYES_IN, 0.5f, in, &d->tmp);
+		out = network_predict(d->eyes, in);
+		affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &fr[0], &fr[1]);
+		affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &fl[0], &fl[1]);
+		lx = (lx + fl[0]) / 2;
+		ly = (ly + fl[1]) / 2;
+		rxx = (rxx + fr[0]) / 2;
+		ryy = (ryy + fr[1]) / 2;
+	}
 
-	if (!d->no_refine) {
+	/* Each pass re-centres the patches on the last estimate, so the
+	 * second sees the eye near the middle, where the refiner is best. */
+	for (int pass = 0; !d->no_refine && pass < d->passes; pass++) {
 		double iod = hypot(rxx - lx, ryy - ly);
 		double ang = atan2(ryy - ly, rxx - lx);
 		float pin[3 * REFINE_IN * REFINE_IN];

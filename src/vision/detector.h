@@ -21,12 +21,18 @@
 #include "vision/geometry.h"
 
 #define DET_MAX_FACES	32
+#define DET_REFINE_PASSES	1
 
 struct det_opts {
 	const char	*dir;		/* holds face|eyes|refine .cfg/.weights */
 	int		 face_size;	/* face net input (multiple of 32); 0 = cfg */
 	float		 thresh;	/* minimum face score; 0 = default */
 	int		 no_refine;	/* 1: skip stage 3 (for comparisons) */
+	int		 refine_passes;	/* stage 3 runs, re-centred each time;
+					 * 0 = DET_REFINE_PASSES */
+	int		 flip;	/* 1: run stage 2 on the crop and on its
+					 * mirror image and average (measured: no
+					 * gain once stage 3 runs; off by default) */
 };
 
 struct det_result {

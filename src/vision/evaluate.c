@@ -85,7 +85,8 @@ enum ff_err
 eval_run(const struct eval_opts *o, struct eval_result *res)
 {
 	struct det_opts dopt = { .dir = o->models, .face_size = o->face_size,
-	    .thresh = o->thresh, .no_refine = o->no_refine };
+	    .thresh = o->thresh, .no_refine = o->no_refine,
+	    .refine_passes = o->refine_passes, .flip = o->flip };
 	struct detector *det = NULL;
 	struct dataset ds;
 	double *errs = NULL, *ms = NULL, *oerrs = NULL;
@@ -218,14 +219,16 @@ out:
 void
 eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 {
-	fprintf(fp, "{\"model\":\"%s\",\"face_size\":%d,\"refine\":%s,\"upscale\":%d,"
+	fprintf(fp, "{\"model\":\"%s\",\"face_size\":%d,\"refine_passes\":%d,\"flip\":%s,\"upscale\":%d,"
 	    "\"photos\":%d,\"faces\":%d,\"face_recall\":%.4f,\"face_precision\":%.4f,"
 	    "\"target_faces\":%d,\"target_found\":%.4f,\"e_le_0.05\":%.4f,"
 	    "\"e_le_0.10\":%.4f,\"e_le_0.25\":%.4f,\"e_median\":%.4f,"
 	    "\"negative_photos\":%d,\"false_faces\":%d,\"negatives_with_false_face\":%.4f,"
 	    "\"ms_mean\":%.2f,\"ms_median\":%.2f,\"labelled_box_e_le_0.05\":%.4f,"
 	    "\"labelled_box_e_le_0.10\":%.4f,\"labelled_box_e_median\":%.4f}\n",
-	    r->model, o->face_size, o->no_refine ? "false" : "true", o->upscale,
+	    r->model, o->face_size, o->no_refine ? 0 : o->refine_passes ? o->refine_passes : DET_REFINE_PASSES,
+	    o->flip ? "true" : "false",
+	    o->upscale,
 	    r->photos, r->faces, r->recall, r->precision, r->target,
 	    r->target_recall, r->e05, r->e10, r->e25,
 	    isfinite(r->e_median) ? r->e_median : -1.0,

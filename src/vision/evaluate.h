@@ -25,6 +25,8 @@ struct eval_opts {
 	const char	*models;
 	int		 face_size;	/* 0 = the cfg's */
 	int		 no_refine;
+	int		 refine_passes;
+	int		 flip;
 	float		 thresh;
 	int		 upscale;	/* long side in px; 0 = as stored */
 	int		 limit;		/* evaluate at most this many photos; 0 = all */
