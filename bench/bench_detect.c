@@ -16,6 +16,8 @@
 
 #include <gd.h>
 
+#include "image/sample.h"
+
 #include "vision/blas.h"
 #include "vision/dataset.h"
 #include "vision/detector.h"
@@ -77,8 +79,7 @@ main(int argc, char **argv)
 		if (g == NULL)
 			continue;
 		double s = sqrt(1e6 / ((double)gdImageSX(g) * gdImageSY(g)));
-		gdImageSetInterpolationMethod(g, GD_BICUBIC);
-		im[n] = gdImageScale(g, lround(gdImageSX(g) * s), lround(gdImageSY(g) * s));
+				im[n] = smp_resize(g, (int)lround(gdImageSX(g) * s), (int)lround(gdImageSY(g) * s));
 		gdImageDestroy(g);
 		if (im[n] != NULL)
 			n++;

@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "app/apikey.h"
 #include "app/purge.h"
 #include "image/decode.h"
 #include "vision/blas.h"
@@ -31,9 +32,10 @@ usage(void)
 	    "usage: framefit train face|eyes|refine [--data DIR] [--cfg FILE] [--ckpt DIR]\n"
 	    "                      [--minutes N] [--max-iter N] [--init WEIGHTS] [--threads N]\n"
 	    "       framefit anchors [--data DIR] [-k N]\n"
+	    "       framefit apikey create NAME [--rate N] | revoke NAME|ID | list\n"
 	    "       framefit purge [--days N] [--dry-run] [--quiet]\n"
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
-	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N] [--flip]\n"
+	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N] [--no-flip] [--no-recrop]\n"
 	    "                      [--upscale PX] [--limit N] [--thresh T] [--json FILE]\n");
 	exit(2);
 }
@@ -170,7 +172,8 @@ cmd_evaluate(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "no-refine", no_argument, NULL, 'r' },
 		{ "passes", required_argument, NULL, 'p' },
-		{ "flip", no_argument, NULL, 'f' },
+		{ "no-flip", no_argument, NULL, 'f' },
+		{ "no-recrop", no_argument, NULL, 'c' },
 		{ "upscale", required_argument, NULL, 'u' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "thresh", required_argument, NULL, 't' },
@@ -189,7 +192,8 @@ cmd_evaluate(int argc, char **argv)
 		case 's': o.face_size = atoi(optarg); break;
 		case 'r': o.no_refine = 1; break;
 		case 'p': o.refine_passes = atoi(optarg); break;
-		case 'f': o.flip = 1; break;
+		case 'f': o.no_flip = 1; break;
+		case 'c': o.no_recrop = 1; break;
 		case 'u': o.upscale = atoi(optarg); break;
 		case 'l': o.limit = atoi(optarg); break;
 		case 't': o.thresh = atof(optarg); break;
@@ -224,6 +228,8 @@ main(int argc, char **argv)
 		return cmd_train(argc - 1, argv + 1);
 	if (strcmp(argv[1], "anchors") == 0)
 		return cmd_anchors(argc - 1, argv + 1);
+	if (strcmp(argv[1], "apikey") == 0)
+		return apikey_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "purge") == 0)
 		return purge_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "detect") == 0)

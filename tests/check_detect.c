@@ -15,6 +15,8 @@
 #include <check.h>
 #include <gd.h>
 
+#include "image/sample.h"
+
 #include "vision/dataset.h"
 #include "vision/detector.h"
 
@@ -67,8 +69,7 @@ check_photo(int k, int upscale)
 	ck_assert_ptr_nonnull(g);
 	if (upscale) {
 		s = 3000.0 / (im->w > im->h ? im->w : im->h);
-		gdImageSetInterpolationMethod(g, GD_BICUBIC);
-		gdImagePtr big = gdImageScale(g, lround(im->w * s), lround(im->h * s));
+				gdImagePtr big = smp_resize(g, (int)lround(im->w * s), (int)lround(im->h * s));
 		gdImageDestroy(g);
 		ck_assert_ptr_nonnull(g = big);
 		t.lx *= s; t.ly *= s; t.rx *= s; t.ry *= s;

@@ -69,6 +69,14 @@ void	smp_square(struct affine *, double cx, double cy, double side,
 void	smp_letterbox(struct affine *, int w, int h, int out_w, int out_h,
 	    double *scale, double *dx, double *dy);
 
+/*
+ * A resized copy (the caller owns it, gdImageDestroy()): bilinear, box-
+ * prefiltered when shrinking, with pixel centres mapped exactly. libgd's
+ * gdImageScale(GD_BICUBIC) shifts the picture by 1-3 source pixels at
+ * some factors (x6, x10, x12: measured), which moves labels off the eyes.
+ */
+gdImagePtr	smp_resize(gdImagePtr, int w, int h);
+
 /* Map a point through m (output -> source) and back (source -> output). */
 void	affine_apply(const struct affine *, double u, double v, double *x, double *y);
 void	affine_invert(const struct affine *, struct affine *inv);

@@ -24,6 +24,7 @@ struct detector {
 	int		 no_refine;
 	int		 passes;
 	int		 flip_tta;
+	int		 recrop;
 	char		 version[32];
 	/* Scratch reused across calls (why one detector per thread). */
 	struct rgb8	 small, region, tmp;
@@ -101,7 +102,8 @@ det_open(const struct det_opts *o, struct detector **out)
 	d->thresh = o->thresh > 0 ? o->thresh : DET_DEFAULT_THRESH;
 	d->no_refine = o->no_refine;
 	d->passes = o->refine_passes > 0 ? o->refine_passes : DET_REFINE_PASSES;
-	d->flip_tta = o->flip;
+	d->flip_tta = !o->no_flip;
+	d->recrop = !o->no_recrop;
 	d->in = xmalloc(sizeof(float) * 3 * d->face->w * d->face->h);
 	*out = d;
 	return FF_OK;
@@ -135,36 +137,76 @@ cmp_score(const void *a, const void *b)
 	return (x->score < y->score) - (x->score > y->score);
 }
 
-/* Stages 2 and 3 for one face, in the coordinates of `region`. */
+/* Stage 2 on one square box of `region`: both eye centres, in region
+ * pixels (e[0..1] image-left eye, e[2..3] image-right eye). */
 static void
-find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
+eyes_stage(struct detector *d, const struct rgb8 *region, const struct fbox *b,
+    double e[4])
 {
-	struct fbox b = f->box;
-	struct affine m;
 	float in[3 * EYES_IN * EYES_IN], *out;
-	double lx, ly, rxx, ryy, u, v;
+	struct affine m;
 
-	aug_eyes_crop(&b, &m);
+	aug_eyes_crop(b, &m);
 	smp_affine_aa(region, &m, EYES_IN, EYES_IN, 0.5f, in, &d->tmp);
 	out = network_predict(d->eyes, in);
-	affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &lx, &ly);
-	affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &rxx, &ryy);
+	affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &e[0], &e[1]);
+	affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &e[2], &e[3]);
 	if (d->flip_tta) {
 		/* The mirrored crop: its image-left eye is our right one. The
 		 * flip lives in the affine map, so the outputs map straight
 		 * back to region pixels; average the two estimates. */
-		double fl[2], fr[2];
-		smp_square(&m, b.x + b.w / 2, b.y + b.h / 2, EYES_CROP * fmaxf(b.w, b.h),
+		double f[4];
+		smp_square(&m, b->x + b->w / 2, b->y + b->h / 2, EYES_CROP * fmaxf(b->w, b->h),
 		    0, 1, EYES_IN);
 		smp_affine_aa(region, &m, EYES_IN, EYES_IN, 0.5f, in, &d->tmp);
 		out = network_predict(d->eyes, in);
-		affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &fr[0], &fr[1]);
-		affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &fl[0], &fl[1]);
-		lx = (lx + fl[0]) / 2;
-		ly = (ly + fl[1]) / 2;
-		rxx = (rxx + fr[0]) / 2;
-		ryy = (ryy + fr[1]) / 2;
+		affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &f[2], &f[3]);
+		affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &f[0], &f[1]);
+		for (int i = 0; i < 4; i++)
+			e[i] = (e[i] + f[i]) / 2;
 	}
+}
+
+/*
+ * The face box the labels would give for these eyes (geometry.h), with
+ * the mouth where a frontal face has it: dem = GEOM_FRONTAL_DEM * iod
+ * below the eye midpoint, perpendicular to the eye line.
+ */
+static void
+box_from_eyes(const double e[4], struct fbox *b)
+{
+	struct landmarks p;
+	double dx = e[2] - e[0], dy = e[3] - e[1];
+
+	p.lx = e[0]; p.ly = e[1];
+	p.rx = e[2]; p.ry = e[3];
+	/* (-dy, dx) points down the face when the eye line runs left to right. */
+	p.mx = (e[0] + e[2]) / 2 - GEOM_FRONTAL_DEM * dy;
+	p.my = (e[1] + e[3]) / 2 + GEOM_FRONTAL_DEM * dx;
+	p.nx = p.mx;
+	p.ny = p.my;
+	geom_face_box(&p, b);
+}
+
+/* Stages 2 and 3 for one face, in the coordinates of `region`. */
+static void
+find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
+{
+	struct affine m;
+	double e[4], lx, ly, rxx, ryy, u, v;
+	float *out;
+
+	eyes_stage(d, region, &f->box, e);
+	if (d->recrop && hypot(e[2] - e[0], e[3] - e[1]) > 2) {
+		/* The detector's box is looser than the labelled boxes stage
+		 * 2 learnt on; a second look through the box the first
+		 * estimate implies puts the face where stage 2 expects it. */
+		struct fbox b2;
+		box_from_eyes(e, &b2);
+		eyes_stage(d, region, &b2, e);
+	}
+	lx = e[0]; ly = e[1];
+	rxx = e[2]; ryy = e[3];
 
 	/* Each pass re-centres the patches on the last estimate, so the
 	 * second sees the eye near the middle, where the refiner is best. */

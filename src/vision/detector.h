@@ -30,9 +30,10 @@ struct det_opts {
 	int		 no_refine;	/* 1: skip stage 3 (for comparisons) */
 	int		 refine_passes;	/* stage 3 runs, re-centred each time;
 					 * 0 = DET_REFINE_PASSES */
-	int		 flip;	/* 1: run stage 2 on the crop and on its
-					 * mirror image and average (measured: no
-					 * gain once stage 3 runs; off by default) */
+	int		 no_recrop;	/* 1: one stage-2 pass on the detector's
+					 * box only (for comparisons) */
+	int		 no_flip;	/* 1: stage 2 on the crop only, not also on
+					 * its mirror image (for comparisons) */
 };
 
 struct det_result {

@@ -26,7 +26,8 @@ struct eval_opts {
 	int		 face_size;	/* 0 = the cfg's */
 	int		 no_refine;
 	int		 refine_passes;
-	int		 flip;
+	int		 no_flip;
+	int		 no_recrop;
 	float		 thresh;
 	int		 upscale;	/* long side in px; 0 = as stored */
 	int		 limit;		/* evaluate at most this many photos; 0 = all */

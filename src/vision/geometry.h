@@ -21,6 +21,8 @@
 
 #define GEOM_BOX_K	1.15
 #define GEOM_BOX_C	0.30
+/* dem / iod of a frontal face: the MTFL median (1.06). */
+#define GEOM_FRONTAL_DEM	1.06
 
 /* Landmarks of one face, pixels. */
 struct landmarks {

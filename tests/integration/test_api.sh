@@ -1,0 +1,591 @@
+#!/bin/bash
+# test_api.sh: the JSON API v1 (docs/API.md) end to end, through a real web
+# server and the FastCGI workers, against its own private MariaDB, with
+# curl and jq.
+#
+#   tests/integration/test_api.sh
+#
+# Environment:
+#   FF_BUILD_DIR   where `make` built cgi-bin/framefit.fcgi and src/framefit,
+#                  and `make check` built tests/integration/framefit_fake.fcgi
+#                  and framefit_apikey (default: the source tree)
+#   FF_FACES       the face photos (default <repo>/../shared/data/faces)
+#   FF_TEST_MODELS the model directory (default <repo>/models when it holds
+#                  trained weights, else /tmp/m)
+#   FF_WEB_SERVER  lighttpd (default), apache-fcgid or apache-proxy
+#   KEEP=1         leave the servers running at the end
+#
+# Phases:
+#   1. no model: detect and tryon answer 503 JSON with Retry-After;
+#   2. the stand-in detector (fake_detector.c), so every answer is exact:
+#      keys (create, list, hash only), every endpoint, the coordinates of
+#      a photo larger than the stored one, every error status with its
+#      JSON code, the per-key counts, the rate limit (also under
+#      concurrent calls to both workers), revocation;
+#   3. the real worker and model: the contract holds whatever the weights;
+#   4. the database goes away: 503 JSON; it comes back: calls work again.
+# Prints "N passed, M failed" last and exits non-zero on any failure.
+set -u
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${FF_BUILD_DIR:-$root}
+bin=$build/cgi-bin/framefit.fcgi
+fake=$build/tests/integration/framefit_fake.fcgi
+faces=${FF_FACES:-$root/../shared/data/faces}
+work=$root/var/test-api
+tmp=$work/tmp-test
+
+export FF_VAR=$work
+export FF_DB_DIR=$work/mysql
+export FF_DB_SOCKET=$work/mysql/mysql.sock
+export FF_DB_NAME=framefit_apitest
+export FF_SECRET_FILE=$work/secret
+export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=test-admin-pw
+export FF_PROCS=2
+unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS
+# The workers' default limit: low, so phase 2 can reach it (see below).
+export FF_API_RATE=6
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   - $1"; }
+nok() { fail=$((fail + 1)); echo "FAIL - $1${2:+: $2}"; }
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
+}
+check_in() {	# check_in NAME VALUE ALLOWED...
+	local name=$1 v=$2 a
+	shift 2
+	for a in "$@"; do
+		[ "$v" = "$a" ] && { ok "$name ($v)"; return 0; }
+	done
+	nok "$name" "got '$v', want one of: $*"
+	return 1
+}
+check_re() {	# check_re NAME VALUE REGEX
+	if [[ $2 =~ $3 ]]; then ok "$1"; else nok "$1" "'$2' !~ /$3/"; fi
+}
+bail() { echo "test_api.sh: $*" >&2; nok "setup" "$*"; finish; }
+
+db_started=0
+web_started=0
+server=${FF_WEB_SERVER:-lighttpd}
+
+sql() {
+	"$root/scripts/db.sh" sql -N -B -e "$1" 2>>"$work/sql.err"
+}
+
+web_start() {	# web_start BIN MODELS
+	FF_FCGI_BIN=$1 FF_MODELS_DIR=$2 "$root/scripts/web.sh" start "$server" \
+		>>"$work/web.out" 2>&1 || return 1
+	web_started=1
+}
+
+web_stop() {
+	[ $web_started = 1 ] || return 0
+	"$root/scripts/web.sh" stop "$server" >>"$work/web.out" 2>&1
+	web_started=0
+}
+
+finished=0
+finish() {
+	if [ $finished = 0 ]; then
+		finished=1
+		if [ "${KEEP:-0}" != 1 ]; then
+			web_stop
+			[ $db_started = 1 ] && "$root/scripts/db.sh" stop >/dev/null 2>&1
+		else
+			echo "KEEP=1: $server at $url, MariaDB at $FF_DB_SOCKET"
+		fi
+		echo "$pass passed, $fail failed"
+	fi
+	[ $fail = 0 ] && exit 0
+	exit 1
+}
+trap 'echo "interrupted"; fail=$((fail + 1)); finish' INT TERM
+trap 'finish' EXIT
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ---- HTTP helpers: status in $code, head in $tmp/head, body in $tmp/body ----
+
+http() {
+	: >"$tmp/body"
+	: >"$tmp/head"
+	code=$(curl -s -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' \
+		--max-time 60 "$@")
+}
+header() {
+	grep -i "^$1:" "$tmp/head" | head -n 1 | cut -d: -f2- |
+		sed 's/^ *//; s/\r$//'
+}
+api() {		# api KEY [curl args...] URL: a call with that key ("" = none)
+	local k=$1
+	shift
+	if [ -n "$k" ]; then
+		http -H "Authorization: Bearer $k" "$@"
+	else
+		http "$@"
+	fi
+}
+# The body is valid JSON (jq parses all of it).
+json_ok() { jq -e . "$tmp/body" >/dev/null 2>&1; }
+jqr() { jq -r "$1" "$tmp/body" 2>/dev/null; }
+
+# check_error NAME STATUS CODE: the last answer is that JSON error.
+check_error() {
+	local name=$1 want=$2 wcode=$3 ct msg
+	check_eq "$name: status" "$code" "$want"
+	ct=$(header Content-Type)
+	if [ "$ct" = application/json ] && json_ok &&
+	    [ "$(jqr '.error | keys | join(",")')" = code,message ] &&
+	    [ "$(jq -r '. | keys | join(",")' "$tmp/body")" = error ]; then
+		check_eq "$name: JSON error code" "$(jqr .error.code)" "$wcode"
+		msg=$(jqr .error.message)
+		[ -n "$msg" ] && ok "$name: has a message" ||
+			nok "$name: has a message" "empty"
+	else
+		nok "$name: a JSON error object" \
+			"Content-Type '$ct', body '$(head -c 200 "$tmp/body")'"
+	fi
+}
+
+# ---- Setup ----
+
+url=
+case $server in
+lighttpd) command -v lighttpd >/dev/null || bail "lighttpd is not installed" ;;
+apache-*) command -v apache2 >/dev/null || bail "apache2 is not installed" ;;
+*) bail "FF_WEB_SERVER must be lighttpd, apache-fcgid or apache-proxy" ;;
+esac
+command -v mariadbd >/dev/null || bail "mariadb-server is not installed"
+command -v jq >/dev/null || bail "jq is not installed (apt-get install jq)"
+[ -x "$bin" ] || bail "no $bin: build it first (make; FF_BUILD_DIR names the build)"
+[ -x "$fake" ] || bail "no $fake: build it first (make check)"
+# `framefit apikey`, or the program of its own until framefit dispatches it.
+if [ -x "$build/src/framefit" ] &&
+    "$build/src/framefit" apikey 2>&1 | grep -q 'apikey create'; then
+	apikey() { "$build/src/framefit" apikey "$@"; }
+	echo "# keys: $build/src/framefit apikey"
+elif [ -x "$build/tests/integration/framefit_apikey" ]; then
+	apikey() { "$build/tests/integration/framefit_apikey" "$@"; }
+	echo "# keys: $build/tests/integration/framefit_apikey"
+else
+	bail "no framefit apikey: build it first (make check)"
+fi
+photo=$faces/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg
+[ -r "$photo" ] || bail "no face photos under $faces"
+
+mkdir -p "$work" "$tmp"
+: >"$work/web.out"
+: >"$work/sql.err"
+rm -f "$work/log/"*.log
+
+trained=0
+if [ -n "${FF_TEST_MODELS:-}" ]; then
+	models=$FF_TEST_MODELS
+elif [ -s "$root/models/face.weights" ] && [ -s "$root/models/eyes.weights" ] &&
+    [ -s "$root/models/refine.weights" ]; then
+	models=$root/models
+else
+	models=/tmp/m
+fi
+[ "$models" = "$root/models" ] && trained=1
+echo "# models: $models (trained weights: $trained)"
+
+"$root/scripts/db.sh" status >/dev/null 2>&1 || db_started=1
+"$root/scripts/db.sh" start >"$work/db.out" 2>&1 || bail "cannot start MariaDB; see $work/db.out"
+"$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $FF_DB_NAME; CREATE DATABASE $FF_DB_NAME" ||
+	bail "cannot create $FF_DB_NAME"
+"$bin" --migrate >>"$work/web.out" 2>&1 || bail "migrations failed; see $work/web.out"
+check_eq "migrated to 030_api" "$(sql "SELECT COUNT(*) FROM schema_version WHERE version = 30")" 1
+
+nframes=$(sql "SELECT COUNT(*) FROM frames WHERE active = 1")
+sku=$(sql "SELECT sku FROM frames WHERE active = 1 AND style = 'aviator' ORDER BY sku LIMIT 1")
+sku_id=$(sql "SELECT id FROM frames WHERE sku = '$sku'")
+
+export PORT=$(free_port)
+url="http://127.0.0.1:$PORT/"
+echo "# $server on $url"
+
+# ---- Test images ----
+
+python3 - "$tmp" <<'EOF'
+import struct, sys, zlib
+d = sys.argv[1]
+def png(path, w, h, row):
+    def chunk(t, b):
+        return struct.pack('>I', len(b)) + t + b + struct.pack('>I', zlib.crc32(t + b) & 0xffffffff)
+    raw = (b'\0' + row) * h
+    open(path, 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR',
+        struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) +
+        chunk(b'IDAT', zlib.compress(raw, 6)) + chunk(b'IEND', b''))
+# A horizontal gradient: contrast for the stand-in detector.
+png(d + '/big.png', 3200, 2400, b''.join(bytes(((x * 255) // 3200, 90, 160)) for x in range(3200)))
+png(d + '/blank.png', 64, 48, b'\x80\x80\x80' * 64)
+# A header declaring 60000 x 60000 pixels: refused before decoding.
+def chunk(t, b):
+    return struct.pack('>I', len(b)) + t + b + struct.pack('>I', zlib.crc32(t + b) & 0xffffffff)
+open(d + '/bomb.png', 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR',
+    struct.pack('>IIBBBBB', 60000, 60000, 8, 2, 0, 0, 0)) +
+    chunk(b'IDAT', zlib.compress(b'\0' * 1024)) + chunk(b'IEND', b''))
+EOF
+head -c 3000 "$photo" >"$tmp/truncated.jpg"
+printf 'just some text\n' >"$tmp/text.txt"
+head -c 16000000 /dev/zero >"$tmp/16mb.jpg"
+
+# ---- Keys ----
+
+# Does the web server hand FF_API_RATE to its workers? lighttpd copies
+# only the variables its config lists; Apache's configs get every FF_*.
+env_rate=1
+if [ "$server" = lighttpd ] && ! grep -q FF_API_RATE "$root/conf/lighttpd.conf.in"; then
+	env_rate=0
+fi
+
+# The main key has a limit of its own, high enough for every call below.
+key=$(apikey create "test client" --rate 1000 2>"$tmp/apikey.err")
+check_eq "apikey create exits 0" "$?" 0
+check_re "a key is ffk_ and 32 base64url characters" "$key" '^ffk_[A-Za-z0-9_-]{32}$'
+key_id=$(sql "SELECT id FROM api_keys WHERE name = 'test client'")
+check_eq "the DB holds the key's SHA-256" \
+	"$(sql "SELECT COUNT(*) FROM api_keys WHERE key_hash = UNHEX(SHA2('$key', 256))")" 1
+check_eq "the DB does not hold the key itself" \
+	"$(sql "SELECT COUNT(*) FROM api_keys WHERE LOCATE('$key', CONCAT_WS('|', name, key_prefix, HEX(key_hash), rate_per_min)) > 0")" 0
+check_eq "the DB holds the key's first 10 characters, to tell keys apart" \
+	"$(sql "SELECT key_prefix FROM api_keys WHERE id = $key_id")" "${key:0:10}"
+apikey create "test client" >/dev/null 2>&1
+check_eq "a second active key of one name is refused" "$?" 1
+apikey create 12345 >/dev/null 2>&1
+check_eq "an all-digit name is refused (it would read as an id)" "$?" 2
+apikey create "x" --rate abc >/dev/null 2>&1
+check_eq "a bad --rate is refused" "$?" 2
+apikey list >"$tmp/list" 2>&1
+check_eq "apikey list exits 0" "$?" 0
+if grep -q "^$key_id  *test client  *${key:0:10} " "$tmp/list" && ! grep -q "$key" "$tmp/list"; then
+	ok "apikey list shows id, name and prefix, not the key"
+else
+	nok "apikey list shows id, name and prefix, not the key" "$(cat "$tmp/list")"
+fi
+slow=$(apikey create "slow client" --rate 3 2>/dev/null)
+slow_id=$(sql "SELECT id FROM api_keys WHERE name = 'slow client'")
+check_eq "a key's own limit is stored" "$(sql "SELECT rate_per_min FROM api_keys WHERE id = $slow_id")" 3
+free=$(apikey create "unlimited client" --rate 0 2>/dev/null)
+# The workers' default (FF_API_RATE=6) applies to this one, if the server
+# passes the variable on; else it gets the same limit of its own.
+if [ $env_rate = 1 ]; then
+	other=$(apikey create "other client" 2>/dev/null)
+else
+	other=$(apikey create "other client" --rate 6 2>/dev/null)
+fi
+other_id=$(sql "SELECT id FROM api_keys WHERE name = 'other client'")
+
+# ---- Phase 1: no model ----
+
+web_start "$bin" "$work/no-such-models" || bail "$server did not start; see $work/web.out"
+api "$key" -F "photo=@$photo" "${url}api/v1/detect"
+check_error "no model: detect" 503 unavailable
+check_eq "no model: 503 has Retry-After" "$(header Retry-After)" 10
+api "$key" -F "photo=@$photo" "${url}api/v1/tryon?frame=$sku"
+check_error "no model: tryon" 503 unavailable
+api "$key" "${url}api/v1/frames"
+check_eq "no model: the catalog still answers" "$code" 200
+web_stop
+
+# ---- Phase 2: every answer exact, with the stand-in detector ----
+
+web_start "$fake" "$models" || bail "$server did not start; see $work/web.out"
+
+# GET /api/v1/frames
+api "$key" "${url}api/v1/frames"
+check_eq "GET frames" "$code" 200
+check_eq "frames Content-Type" "$(header Content-Type)" application/json
+json_ok && ok "frames is valid JSON" || nok "frames is valid JSON" "$(head -c 200 "$tmp/body")"
+check_eq "frames count" "$(jqr .count)" "$nframes"
+check_eq "frames lists every active frame" "$(jqr '.frames | length')" "$nframes"
+check_eq "frames in the catalog's order" "$(jqr '[.frames[].sku] | join(" ")')" \
+	"$(sql "SELECT GROUP_CONCAT(sku ORDER BY style, sku SEPARATOR ' ') FROM frames WHERE active = 1")"
+check_eq "a frame's sizes in mm" \
+	"$(jqr ".frames[] | select(.sku == \"$sku\") | [.lens_width_mm, .lens_height_mm, .bridge_mm, .total_width_mm] | map(tostring) | join(\" \")")" \
+	"$(sql "SELECT CONCAT_WS(' ', lens_width_mm + 0e0, lens_height_mm + 0e0, bridge_mm + 0e0, total_width_mm + 0e0) FROM frames WHERE sku = '$sku'")"
+check_eq "a frame's fields" \
+	"$(jqr ".frames[0] | keys_unsorted | join(\",\")")" \
+	"sku,name,brand,style,lens_width_mm,lens_height_mm,bridge_mm,total_width_mm,rim_mm,rim_rgb,tint_rgb,tint_opacity,price_cents,product_url,thumbnail"
+check_eq "a frame's colour and link" \
+	"$(jqr ".frames[] | select(.sku == \"$sku\") | .rim_rgb + \" \" + .product_url")" \
+	"$(sql "SELECT CONCAT('#', LOWER(LPAD(HEX(rim_rgb), 6, '0')), ' ', product_url) FROM frames WHERE sku = '$sku'")"
+etag=$(header ETag)
+api "$key" -H "If-None-Match: $etag" "${url}api/v1/frames"
+check_eq "frames revalidates (304)" "$code" 304
+check_eq "frames sends the key's rate limit" "$(header X-RateLimit-Limit)" 1000
+api "$key" -I "${url}api/v1/frames"
+check_eq "HEAD frames" "$code" 200
+
+# POST /api/v1/detect: multipart and raw, exact faces of the stand-in.
+want='{"width":250,"height":250,"model":"fake-detector","ms":0.1,"faces":[{"score":0.9,"box":[75,70,100,100],"left_eye":[102.5,115],"right_eye":[147.5,115]}]}'
+u0=$(sql "SELECT COUNT(*) FROM uploads WHERE source = 'api'")
+api "$key" -F "photo=@$photo" "${url}api/v1/detect"
+check_eq "detect (multipart)" "$code" 200
+check_eq "detect Content-Type" "$(header Content-Type)" application/json
+check_eq "detect answer" "$(cat "$tmp/body")" "$want"
+api "$key" -H "Content-Type: image/jpeg" --data-binary "@$photo" "${url}api/v1/detect"
+check_eq "detect (raw image/jpeg body)" "$code" 200
+check_eq "detect raw answer" "$(cat "$tmp/body")" "$want"
+# The magic bytes decide the type, not the header.
+api "$key" -H "Content-Type: image/png" --data-binary "@$photo" "${url}api/v1/detect"
+check_eq "detect: a JPEG sent as image/png is still read" "$code" 200
+check_eq "detect stores each photo as an 'api' upload" \
+	"$(sql "SELECT COUNT(*) FROM uploads WHERE source = 'api'")" $((u0 + 3))
+check_eq "detect stores the detection with its face" \
+	"$(sql "SELECT CONCAT(d.faces, ' ', f.box_x, ' ', f.left_eye_x) FROM detections d JOIN uploads u ON u.id = d.upload_id JOIN detection_faces f ON f.detection_id = d.id WHERE u.id = (SELECT MAX(id) FROM uploads)")" \
+	"1 75 102.5"
+check_eq "the stored photo is the normalised JPEG" \
+	"$(sql "SELECT CONCAT(mime, ' ', width, 'x', height, ' ', SHA2(bytes, 256) = LOWER(HEX(sha256))) FROM uploads WHERE id = (SELECT MAX(id) FROM uploads)")" \
+	"image/jpeg 250x250 1"
+
+# A photo larger than the stored one: stored at 1600 x 1200, detected
+# there, answered in the pixels of the 3200 x 2400 upload.
+api "$key" -H "Content-Type: image/png" --data-binary "@$tmp/big.png" "${url}api/v1/detect"
+check_eq "detect a 3200 x 2400 PNG" "$code" 200
+check_eq "coordinates are those of the photo as uploaded" "$(cat "$tmp/body")" \
+	'{"width":3200,"height":2400,"model":"fake-detector","ms":0.1,"faces":[{"score":0.9,"box":[960,672,1280,1280],"left_eye":[1312,1104],"right_eye":[1888,1104]}]}'
+check_eq "stored normalised at 1600 px, with its own coordinates" \
+	"$(sql "SELECT CONCAT(u.width, 'x', u.height, ' ', f.box_x, ' ', f.right_eye_x) FROM uploads u JOIN detections d ON d.upload_id = u.id JOIN detection_faces f ON f.detection_id = d.id WHERE u.id = (SELECT MAX(id) FROM uploads)")" \
+	"1600x1200 480 944"
+
+# EXIF orientation 6: a 16x12 JPEG is 12x16 upright (too small for a face).
+api "$key" -F "photo=@$root/tests/fuzz/corpus/image/jpeg_exif6.jpg" "${url}api/v1/detect"
+check_eq "detect an EXIF-rotated JPEG" "$code" 200
+check_eq "its size is the upright one, no face" "$(jqr '"\(.width)x\(.height) \(.faces | length)"')" "12x16 0"
+api "$key" -F "photo=@$tmp/blank.png" "${url}api/v1/detect"
+check_eq "detect with no face is 200" "$code" 200
+check_eq "detect with no face: an empty list" "$(jqr '.faces | length')" 0
+
+# POST /api/v1/tryon
+t0=$(sql "SELECT COUNT(*) FROM tryons")
+api "$key" -F "photo=@$photo" "${url}api/v1/tryon?frame=$sku"
+check_eq "tryon (multipart)" "$code" 200
+check_eq "tryon Content-Type" "$(header Content-Type)" image/jpeg
+check_eq "tryon is a JPEG" "$(file -b --mime-type "$tmp/body")" image/jpeg
+check_eq "tryon keeps the photo's size" "$(file -b "$tmp/body" | grep -o '250x250')" 250x250
+cp "$tmp/body" "$tmp/t1.jpg"
+check_eq "tryon records the try-on for the frame" \
+	"$(sql "SELECT COUNT(*) FROM tryons WHERE frame_id = $sku_id")" $((t0 + 1))
+check_eq "tryon's upload is an 'api' one" \
+	"$(sql "SELECT u.source FROM tryons t JOIN uploads u ON u.id = t.upload_id ORDER BY t.id DESC LIMIT 1")" api
+api "$key" -H "Accept: image/png" -F "photo=@$photo" "${url}api/v1/tryon?frame=$sku"
+check_eq "tryon with Accept: image/png" "$code" 200
+check_eq "tryon PNG Content-Type" "$(header Content-Type)" image/png
+check_eq "tryon PNG is a PNG" "$(file -b --mime-type "$tmp/body")" image/png
+api "$key" -H "Content-Type: image/jpeg" --data-binary "@$photo" "${url}api/v1/tryon?frame=$sku&pd_mm=52"
+check_eq "tryon (raw body) with pd_mm" "$code" 200
+cmp -s "$tmp/body" "$tmp/t1.jpg" && nok "pd_mm changes the drawing" "same bytes" ||
+	ok "pd_mm changes the drawing"
+api "$key" -H "Content-Type: image/png" --data-binary "@$tmp/big.png" "${url}api/v1/tryon?frame=$sku"
+check_eq "tryon on a large photo answers at most 1600 px" \
+	"$code $(file -b "$tmp/body" | grep -o '1600x1200')" "200 1600x1200"
+
+# ---- Every error, each a JSON object with its status ----
+
+api "" "${url}api/v1/frames"
+check_error "no Authorization" 401 unauthorized
+check_eq "401 names the Bearer scheme" "$(header WWW-Authenticate)" 'Bearer realm="framefit"'
+http -H "Authorization: Basic YWRtaW46eA==" "${url}api/v1/frames"
+check_error "Basic instead of Bearer" 401 unauthorized
+check_eq "a malformed header is invalid_request" "$(header WWW-Authenticate)" \
+	'Bearer realm="framefit", error="invalid_request"'
+api "not a key" "${url}api/v1/frames"
+check_error "a malformed token" 401 unauthorized
+api "ffk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "${url}api/v1/frames"
+check_error "an unknown key" 401 unauthorized
+check_eq "an unknown key is invalid_token" "$(header WWW-Authenticate)" \
+	'Bearer realm="framefit", error="invalid_token"'
+api "" -H "Accept: text/html" -F "photo=@$photo" "${url}api/v1/detect"
+check_error "errors are JSON even when HTML is asked for" 401 unauthorized
+
+api "$key" -F "other=1" "${url}api/v1/detect"
+check_error "detect without the photo field" 400 bad_request
+api "$key" -H "Content-Type:" --data-binary "" "${url}api/v1/detect"
+check_error "detect without a body" 400 bad_request
+api "$key" -H "Content-Type: image/jpeg" --data-binary "" "${url}api/v1/detect"
+check_error "detect with an empty image body" 400 bad_request
+api "$key" -F "photo=@$photo" "${url}api/v1/tryon"
+check_error "tryon without frame" 400 bad_request
+api "$key" -F "photo=@$photo" "${url}api/v1/tryon?frame=$sku&pd_mm=99"
+check_error "tryon with pd_mm out of range" 400 bad_request
+api "$key" -F "photo=@$photo" "${url}api/v1/tryon?frame=a_b"
+check_error "tryon with a malformed SKU" 400 bad_request
+api "$key" -F "photo=@$photo" "${url}api/v1/tryon?frame=%zz"
+check_error "a malformed query" 400 bad_request
+
+api "$key" -F "photo=@$photo" "${url}api/v1/tryon?frame=NO-SUCH-SKU"
+check_error "tryon with an unknown SKU" 404 not_found
+api "$key" "${url}api/v1/nothing"
+check_error "an unknown endpoint" 404 not_found
+api "$key" "${url}api/v1/detect"
+check_error "GET detect" 405 method_not_allowed
+check_eq "405 has Allow" "$(header Allow)" POST
+
+api "$key" -H "Content-Type: image/jpeg" --data-binary "@$tmp/16mb.jpg" "${url}api/v1/detect"
+check_error "a 16 MB raw body" 413 too_large
+api "$key" -F "photo=@$tmp/16mb.jpg" "${url}api/v1/tryon?frame=$sku"
+check_error "a 16 MB multipart body" 413 too_large
+
+api "$key" -H "Content-Type: text/plain" --data-binary "@$tmp/text.txt" "${url}api/v1/detect"
+check_error "a text/plain body" 415 unsupported_media_type
+api "$key" -H "Content-Type: image/jpeg" --data-binary "@$tmp/text.txt" "${url}api/v1/detect"
+check_error "text sent as image/jpeg (the bytes decide)" 415 unsupported_media_type
+api "$key" -F "photo=@$tmp/text.txt" "${url}api/v1/tryon?frame=$sku"
+check_error "a text file in the photo field" 415 unsupported_media_type
+api "$key" --data "photo=abc" "${url}api/v1/detect"
+check_error "an urlencoded body" 415 unsupported_media_type
+
+api "$key" -F "photo=@$tmp/truncated.jpg" "${url}api/v1/detect"
+check_error "a truncated JPEG" 422 image_corrupt
+api "$key" -H "Content-Type: image/png" --data-binary "@$tmp/bomb.png" "${url}api/v1/detect"
+check_error "a 60000 x 60000 PNG header" 422 image_too_large
+check_re "422 names the size" "$(jqr .error.message)" '60000 x 60000'
+nu=$(sql "SELECT COUNT(*) FROM uploads")
+api "$key" -F "photo=@$tmp/blank.png" "${url}api/v1/tryon?frame=$sku"
+check_error "tryon with no face" 422 no_face
+check_eq "no face: the upload is still recorded" "$(sql "SELECT COUNT(*) FROM uploads")" $((nu + 1))
+check_eq "no face: its detection too, with 0 faces" \
+	"$(sql "SELECT faces FROM detections WHERE upload_id = (SELECT MAX(id) FROM uploads)")" 0
+
+# ---- Counted per key ----
+
+# Every call that got past the key check, whatever its answer: 16
+# detects, 8 try-ons of $sku and 4 that named no frame of the catalog
+# (missing, malformed or unknown SKU, bad pd_mm), 4 catalogs. Refusals
+# before the key check (unknown endpoint, 405, malformed query, bad key)
+# count for nobody.
+check_eq "detect calls counted for the key" \
+	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_detect' AND api_key_id = $key_id")" 16
+check_eq "tryon calls counted for the key and frame" \
+	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_tryon' AND api_key_id = $key_id AND frame_id = $sku_id")" 8
+check_eq "tryon calls without a frame of the catalog" \
+	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_tryon' AND api_key_id = $key_id AND frame_id = 0")" 4
+check_eq "frames calls counted for the key" \
+	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_frames' AND api_key_id = $key_id")" 4
+check_eq "the live counters too" \
+	"$(sql "SELECT SUM(n) FROM live_counters WHERE metric LIKE 'api\\_%' AND api_key_id = $key_id")" \
+	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric LIKE 'api\\_%' AND api_key_id = $key_id")"
+check_eq "calls of unauthenticated clients are not counted" \
+	"$(sql "SELECT COUNT(*) FROM hourly_rollups WHERE metric LIKE 'api\\_%' AND api_key_id = 0")" 0
+apikey list >"$tmp/list" 2>&1
+check_re "apikey list shows the calls" "$(grep "^$key_id " "$tmp/list")" ' 32$'
+
+# ---- The rate limit, shared by the workers through MariaDB ----
+
+# A fixed window of a minute: start early in one, so a run of calls does
+# not straddle two.
+s=$(date +%S)
+s=${s#0}
+if [ "$s" -gt 45 ]; then
+	echo "# waiting $((61 - s)) s for a fresh rate window"
+	sleep $((61 - s))
+fi
+for i in 1 2 3; do
+	api "$slow" "${url}api/v1/frames"
+	check_eq "rate 3/min: call $i passes" "$code" 200
+done
+check_eq "X-RateLimit-Remaining counts down" "$(header X-RateLimit-Remaining)" 0
+api "$slow" "${url}api/v1/frames"
+check_error "rate 3/min: call 4" 429 rate_limited
+ra=$(header Retry-After)
+if [[ $ra =~ ^[0-9]+$ ]] && [ "$ra" -ge 1 ] && [ "$ra" -le 60 ]; then
+	ok "429 has Retry-After ($ra s)"
+else
+	nok "429 has Retry-After" "'$ra'"
+fi
+check_eq "refused calls are counted as api_limited" \
+	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_limited' AND api_key_id = $slow_id")" 1
+api "$key" "${url}api/v1/frames"
+check_eq "another key is not limited by it" "$code" 200
+
+# Concurrent calls of one key over both workers: exactly the limit pass.
+for i in $(seq 1 10); do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 \
+		-H "Authorization: Bearer $other" "${url}api/v1/frames" &
+done >"$tmp/burst" 2>&1
+wait
+check_eq "10 concurrent calls at 6/min: exactly 6 pass" "$(grep -c '^200$' "$tmp/burst")" 6
+check_eq "10 concurrent calls at 6/min: 4 get 429" "$(grep -c '^429$' "$tmp/burst")" 4
+check_eq "the window's count in the DB" \
+	"$(sql "SELECT n FROM api_rate WHERE api_key_id = $other_id ORDER BY win DESC LIMIT 1")" 10
+if [ $env_rate = 1 ]; then
+	ok "the limit above is FF_API_RATE=6, the workers' default"
+else
+	echo "# skip FF_API_RATE: conf/lighttpd.conf.in does not pass it to the workers (add it to bin-copy-environment); the burst used a key's own limit of 6"
+fi
+for i in 1 2 3 4 5 6 7 8; do
+	api "$free" "${url}api/v1/frames"
+	[ "$code" = 200 ] || break
+done
+check_eq "a key with --rate 0 is not limited" "$code $i" "200 8"
+
+# ---- Revocation ----
+
+apikey revoke "test client" >/dev/null 2>&1
+check_eq "apikey revoke NAME" "$?" 0
+api "$key" "${url}api/v1/frames"
+check_error "a revoked key" 401 unauthorized
+check_re "the 401 says revoked" "$(jqr .error.message)" revoked
+apikey revoke "$other_id" >/dev/null 2>&1
+check_eq "apikey revoke ID" "$?" 0
+api "$other" "${url}api/v1/frames"
+check_error "a key revoked by id" 401 unauthorized
+apikey revoke "test client" >/dev/null 2>&1
+check_eq "revoking again finds no active key" "$?" 1
+check_eq "revoked keys stay listed with the time" \
+	"$(sql "SELECT COUNT(*) FROM api_keys WHERE revoked IS NOT NULL")" 2
+key2=$(apikey create "test client" 2>/dev/null)
+api "$key2" "${url}api/v1/frames"
+check_eq "a new key for the same name works" "$code" 200
+web_stop
+
+# ---- Phase 3: the real worker and model ----
+
+web_start "$bin" "$models" || bail "$server did not start; see $work/web.out"
+api "$key2" -F "photo=@$photo" "${url}api/v1/detect"
+check_eq "real model: detect" "$code" 200
+json_ok && ok "real model: valid JSON" || nok "real model: valid JSON" "$(head -c 200 "$tmp/body")"
+check_re "real model: names its version" "$(jqr .model)" '^ff-[0-9a-f]{12}$'
+check_eq "real model: the photo's size" "$(jqr '"\(.width)x\(.height)"')" 250x250
+check_eq "real model: every face has the fields of framefit detect --json" \
+	"$(jqr '[.faces[] | keys_unsorted == ["score", "box", "left_eye", "right_eye"] and (.box | length) == 4] | all')" true
+echo "# real model: $(jqr '.faces | length') face(s) in $(jqr .ms) ms"
+api "$key2" -F "photo=@$photo" "${url}api/v1/tryon?frame=$sku"
+if [ $trained = 1 ]; then
+	check_eq "real model: tryon" "$code" 200
+else
+	check_in "real model: tryon gives 200 or 422" "$code" 200 422
+fi
+if [ "$code" = 200 ]; then
+	check_eq "real model: a JPEG" "$(file -b --mime-type "$tmp/body")" image/jpeg
+else
+	check_eq "real model: 422 is no_face" "$(jqr .error.code)" no_face
+fi
+
+# ---- Phase 4: the database goes away and comes back ----
+
+if [ $db_started = 1 ]; then
+	"$root/scripts/db.sh" stop >/dev/null 2>&1
+	api "$key2" "${url}api/v1/frames"
+	check_error "DB down: frames" 503 unavailable
+	check_eq "DB down: Retry-After" "$(header Retry-After)" 10
+	api "$key2" -F "photo=@$photo" "${url}api/v1/detect"
+	check_error "DB down: detect" 503 unavailable
+	"$root/scripts/db.sh" start >/dev/null 2>&1 || bail "MariaDB did not come back"
+	sleep 1.2	# the workers retry a lost server once a second
+	api "$key2" "${url}api/v1/frames"
+	check_eq "DB back: frames works again" "$code" 200
+	api "$key2" -F "photo=@$photo" "${url}api/v1/detect"
+	check_eq "DB back: detect works again" "$code" 200
+else
+	echo "# skip the DB-down phase: MariaDB was already running before this test"
+fi
+
+finish
