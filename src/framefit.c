@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "app/apikey.h"
+#include "app/batch.h"
 #include "app/purge.h"
 #include "image/decode.h"
 #include "vision/blas.h"
@@ -32,6 +33,8 @@ usage(void)
 	    "usage: framefit train face|eyes|refine [--data DIR] [--cfg FILE] [--ckpt DIR]\n"
 	    "                      [--minutes N] [--max-iter N] [--init WEIGHTS] [--threads N]\n"
 	    "       framefit anchors [--data DIR] [-k N]\n"
+	    "       framefit batch [--job NAME] [--jobs N] [--models DIR] [--size N] [--frame SKU --out DIR]\n"
+	    "                      [--lease S] [--claim N] [--max-attempts N] [--retry-failed] [DIR|LIST]\n"
 	    "       framefit apikey create NAME [--rate N] | revoke NAME|ID | list\n"
 	    "       framefit purge [--days N] [--dry-run] [--quiet]\n"
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
@@ -228,6 +231,8 @@ main(int argc, char **argv)
 		return cmd_train(argc - 1, argv + 1);
 	if (strcmp(argv[1], "anchors") == 0)
 		return cmd_anchors(argc - 1, argv + 1);
+	if (strcmp(argv[1], "batch") == 0)
+		return batch_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "apikey") == 0)
 		return apikey_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "purge") == 0)

@@ -1,0 +1,456 @@
+#!/bin/bash
+# test_batch.sh: `framefit batch` against a real MariaDB: the queue's
+# guarantees with several processes, a killed run, and failed files.
+#
+#   tests/integration/test_batch.sh
+#
+# Environment:
+#   FF_BUILD_DIR    where `make check` built tests/integration/framefit_batch
+#                   and framefit_batch_fake (default: the current directory
+#                   if it has them, else the source tree)
+#   FF_BATCH_BIN    the program to test (default $FF_BUILD_DIR/tests/
+#                   integration/framefit_batch); `framefit batch` works too
+#                   as "src/framefit batch" once the CLI dispatches it
+#   FF_FACES        the face photos (default <repo>/../shared/data/faces)
+#   FF_TEST_MODELS  the model directory (default <repo>/models when it holds
+#                   trained weights, else /tmp/m)
+#   N_PHOTOS        photos in the input set (default 60)
+#   FF_TEST_TIMEOUT seconds the whole test may take (default 900)
+#   KEEP=1          leave the database server running at the end
+#
+# Its own MariaDB (scripts/db.sh, under var/test-batch/mysql) and database
+# (framefit_batchtest, recreated), so nothing else is disturbed. Phases:
+#   A. a list with photos, a relative path, a repeated line, a missing
+#      file and corrupt and non-image files: each failure counted with its
+#      reason, in the database and in the summary;
+#   B. two batch processes on the same job at once: every item processed
+#      exactly once (one claim each, one detection each, the two runs'
+#      counts add up to the job), both did work; then six workers racing
+#      for one-item claims of instant items, the same; and runs with
+#      different --lease on one job take no claim from each other;
+#   C. kill -9 of a whole run in the middle, then the same command again
+#      (--lease 2): the job completes, the items finished before the kill
+#      are untouched, the ones in flight are re-claimed, nothing is lost
+#      or doubled; kill -9 of one worker: the runner starts another and
+#      the same run completes the job;
+#   D. SIGTERM: the run stops cleanly and gives its claims back;
+#   E. try-ons with the stand-in detector (strict): one JPEG per done
+#      photo under --out, mirroring the input tree; a different --frame
+#      for the same job is refused.
+# The photos are processed at --size 640 so a run lasts long enough (about
+# 50 ms a photo) for two processes to interleave and for a kill to land
+# mid-run. Prints "N passed, M failed" last; exits non-zero on a failure.
+set -u
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -n "${FF_BUILD_DIR:-}" ]; then
+	build=$FF_BUILD_DIR
+elif [ -x ./tests/integration/framefit_batch ]; then
+	build=$(pwd)
+else
+	build=$root
+fi
+bin=${FF_BATCH_BIN:-$build/tests/integration/framefit_batch}
+fake=$build/tests/integration/framefit_batch_fake
+faces=${FF_FACES:-$root/../shared/data/faces}
+nphotos=${N_PHOTOS:-60}
+work=$root/var/test-batch
+tmp=$work/tmp
+
+export FF_DB_DIR=$work/mysql
+export FF_DB_SOCKET=$work/mysql/mysql.sock
+export FF_DB_NAME=framefit_batchtest
+unset FF_SQL_DIR FF_MIGRATE FF_MODELS_DIR
+
+if [ -n "${FF_TEST_MODELS:-}" ]; then
+	models=$FF_TEST_MODELS
+elif [ -s "$root/models/face.weights" ] && [ -s "$root/models/eyes.weights" ] &&
+    [ -s "$root/models/refine.weights" ]; then
+	models=$root/models
+else
+	models=/tmp/m
+fi
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   - $1"; }
+nok() { fail=$((fail + 1)); echo "FAIL - $1${2:+: $2}"; }
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
+}
+check_ge() {
+	if [ "$2" -ge "$3" ] 2>/dev/null; then ok "$1 ($2)"; else
+		nok "$1" "got '$2', want >= $3"; fi
+}
+check_grep() {	# check_grep NAME PATTERN FILE (extended regexp)
+	if grep -Eq -- "$2" "$3"; then ok "$1"; else
+		nok "$1" "no /$2/ in $3: $(head -c 400 "$3")"; fi
+}
+
+db_started=0
+watchdog=
+finished=0
+finish() {
+	if [ $finished = 0 ]; then
+		finished=1
+		# Runs still going (a failed phase) must not outlive the test.
+		[ -n "$watchdog" ] && kill -9 "$watchdog" 2>/dev/null
+		# TERM first: timeout(1) passes it on, and a runner stops its
+		# workers; then KILL whatever is left.
+		left=$(jobs -p)
+		if [ -n "$left" ]; then
+			kill -TERM $left 2>/dev/null
+			sleep 2
+			kill -9 $left 2>/dev/null
+		fi
+		if [ $db_started = 1 ] && [ "${KEEP:-0}" != 1 ]; then
+			"$root/scripts/db.sh" stop >/dev/null 2>&1
+		fi
+		echo "$pass passed, $fail failed"
+	fi
+	[ $fail = 0 ] && exit 0
+	exit 1
+}
+trap 'echo "interrupted"; fail=$((fail + 1)); finish' INT TERM
+trap 'finish' EXIT
+bail() { nok "setup" "$*"; finish; }
+# The whole test within FF_TEST_TIMEOUT seconds (default 900).
+# bash runs the trap only once its foreground command is over: stop that.
+# One-second sleeps, so killing the watchdog leaves no long sleep behind.
+(
+	for ((t = 0; t < ${FF_TEST_TIMEOUT:-900}; t++)); do sleep 1; done
+	echo "timed out"
+	kill -TERM $$
+	pkill -TERM -P $$
+) &
+watchdog=$!
+disown $watchdog	# not one of the runs, and no "Killed" message
+
+sql() {	# one value per line, tab-separated columns
+	"$root/scripts/db.sh" sql -N -B -e "$1" 2>>"$work/sql.err"
+}
+job_id() { sql "SELECT id FROM batch_jobs WHERE name = '$1'"; }
+count() {	# count JOB_ID [WHERE...]
+	sql "SELECT COUNT(*) FROM batch_items WHERE job_id = $1 ${2:+AND $2}"
+}
+# The number in "this run: N photos" of a run's output.
+run_count() { sed -n 's/^this run: \([0-9]*\) photos.*/\1/p' "$1"; }
+
+# ---- Setup ----
+
+[ -x "$bin" ] || bail "no $bin: run make check (or set FF_BUILD_DIR)"
+[ -x "$fake" ] || bail "no $fake: run make check (or set FF_BUILD_DIR)"
+for f in face eyes refine; do
+	[ -s "$models/$f.weights" ] || bail "no $models/$f.weights"
+done
+echo "# program: $bin"
+echo "# models: $models"
+mkdir -p "$work"
+rm -rf "$tmp"
+mkdir -p "$tmp"
+: >"$work/sql.err"
+
+if ! "$root/scripts/db.sh" status >/dev/null 2>&1; then
+	"$root/scripts/db.sh" start >"$work/db.out" 2>&1 ||
+		bail "database did not start: $(cat "$work/db.out")"
+	db_started=1
+fi
+FF_DB_NAME=mysql "$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS
+	framefit_batchtest; CREATE DATABASE framefit_batchtest CHARACTER SET
+	utf8mb4 COLLATE utf8mb4_unicode_ci" || bail "cannot create the database"
+
+# The photos: N small LFW crops, each a symlink with a name of its own,
+# two levels deep so the output tree is mirrored.
+photos=$(find "$faces/mtfl/images/lfw_5590" -name '*.jpg' | sort | head -n "$nphotos")
+[ "$(echo "$photos" | wc -l)" = "$nphotos" ] || bail "fewer than $nphotos photos in $faces"
+in=$tmp/in
+mkdir -p "$in/a" "$in/b/c"
+i=0
+for p in $photos; do
+	i=$((i + 1))
+	case $((i % 3)) in
+	0) d=$in ;; 1) d=$in/a ;; 2) d=$in/b/c ;;
+	esac
+	ln -s "$p" "$d/$(printf 'p%03d' $i).jpg"
+done
+
+# Files that are not photos, and a photo cut short.
+bad=$tmp/bad
+mkdir -p "$bad"
+one=$(echo "$photos" | head -n 1)
+head -c 2000 "$one" >"$bad/truncated.jpg"		# image_corrupt
+(head -c 600 "$one"; head -c 3000 /dev/urandom) >"$bad/noise.jpg"	# image_corrupt
+head -c 4000 /dev/urandom | tr '\377' 'x' >"$bad/random.jpg"	# unsupported_media_type
+echo "not a photo" >"$bad/notes.txt"			# unsupported_media_type
+: >"$bad/empty.png"					# unsupported_media_type
+
+# A run that hangs is a failure, not a test that never ends.
+limit="timeout -k 5 300"
+run() {	# run OUTFILE ARGS...: the program, stdout and stderr to OUTFILE
+	local out=$1
+	shift
+	$limit "$bin" --models "$models" --no-progress "$@" >"$out" 2>&1
+}
+
+# ---- A. Failed files are counted, with their reason ----
+
+echo "# A. a list with corrupt, non-image and missing files"
+list=$tmp/list.txt
+{
+	echo "$photos" | head -n 10
+	echo "$(echo "$photos" | head -n 1)"	# a repeated line: queued once
+	echo ""					# blank lines are skipped
+	echo "bad/truncated.jpg"		# relative to the list's folder
+	for f in noise.jpg random.jpg notes.txt empty.png; do echo "$bad/$f"; done
+	echo "$tmp/missing.jpg"			# file_unreadable
+} >"$list"
+run "$tmp/a.out" --jobs 2 "$list"
+check_eq "A: exit status" "$?" 0
+ja=$(job_id "$list")
+check_eq "A: job named after the list" "$([ -n "$ja" ] && echo yes)" yes
+check_eq "A: items (repeat once, blank skipped)" "$(count "$ja")" 16
+check_eq "A: relative path made absolute" \
+	"$(count "$ja" "path = '$bad/truncated.jpg'")" 1
+check_eq "A: photos done or no face" "$(count "$ja" "state IN ('done','noface')")" 10
+check_eq "A: image_corrupt" "$(count "$ja" "reason = 'image_corrupt'")" 2
+check_eq "A: unsupported_media_type" \
+	"$(count "$ja" "reason = 'unsupported_media_type'")" 3
+check_eq "A: file_unreadable" "$(count "$ja" "reason = 'file_unreadable'")" 1
+check_eq "A: the missing file is the unreadable one" \
+	"$(sql "SELECT path FROM batch_items WHERE job_id = $ja AND reason = 'file_unreadable'")" \
+	"$tmp/missing.jpg"
+check_grep "A: summary counts failures by reason" \
+	"^job .*: finished: 16 items: [0-9]+ done, [0-9]+ no face, 6 failed: 3 unsupported_media_type, 2 image_corrupt, 1 file_unreadable$" \
+	"$tmp/a.out"
+check_grep "A: summary gives an example per reason" \
+	"^  file_unreadable: e.g. $tmp/missing.jpg$" "$tmp/a.out"
+check_eq "A: one detection per photo, none for failures" \
+	"$(sql "SELECT COUNT(*) FROM detections d JOIN batch_items i ON i.id = d.batch_item_id WHERE i.job_id = $ja")" 10
+check_eq "A: faces stored match the counts" \
+	"$(sql "SELECT COUNT(*) FROM detections d JOIN batch_items i ON i.id = d.batch_item_id WHERE i.job_id = $ja AND d.faces <> (SELECT COUNT(*) FROM detection_faces f WHERE f.detection_id = d.id)")" 0
+check_eq "A: done means faces, noface none" \
+	"$(sql "SELECT COUNT(*) FROM detections d JOIN batch_items i ON i.id = d.batch_item_id WHERE i.job_id = $ja AND (i.state = 'done') <> (d.faces > 0)")" 0
+check_eq "A: width and height of every photo" \
+	"$(count "$ja" "state IN ('done','noface') AND width = 250 AND height = 250")" 10
+check_eq "A: no upload rows for batch photos" "$(sql "SELECT COUNT(*) FROM uploads")" 0
+check_eq "A: job finished with its counts" \
+	"$(sql "SELECT finished IS NOT NULL, n_items, n_failed FROM batch_jobs WHERE id = $ja")" \
+	"$(printf '1\t16\t6')"
+# The same command again: the job is finished, nothing is redone.
+run "$tmp/a2.out" --jobs 2 "$list"
+check_eq "A: re-run of a finished job exits 0" "$?" 0
+check_grep "A: re-run does nothing" "^this run: 0 photos" "$tmp/a2.out"
+
+# ---- B. Two processes on one job at once ----
+
+echo "# B. two batch processes on the same job at once"
+nitems=$((nphotos + 5))
+cp "$bad/truncated.jpg" "$bad/notes.txt" "$bad/empty.png" "$in/b/"
+cp "$bad/noise.jpg" "$bad/random.jpg" "$in/a/"
+$limit "$bin" --models "$models" --no-progress --jobs 1 --claim 4 --size 640 \
+	--job both "$in" >"$tmp/b1.out" 2>&1 &
+p1=$!
+$limit "$bin" --models "$models" --no-progress --jobs 1 --claim 4 --size 640 \
+	--job both "$in" >"$tmp/b2.out" 2>&1 &
+p2=$!
+wait $p1
+check_eq "B: first run exits 0" "$?" 0
+wait $p2
+check_eq "B: second run exits 0" "$?" 0
+jb=$(job_id both)
+check_eq "B: every file queued once" "$(count "$jb")" $nitems
+check_eq "B: nothing left queued or claimed" \
+	"$(count "$jb" "state IN ('queued','claimed')")" 0
+check_eq "B: every item claimed exactly once" "$(count "$jb" "attempts <> 1")" 0
+check_eq "B: the two runs' counts add up to the job" \
+	"$(( $(run_count "$tmp/b1.out") + $(run_count "$tmp/b2.out") ))" $nitems
+check_ge "B: both processes did work" \
+	"$(sql "SELECT COUNT(DISTINCT claimed_by) FROM batch_items WHERE job_id = $jb")" 2
+check_eq "B: one detection per processed photo" \
+	"$(sql "SELECT COUNT(*), COUNT(DISTINCT d.batch_item_id) FROM detections d JOIN batch_items i ON i.id = d.batch_item_id WHERE i.job_id = $jb")" \
+	"$(printf '%s\t%s' "$(count "$jb" "state IN ('done','noface')")" "$(count "$jb" "state IN ('done','noface')")")"
+check_eq "B: the failures are the five bad files" "$(count "$jb" "state = 'failed'")" 5
+check_eq "B: job finished" \
+	"$(sql "SELECT finished IS NOT NULL, n_items FROM batch_jobs WHERE id = $jb")" \
+	"$(printf '1\t%s' $nitems)"
+
+# Claims race far more often when the work is next to nothing: six
+# workers in three processes, one item per claim, on 400 empty files.
+echo "# B. six workers racing for claims on 400 instant items"
+race=$tmp/race
+mkdir -p "$race"
+for i in $(seq 1 400); do : >"$race/e$i.png"; done
+for k in 1 2 3; do
+	$limit "$fake" --no-progress --jobs 2 --claim 1 --lease 10 --job race "$race" \
+		>"$tmp/r$k.out" 2>&1 &
+	eval "pr$k=\$!"
+done
+wait $pr1; r1=$?
+wait $pr2; r2=$?
+wait $pr3; r3=$?
+check_eq "B: racing runs exit 0" "$r1$r2$r3" 000
+jr=$(job_id race)
+check_eq "B: racing: all 400 failed as unsupported_media_type" \
+	"$(count "$jr" "reason = 'unsupported_media_type'")" 400
+check_eq "B: racing: every item claimed exactly once" "$(count "$jr" "attempts <> 1")" 0
+check_eq "B: racing: the runs' counts add up" \
+	"$(( $(run_count "$tmp/r1.out") + $(run_count "$tmp/r2.out") + $(run_count "$tmp/r3.out") ))" 400
+check_ge "B: racing: workers that did work" \
+	"$(sql "SELECT COUNT(DISTINCT claimed_by) FROM batch_items WHERE job_id = $jr")" 3
+
+# Each claim carries its own deadline: a run with a 1 s lease does not take
+# over the claims of a run with a 300 s lease that renews rarely, though
+# its claims of 40 photos take longer than a second.
+echo "# B. runs with different leases on one job"
+$limit "$bin" --models "$models" --no-progress --jobs 1 --claim 40 --size 640 \
+	--lease 300 --job leases "$in" >"$tmp/l1.out" 2>&1 &
+pl1=$!
+$limit "$bin" --models "$models" --no-progress --jobs 1 --claim 2 --size 640 \
+	--lease 1 --job leases "$in" >"$tmp/l2.out" 2>&1 &
+pl2=$!
+wait $pl1; r1=$?
+wait $pl2; r2=$?
+check_eq "B: leases: both runs exit 0" "$r1$r2" 00
+jl=$(job_id leases)
+check_eq "B: leases: no claim taken over" "$(count "$jl" "attempts <> 1")" 0
+check_eq "B: leases: no result dropped" \
+	"$(cat "$tmp/l1.out" "$tmp/l2.out" | grep -c 'dropped')" 0
+check_eq "B: leases: the runs add up" \
+	"$(( $(run_count "$tmp/l1.out") + $(run_count "$tmp/l2.out") ))" $nitems
+
+# ---- C. kill -9 in the middle, then the same command again ----
+
+echo "# C. kill -9 a run in the middle, run it again"
+cmd=(--jobs 2 --claim 4 --size 640 --lease 2 --job killed "$in")
+# Its own process group, so the kill takes the runner and its workers.
+setsid "$bin" --models "$models" --no-progress "${cmd[@]}" >"$tmp/c1.out" 2>&1 &
+pc=$!
+jc=""
+for i in $(seq 1 300); do	# up to 30 s
+	[ -z "$jc" ] && jc=$(job_id killed)
+	if [ -n "$jc" ] && [ "$(count "$jc" "state IN ('done','noface','failed')")" -ge 12 ]; then
+		break
+	fi
+	sleep 0.1
+done
+kill -9 -- -"$pc" 2>/dev/null
+wait $pc 2>/dev/null
+[ -n "$jc" ] || bail "the killed run never created its job"
+fin_before=$(count "$jc" "state IN ('done','noface','failed')")
+inflight=$(count "$jc" "state = 'claimed'")
+left=$(count "$jc" "state IN ('queued','claimed')")
+echo "# killed with $fin_before finished, $inflight claimed, $left left"
+check_ge "C: killed mid-run with items claimed" "$inflight" 1
+check_ge "C: killed mid-run with items left" "$left" 2
+sql "SELECT id, state, claimed_by, attempts FROM batch_items WHERE job_id = $jc AND state IN ('done','noface','failed') ORDER BY id" >"$tmp/c.before"
+sql "SELECT id FROM batch_items WHERE job_id = $jc AND state = 'claimed' ORDER BY id" >"$tmp/c.inflight"
+# At once: the dead run's claims are still within their lease, so the new
+# run has to wait for them to expire and take them over.
+run "$tmp/c2.out" "${cmd[@]}"
+check_eq "C: the re-run exits 0" "$?" 0
+check_grep "C: the re-run finishes the job" "^job killed: finished: $nitems items" "$tmp/c2.out"
+check_eq "C: nothing left queued or claimed" \
+	"$(count "$jc" "state IN ('queued','claimed')")" 0
+check_eq "C: nothing lost" "$(count "$jc")" $nitems
+sql "SELECT id, state, claimed_by, attempts FROM batch_items WHERE job_id = $jc ORDER BY id" |
+	grep -Fxf "$tmp/c.before" >"$tmp/c.after"
+check_eq "C: items finished before the kill are untouched" \
+	"$(wc -l <"$tmp/c.after")" "$(wc -l <"$tmp/c.before")"
+ids=$(paste -sd, "$tmp/c.inflight")
+check_eq "C: items in flight were claimed again" \
+	"$(sql "SELECT COUNT(*) FROM batch_items WHERE id IN ($ids) AND attempts = 2 AND state <> 'claimed'")" \
+	"$inflight"
+check_eq "C: the re-run did exactly what was left" "$(run_count "$tmp/c2.out")" "$left"
+check_eq "C: one detection per processed photo, none doubled" \
+	"$(sql "SELECT COUNT(*) - COUNT(DISTINCT d.batch_item_id) FROM detections d JOIN batch_items i ON i.id = d.batch_item_id WHERE i.job_id = $jc"),$(sql "SELECT COUNT(*) FROM detections d JOIN batch_items i ON i.id = d.batch_item_id WHERE i.job_id = $jc")" \
+	"0,$(count "$jc" "state IN ('done','noface')")"
+check_eq "C: same outcome as the undisturbed job" \
+	"$(sql "SELECT state, COUNT(*) FROM batch_items WHERE job_id = $jc GROUP BY state ORDER BY state" | tr '\t\n' ':,')" \
+	"$(sql "SELECT state, COUNT(*) FROM batch_items WHERE job_id = $jb GROUP BY state ORDER BY state" | tr '\t\n' ':,')"
+
+# A worker that dies (a crash on some file) is replaced by the runner, and
+# the same run completes the job.
+echo "# C. kill -9 one worker: the runner replaces it"
+"$bin" --models "$models" --no-progress --jobs 2 --claim 4 --size 640 \
+	--lease 2 --job crash "$in" >"$tmp/k1.out" 2>&1 &
+pk=$!
+jk=""
+for i in $(seq 1 300); do
+	[ -z "$jk" ] && jk=$(job_id crash)
+	if [ -n "$jk" ] && [ "$(count "$jk" "state IN ('done','noface','failed')")" -ge 8 ]; then
+		break
+	fi
+	sleep 0.1
+done
+victim=$(pgrep -P $pk | head -n 1)
+kill -9 "$victim"
+wait $pk
+check_eq "C: the run survives a dead worker (exit 0)" "$?" 0
+check_grep "C: the death is reported" "worker $victim killed by signal 9" "$tmp/k1.out"
+check_grep "C: another worker took its place" "started worker [0-9]+ in its place" "$tmp/k1.out"
+check_eq "C: crash: nothing left, nothing lost" \
+	"$(count "$jk" "state IN ('queued','claimed')"),$(count "$jk")" "0,$nitems"
+check_ge "C: crash: the dead worker's claims were taken over" \
+	"$(count "$jk" "attempts = 2")" 1
+check_eq "C: crash: one detection per processed photo" \
+	"$(sql "SELECT COUNT(*) - COUNT(DISTINCT d.batch_item_id) FROM detections d JOIN batch_items i ON i.id = d.batch_item_id WHERE i.job_id = $jk"),$(sql "SELECT COUNT(*) FROM detections d JOIN batch_items i ON i.id = d.batch_item_id WHERE i.job_id = $jk")" \
+	"0,$(count "$jk" "state IN ('done','noface')")"
+
+# ---- D. SIGTERM: a clean stop gives the claims back ----
+
+echo "# D. SIGTERM stops cleanly"
+"$bin" --models "$models" --no-progress --jobs 2 --claim 8 --size 640 \
+	--job stopped "$in" >"$tmp/d1.out" 2>&1 &
+pd=$!
+jd=""
+for i in $(seq 1 300); do
+	[ -z "$jd" ] && jd=$(job_id stopped)
+	if [ -n "$jd" ] && [ "$(count "$jd" "state IN ('done','noface','failed')")" -ge 8 ]; then
+		break
+	fi
+	sleep 0.1
+done
+kill -TERM $pd
+wait $pd
+check_eq "D: a stopped run exits 1 (job not finished)" "$?" 1
+check_grep "D: its summary says so" "^job stopped: not finished" "$tmp/d1.out"
+check_eq "D: no claims left behind" "$(count "$jd" "state = 'claimed'")" 0
+check_ge "D: items given back to the queue" "$(count "$jd" "state = 'queued'")" 1
+check_eq "D: given-back items do not count as attempts" \
+	"$(count "$jd" "state = 'queued' AND attempts <> 0")" 0
+run "$tmp/d2.out" --job stopped
+check_eq "D: --job NAME alone resumes and finishes" "$?" 0
+check_eq "D: every item claimed once" "$(count "$jd" "attempts <> 1")" 0
+check_eq "D: the two runs add up" \
+	"$(( $(run_count "$tmp/d1.out") + $(run_count "$tmp/d2.out") ))" $nitems
+
+# ---- E. Try-ons (stand-in detector: a face in every photo) ----
+
+echo "# E. try-on JPEGs with --frame and --out"
+out=$tmp/out
+$limit "$fake" --no-progress --jobs 2 --job tryons --frame FF-RND-4721-TOR \
+	--out "$out" "$in" >"$tmp/e1.out" 2>&1
+check_eq "E: exit status" "$?" 0
+je=$(job_id tryons)
+check_eq "E: every photo done" "$(count "$je" "state = 'done'")" $nphotos
+njpg=$(find "$out" -type f -name '*.jpg' | wc -l)
+check_eq "E: one JPEG per photo" "$njpg" $nphotos
+check_eq "E: nothing else written (no temporary files)" \
+	"$(find "$out" -type f ! -name '*.jpg' | wc -l)" 0
+check_eq "E: the tree is mirrored" \
+	"$(cd "$out" && ls p003.jpg a/p001.jpg b/c/p002.jpg 2>&1 | tr '\n' ' ')" \
+	"a/p001.jpg b/c/p002.jpg p003.jpg "
+check_eq "E: the files are JPEGs" \
+	"$(head -c 3 "$out/a/p001.jpg" | od -An -tx1 | tr -d ' \n')" ffd8ff
+check_eq "E: the job remembers its frame" \
+	"$(sql "SELECT f.sku FROM batch_jobs j JOIN frames f ON f.id = j.frame_id WHERE j.id = $je")" \
+	FF-RND-4721-TOR
+"$fake" --no-progress --job tryons --frame FF-AVI-5814-GLD --out "$out" \
+	"$in" >"$tmp/e2.out" 2>&1
+check_eq "E: another frame for the same job is refused" "$?" 2
+check_grep "E: with a reason" "job tryons draws FF-RND-4721-TOR" "$tmp/e2.out"
+"$fake" --no-progress --job nosuch >"$tmp/e3.out" 2>&1
+check_eq "E: joining a job that does not exist is refused" "$?" 2
+
+check_eq "no database errors logged" \
+	"$(cat "$tmp"/*.out | grep -c 'framefit: db:')" 0
