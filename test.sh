@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ./test.sh: the same set-up as run.sh, then every test:
 #   1. unit tests (Check): make check
-#   2. the same unit tests built with ASan + UBSan (FF_SANITIZE=0 skips)
+#   2. with FF_SANITIZE=1: the same unit tests built with ASan + UBSan
 #   3. integration tests against the real stack (MariaDB, lighttpd,
 #      Apache with mod_fcgid and with mod_proxy_fcgi, Chromium)
 #   4. a short run of every fuzz target (FF_FUZZ_SECONDS, default 15)
@@ -50,7 +50,7 @@ run_step unit bash -c 'cd build/release && make -s check; rc=$?; cat tests/*.log
 
 # 2. Sanitizers. libdarknet's own allocations at start are never freed
 # (it has no free for parsed cfgs): suppress leaks inside it only.
-if [ "${FF_SANITIZE:-1}" = 1 ]; then
+if [ "${FF_SANITIZE:-0}" = 1 ]; then
 	printf 'leak:libdarknet.so\nleak:libopenblas\n' > "$art/lsan.supp"
 	run_step unit-asan bash -c "
 		mkdir -p build/asan && cd build/asan &&
