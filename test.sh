@@ -11,7 +11,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 . scripts/deps.sh
-ff_install_missing $FF_PKGS_BUILD $FF_PKGS_RUN $FF_PKGS_TEST || exit 1
+ff_install_missing $FF_PKGS_BUILD $FF_PKGS_RUN $FF_PKGS_TEST $(ff_node_pkgs) || exit 1
 scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
 art=$top/var/artifacts
 mkdir -p "$art"

@@ -7,7 +7,13 @@ FF_PKGS_BUILD="build-essential autoconf automake pkg-config darknet libopenblas-
  libfcgi-dev libgd-dev libmariadb-dev libexif-dev libssl-dev check"
 FF_PKGS_RUN="mariadb-server mariadb-client lighttpd curl"
 FF_PKGS_TEST="apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev wrk
- chromium nodejs npm ffmpeg imagemagick jq bc libxml2-utils libfcgi-bin apache2-utils"
+ chromium ffmpeg imagemagick jq bc libxml2-utils libfcgi-bin apache2-utils"
+
+# Node.js may come from outside Debian (then Debian's npm conflicts with
+# it): install Debian's only when there is no npm at all.
+ff_node_pkgs() {
+	command -v npm >/dev/null 2>&1 || echo "nodejs npm"
+}
 
 ff_install_missing() {
 	local missing=() p
