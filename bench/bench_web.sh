@@ -166,8 +166,16 @@ for name in decode detect store; do
 	col=$((col + 1))
 done
 echo "  ($n try-ons; store = JPEG encode + SHA-256 + the INSERTs)"
+echo "# mean ms by stored photo size (1700 px selfies are stored at 1600)"
+sql "SELECT CONCAT(u.width, 'x', u.height), COUNT(*), ROUND(AVG(t.decode_ms), 1),
+	ROUND(AVG(t.detect_ms), 1), ROUND(AVG(t.store_ms), 1)
+	FROM tryons t JOIN uploads u ON u.id = t.upload_id
+	WHERE t.created >= '$t_start' GROUP BY u.width, u.height ORDER BY u.width" |
+	awk -F '\t' '{ printf "  %-9s n=%-4d decode %6.1f  detect %6.1f  store %6.1f\n", $1, $2, $3, $4, $5 }'
 if [ -s "$work/perf.data" ]; then
-	echo "# perf: the workers' hottest symbols"
+	echo "# perf: the workers' time by library, then the hottest symbols"
+	perf report -i "$work/perf.data" --no-children --sort dso 2>/dev/null |
+		grep -E '^ +[0-9]' | head -n 8
 	perf report -i "$work/perf.data" --no-children --sort dso,symbol 2>/dev/null |
-		grep -v '^#' | grep -v '^$' | head -n 25
+		grep -E '^ +[0-9]' | head -n 20
 fi

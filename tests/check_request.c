@@ -159,7 +159,7 @@ START_TEST(test_security_headers)
 	    "got %s", M.out.ptr);
 	ck_assert(has_line(&M.out, "Content-Security-Policy: " REQ_CSP));
 	ck_assert(has_line(&M.out, "X-Content-Type-Options: nosniff"));
-	ck_assert(has_line(&M.out, "Referrer-Policy: no-referrer"));
+	ck_assert(has_line(&M.out, "Referrer-Policy: same-origin"));
 	ck_assert(has_line(&M.out, "Content-Length: 2"));
 	ck_assert(has_line(&M.out, "Content-Type: text/plain"));
 	ck_assert_str_eq(body_of(&M.out), "hi");

@@ -475,7 +475,7 @@ send_head(struct http_req *r)
 	buf_printf(&h, "Status: %d %s\r\n", r->status, req_reason(r->status));
 	buf_puts(&h, "Content-Security-Policy: " REQ_CSP "\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
+	    "Referrer-Policy: same-origin\r\n"
 	    "X-Frame-Options: DENY\r\n"
 	    "Permissions-Policy: camera=(self), microphone=(), geolocation=()\r\n"
 	    "Cross-Origin-Opener-Policy: same-origin\r\n");

@@ -13,8 +13,10 @@
  * Every response carries the security headers of framefit: a
  * Content-Security-Policy without inline script or style and with
  * frame-ancestors 'none', X-Content-Type-Options: nosniff,
- * Referrer-Policy: no-referrer (result URLs carry a token that must not
- * leak to the shop), X-Frame-Options and Permissions-Policy.
+ * Referrer-Policy: same-origin (result URLs carry a token that must not
+ * leak to the shop; no-referrer would make browsers send Origin: null on
+ * our own form POSTs, which the cross-origin check refuses),
+ * X-Frame-Options and Permissions-Policy.
  *
  * Errors are answered in one place, req_error(): the status comes from
  * ff_http_status(), the page from the "error" template (or JSON
