@@ -25,10 +25,6 @@
 #   JOBS            worker processes (default 2)
 #   CLAIM           items per claim (default 16)
 #   SIZE            detector input size, --size (default: the cfg's)
-#   DETECTOR=fake   use framefit_batch_fake (the web test's stand-in
-#                   detector: one face per photo, no network) to measure
-#                   everything but the neural network: the ceiling that
-#                   decoding, the queue and the database writes set
 #
 # It prints numbers, never pass or fail. Throughput is wall-clock from the
 # command's start to its summary: migrations, loading the list, model
@@ -44,7 +40,6 @@ else
 	build=$root
 fi
 bin=$build/tests/integration/framefit_batch
-[ "${DETECTOR:-real}" = fake ] && bin=$build/tests/integration/framefit_batch_fake
 faces=${FF_FACES:-$root/../shared/data/faces}
 count=${1:-10000}
 jobs=${JOBS:-2}
@@ -108,7 +103,7 @@ EOF
 fi
 
 echo "# framefit batch: $count photos, --jobs $jobs, --claim $claim," \
-	"detector ${DETECTOR:-real}, models $models"
+	"detector real, models $models"
 echo "# $(nproc) cores; $(uptime | sed 's/.*load average/load average/')"
 t0=$(date +%s.%N)
 "$bin" --models "$models" --no-progress --jobs "$jobs" --claim "$claim" \

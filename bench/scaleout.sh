@@ -9,13 +9,12 @@
 #   bench/scaleout.sh
 #
 # Environment:
-#   FF_BUILD_DIR     where cgi-bin/framefit.fcgi, the stand-in worker
-#                    tests/integration/framefit_fake.fcgi and
+#   FF_BUILD_DIR     where cgi-bin/framefit.fcgi and
 #                    tests/integration/framefit_apikey were built
 #                    (default: the source tree)
-#   SCALE_DETECTOR   fake (default: the stand-in detector, so the run
-#                    measures HTTP, decoding, drawing and the DB) or real
-#                    (the trained networks in FF_MODELS_DIR or models/)
+#   SCALE_DETECTOR   real (default and only choice: the trained networks
+#                    in FF_MODELS_DIR or models/; the stand-in detector
+#                    that measured all but the networks is gone)
 #   SCALE_ENDPOINT   tryon (default) or detect
 #   SCALE_SECONDS    length of the load, seconds (default 20, at most 120)
 #   SCALE_CONNS      concurrent connections per group (default 4, <= 32)
@@ -36,7 +35,7 @@ set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FF_BUILD_DIR:-$root}
-detector=${SCALE_DETECTOR:-fake}
+detector=${SCALE_DETECTOR:-real}
 endpoint=${SCALE_ENDPOINT:-tryon}
 secs=${SCALE_SECONDS:-20}
 conns=${SCALE_CONNS:-4}
@@ -59,9 +58,8 @@ case $conns in ''|*[!0-9]*) die "SCALE_CONNS must be a number" ;; esac
 case $ngroups in 1) groups="a" ;; 2) groups="a b" ;; 3) groups="a b c" ;;
 4) groups="a b c d" ;; *) die "SCALE_GROUPS must be 1..4" ;; esac
 case $detector in
-fake) bin=$build/tests/integration/framefit_fake.fcgi ;;
 real) bin=$build/cgi-bin/framefit.fcgi ;;
-*) die "SCALE_DETECTOR must be fake or real" ;;
+*) die "SCALE_DETECTOR must be real (the stand-in detector is gone)" ;;
 esac
 case $endpoint in tryon|detect) ;; *) die "SCALE_ENDPOINT must be tryon or detect" ;; esac
 [ -x "$bin" ] || die "no $bin: build it (make; make check)"

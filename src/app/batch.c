@@ -613,10 +613,12 @@ job_open(struct db *db, const struct opts *o, struct job *j)
 		a[2] = DB_BLOB(src, strlen(src));
 		a[3] = frame_id > 0 ? DB_INT(frame_id) : DB_NULL;
 		a[4] = out != NULL ? DB_BLOB(out, strlen(out)) : DB_NULL;
+		/* A runner elsewhere may create the same job at this moment:
+		 * then this is a no-op (not an error in the log), and
+		 * job_read() below finds its row. */
 		er = db_exec(db, "INSERT INTO batch_jobs (name, kind, source, "
-		    "frame_id, out_dir) VALUES (?, ?, ?, ?, ?)", a, 5, NULL,
-		    NULL);
-		/* FF_EINPUT: a runner elsewhere created it just now. */
+		    "frame_id, out_dir) VALUES (?, ?, ?, ?, ?) "
+		    "ON DUPLICATE KEY UPDATE name = name", a, 5, NULL, NULL);
 		if (er != FF_OK && er != FF_EINPUT)
 			goto out;
 		er = job_read(db, j);

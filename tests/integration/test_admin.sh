@@ -7,9 +7,8 @@
 #
 # Environment:
 #   FF_BUILD_DIR   where `make` and `make check` built cgi-bin/framefit.fcgi,
-#                  src/framefit, tests/integration/framefit_fake.fcgi and
-#                  tests/integration/framefit_purge (default: the source
-#                  tree, i.e. an in-tree build)
+#                  src/framefit and tests/integration/framefit_purge
+#                  (default: the source tree, i.e. an in-tree build)
 #   FF_FACES       the face photos (default <repo>/../shared/data/faces)
 #   FF_TEST_MODELS the model to test with (default <repo>/models when it
 #                  holds trained weights, else /tmp/m)
@@ -21,7 +20,8 @@
 #      reaches the worker without REMOTE_USER (the worker alone, spoken to
 #      over FastCGI with cgi-fcgi), every POST refused without a valid
 #      CSRF token or from another origin, and nothing changed by them;
-#   2. reports (stand-in detector, so every face photo has a face): the
+#   2. reports (the real worker and model, so it needs trained weights: both
+#      face photos have a face, the grey one none): the
 #      test uploads, switches frames and clicks through the public pages,
 #      then checks every figure of the dashboard and the CSV exports
 #      against what it did; date filter; charts are valid SVG (xmllint);
@@ -30,7 +30,7 @@
 #   4. retention: expired and too-old photos purged with everything
 #      derived from them, kept ones and the aggregates untouched, the run
 #      recorded and shown; `framefit purge` from the command line;
-#   5. models (the real detector): two model directories scanned into the
+#   5. models: two model directories scanned into the
 #      registry with their `framefit evaluate` metrics, switching the
 #      active model changes the model recorded on new detections in every
 #      worker without a restart, side-by-side comparison;
@@ -43,7 +43,6 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FF_BUILD_DIR:-$root}
 bin=$build/cgi-bin/framefit.fcgi
-fake=$build/tests/integration/framefit_fake.fcgi
 purge=$build/tests/integration/framefit_purge
 cli=$build/src/framefit
 faces=${FF_FACES:-$root/../shared/data/faces}
@@ -61,93 +60,26 @@ export FF_PROCS=2
 unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS \
 	FF_RETENTION_DAYS FF_MODEL_CHECK_S
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $1${2:+: $2}"; }
-check_eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
-}
-check_grep() {	# check_grep NAME PATTERN FILE (extended regexp)
-	if grep -Eq -- "$2" "$3"; then ok "$1"; else nok "$1" "no /$2/ in $3"; fi
-}
-check_nogrep() {
-	if grep -Eq -- "$2" "$3"; then nok "$1" "/$2/ found in $3"; else ok "$1"; fi
-}
-bail() { echo "test_admin.sh: $*" >&2; nok "setup" "$*"; finish; }
+. "$root/tests/integration/lib.sh"
+server=lighttpd
+http_timeout=120
+keep_note="(admin / $FF_ADMIN_PASSWORD)"
 
-db_started=0
-web_started=0
+# The worker spoken to directly over FastCGI in phase 1, if still running.
 direct_pid=
-
-sql() {
-	"$root/scripts/db.sh" sql -N -B -e "$1" 2>>"$work/sql.err"
-}
-
-web_start() {	# web_start BIN MODELS
-	FF_FCGI_BIN=$1 FF_MODELS_DIR=$2 "$root/scripts/web.sh" start lighttpd \
-		>>"$work/web.out" 2>&1 || return 1
-	web_started=1
-}
-
-web_stop() {
-	[ $web_started = 1 ] || return 0
-	"$root/scripts/web.sh" stop lighttpd >>"$work/web.out" 2>&1
-	web_started=0
-}
-
-finished=0
-finish() {
-	if [ $finished = 0 ]; then
-		finished=1
-		if [ -n "$direct_pid" ]; then
-			kill "$direct_pid" 2>/dev/null
-			wait "$direct_pid" 2>/dev/null
-		fi
-		if [ "${KEEP:-0}" != 1 ]; then
-			web_stop
-			[ $db_started = 1 ] && "$root/scripts/db.sh" stop >/dev/null 2>&1
-		else
-			echo "KEEP=1: lighttpd at $url (admin / $FF_ADMIN_PASSWORD), MariaDB at $FF_DB_SOCKET"
-		fi
-		echo "$pass passed, $fail failed"
+on_finish() {
+	if [ -n "$direct_pid" ]; then
+		kill "$direct_pid" 2>/dev/null
+		wait "$direct_pid" 2>/dev/null
 	fi
-	[ $fail = 0 ] && exit 0
-	exit 1
-}
-trap 'echo "interrupted"; fail=$((fail + 1)); finish' INT TERM
-trap 'finish' EXIT
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# ---- HTTP: status in $code, head in $tmp/head, body in $tmp/body ----
+# ---- Admin pages (lib.sh has http, header, upload and the tokens) ----
 
-http() {
-	: >"$tmp/body"
-	: >"$tmp/head"
-	code=$(curl -s -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' \
-		--max-time 120 "$@")
-}
 admin() {	# admin PATH [curl args...]: as the logged-in admin
 	local p=$1
 	shift
 	http -u "$FF_ADMIN_USER:$FF_ADMIN_PASSWORD" "$@" "${url}${p#/}"
-}
-header() {
-	grep -i "^$1:" "$tmp/head" | head -n 1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'
-}
-upload() {	# upload PHOTO SKU [curl args...]
-	local photo=$1 sku=$2
-	shift 2
-	http -F "photo=@$photo" -F "frame=$sku" "$@" "${url}tryon"
-}
-token_of_location() {
-	header Location | sed -n 's|^/t/\([A-Za-z0-9_-]*\).*|\1|p'
-}
-token_of_body() {
-	sed -n 's|.*action="/t/\([A-Za-z0-9_-]*\)/delete".*|\1|p' "$tmp/body" | head -n 1
 }
 csrf_now() {	# the admin CSRF token, from the dashboard's forms
 	admin /admin/retention/ >/dev/null
@@ -168,7 +100,7 @@ command -v mariadbd >/dev/null || bail "mariadb-server is not installed"
 command -v htpasswd >/dev/null || bail "apache2-utils (htpasswd) is not installed"
 command -v cgi-fcgi >/dev/null || bail "libfcgi-bin (cgi-fcgi) is not installed"
 command -v xmllint >/dev/null || bail "libxml2-utils (xmllint) is not installed"
-for f in "$bin" "$fake" "$purge" "$cli"; do
+for f in "$bin" "$purge" "$cli"; do
 	[ -x "$f" ] || bail "no $f: build it first (make && make check; FF_BUILD_DIR names the build)"
 done
 photo=$faces/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg
@@ -185,14 +117,8 @@ rm -f "$work/log/"*.log "$work/admin.htpasswd"
 "$root/scripts/sample-face.sh" >>"$work/web.out" 2>&1 ||
 	echo "# no sample face installed; previews use the fallback"
 
-if [ -n "${FF_TEST_MODELS:-}" ]; then
-	base=$FF_TEST_MODELS
-elif [ -s "$root/models/face.weights" ] && [ -s "$root/models/eyes.weights" ] &&
-    [ -s "$root/models/refine.weights" ]; then
-	base=$root/models
-else
-	base=/tmp/m
-fi
+pick_models
+base=$models
 echo "# models: $base"
 
 # Two models: A in the models directory itself, B in a subdirectory, the
@@ -219,10 +145,7 @@ for d in "$models" "$models/alt"; do
 		>/dev/null 2>>"$work/web.out" || bail "framefit evaluate failed on $d"
 done
 
-"$root/scripts/db.sh" status >/dev/null 2>&1 || db_started=1
-"$root/scripts/db.sh" start >"$work/db.out" 2>&1 || bail "cannot start MariaDB; see $work/db.out"
-"$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $FF_DB_NAME; CREATE DATABASE $FF_DB_NAME" ||
-	bail "cannot create $FF_DB_NAME"
+db_fresh
 out=$("$bin" --migrate 2>&1)
 check_eq "migrate: every sql/ file applies" "$(echo "$out" | tail -n 1)" \
 	"framefit.fcgi: $(ls "$root"/sql/[0-9]*_*.sql | wc -l) migration(s) applied"
@@ -239,7 +162,7 @@ echo "# lighttpd on $url"
 
 # ---- Phase 1: access ----
 
-web_start "$fake" "$models" || bail "lighttpd did not start; see $work/web.out"
+web_start "$bin" "$models" || bail "lighttpd did not start; see $work/web.out"
 check_grep "web.sh wrote the password file" '^admin:\$2y\$' "$work/admin.htpasswd"
 
 http "${url}admin/"
@@ -301,7 +224,7 @@ check_eq "artwork without a CSRF token is 403" "$code" 403
 # REMOTE_USER): 403, not the pages.
 sock=$work/run/direct.sock
 rm -f "$sock"
-FF_MODELS_DIR=$models "$fake" --listen "$sock" 2>>"$work/direct.log" &
+FF_MODELS_DIR=$models "$bin" --listen "$sock" 2>>"$work/direct.log" &
 direct_pid=$!
 for i in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 direct() {	# direct METHOD PATH [NAME=VALUE...]: raw FastCGI response
@@ -648,10 +571,10 @@ admin /admin/export/purges.csv
 check_eq "CSV purges: both runs, newest first" \
 	"$(tr -d '\r' <"$tmp/body" | tail -n +2 | cut -d, -f3,5 | tr '\n' ' ')" "cli,1 admin:admin,3 "
 
-# ---- Phase 5: the model registry, with the real detector ----
+# ---- Phase 5: the model registry ----
 
 web_stop
-web_start "$bin" "$models" || bail "lighttpd did not start with the real worker; see $work/web.out"
+web_start "$bin" "$models" || bail "lighttpd did not start again; see $work/web.out"
 worker_pids() {	# the FastCGI workers lighttpd spawned
 	pgrep -P "$(cat "$work/run/lighttpd.pid")" | sort | tr '\n' ' '
 }

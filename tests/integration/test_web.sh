@@ -5,8 +5,7 @@
 #   tests/integration/test_web.sh
 #
 # Environment:
-#   FF_BUILD_DIR   where `make` built cgi-bin/framefit.fcgi and `make check`
-#                  built tests/integration/framefit_fake.fcgi (default: the
+#   FF_BUILD_DIR   where `make` built cgi-bin/framefit.fcgi (default: the
 #                  source tree, i.e. an in-tree build)
 #   FF_FACES       the face photos (default <repo>/../shared/data/faces)
 #   FF_TEST_MODELS the model directory to test with (default <repo>/models
@@ -20,10 +19,11 @@
 #   2. the real worker and model: headers, static files, thumbnails, every
 #      bad input with its exact status; the face-dependent checks accept
 #      303 or 422 until the models directory holds trained weights;
-#   3. the worker with a stand-in detector (fake_detector.c), so the whole
-#      success path is checked strictly: 303, result page, JPEG, ETag/304,
+#   3. the whole success path with the real worker, model and face photos
+#      (PNG, WebP, GIF and an EXIF-rotated JPEG made from them here with
+#      ImageMagick), checked strictly: 303, result page, JPEG, ETag/304,
 #      switching frames, shop click, no-face page, delete with CSRF, and
-#      the DB rows of each step;
+#      the DB rows of each step (it needs trained weights);
 #   4. the database goes down and comes back: 503 pages, no crash, and
 #      the same workers serve again after reconnecting.
 # Prints "N passed, M failed" last and exits non-zero on any failure.
@@ -32,7 +32,6 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FF_BUILD_DIR:-$root}
 bin=$build/cgi-bin/framefit.fcgi
-fake=$build/tests/integration/framefit_fake.fcgi
 faces=${FF_FACES:-$root/../shared/data/faces}
 work=$root/var/test-web
 tmp=$work/tmp-test
@@ -46,40 +45,7 @@ export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=test-admin-pw
 export FF_PROCS=2
 unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $1${2:+: $2}"; }
-check_eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
-}
-check_in() {	# check_in NAME VALUE ALLOWED...
-	local name=$1 v=$2 a
-	shift 2
-	for a in "$@"; do
-		[ "$v" = "$a" ] && { ok "$name ($v)"; return 0; }
-	done
-	nok "$name" "got '$v', want one of: $*"
-	return 1
-}
-check_grep() {	# check_grep NAME PATTERN FILE (extended regexp)
-	if grep -Eq -- "$2" "$3"; then ok "$1"; else nok "$1" "no /$2/ in $3"; fi
-}
-check_nogrep() {
-	if grep -Eq -- "$2" "$3"; then nok "$1" "/$2/ found in $3"; else ok "$1"; fi
-}
-bail() { echo "test_web.sh: $*" >&2; nok "setup" "$*"; finish; }
-
-# ---- Servers (only the ones this script started are stopped) ----
-
-db_started=0
-web_started=0
-
-sql() {
-	"$root/scripts/db.sh" sql -N -B -e "$1" 2>>"$work/sql.err"
-}
-
-server=${FF_WEB_SERVER:-lighttpd}
+. "$root/tests/integration/lib.sh"
 
 # The pids of the FastCGI workers now serving.
 worker_pids() {
@@ -88,69 +54,12 @@ worker_pids() {
 	apache-proxy)	tr -s ' ' '\n' <"$work/run/spawn-fcgi.pid" ;;
 	esac | sort | tr '\n' ' '
 }
+# lighttpd and spawn-fcgi start their workers before listening;
+# mod_fcgid starts them on demand, so it has no fixed set to watch.
+on_web_start() { workers=$(worker_pids); }
 
-web_start() {	# web_start BIN MODELS
-	FF_FCGI_BIN=$1 FF_MODELS_DIR=$2 "$root/scripts/web.sh" start "$server" \
-		>>"$work/web.out" 2>&1 || return 1
-	web_started=1
-	# lighttpd and spawn-fcgi start their workers before listening;
-	# mod_fcgid starts them on demand, so it has no fixed set to watch.
-	workers=$(worker_pids)
-}
+# ---- Pages (lib.sh has http, header, upload and the tokens) ----
 
-web_stop() {
-	[ $web_started = 1 ] || return 0
-	"$root/scripts/web.sh" stop "$server" >>"$work/web.out" 2>&1
-	web_started=0
-}
-
-finished=0
-finish() {
-	if [ $finished = 0 ]; then
-		finished=1
-		if [ "${KEEP:-0}" != 1 ]; then
-			web_stop
-			[ $db_started = 1 ] && "$root/scripts/db.sh" stop >/dev/null 2>&1
-		else
-			echo "KEEP=1: $server at $url, MariaDB at $FF_DB_SOCKET"
-		fi
-		echo "$pass passed, $fail failed"
-	fi
-	[ $fail = 0 ] && exit 0
-	exit 1
-}
-trap 'echo "interrupted"; fail=$((fail + 1)); finish' INT TERM
-trap 'finish' EXIT
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# ---- HTTP helpers: status in $code, head in $tmp/head, body in $tmp/body ----
-
-http() {
-	# curl leaves -o alone when there is no body (a 304): empty it first.
-	: >"$tmp/body"
-	: >"$tmp/head"
-	code=$(curl -s -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' \
-		--max-time 60 "$@")
-}
-header() {	# the value of header $1 of the last response
-	grep -i "^$1:" "$tmp/head" | head -n 1 | cut -d: -f2- |
-		sed 's/^ *//; s/\r$//'
-}
-upload() {	# upload PHOTO SKU [curl args...]
-	local photo=$1 sku=$2
-	shift 2
-	http -F "photo=@$photo" -F "frame=$sku" "$@" "${url}tryon"
-}
-token_of_location() {
-	header Location | sed -n 's|^/t/\([A-Za-z0-9_-]*\).*|\1|p'
-}
-token_of_body() {	# from the delete form of a result or no-face page
-	sed -n 's|.*action="/t/\([A-Za-z0-9_-]*\)/delete".*|\1|p' "$tmp/body" |
-		head -n 1
-}
 csrf_of_body() {
 	sed -n 's|.*name="csrf" value="\([A-Za-z0-9_-]*\)".*|\1|p' "$tmp/body" |
 		head -n 1
@@ -174,7 +83,7 @@ apache-*) command -v apache2 >/dev/null || bail "apache2 is not installed" ;;
 esac
 command -v mariadbd >/dev/null || bail "mariadb-server is not installed"
 [ -x "$bin" ] || bail "no $bin: build it first (make; FF_BUILD_DIR names the build)"
-[ -x "$fake" ] || bail "no $fake: build it first (make check)"
+command -v convert >/dev/null || bail "ImageMagick (convert) is not installed"
 photo=$faces/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg
 photo2=$faces/mtfl/images/lfw_5590/AJ_Cook_0001.jpg
 [ -r "$photo" ] && [ -r "$photo2" ] || bail "no face photos under $faces"
@@ -185,24 +94,10 @@ mkdir -p "$work" "$tmp"
 # Logs of an earlier run would confuse a look at this one.
 rm -f "$work/log/"*.log
 
-trained=0
-if [ -n "${FF_TEST_MODELS:-}" ]; then
-	models=$FF_TEST_MODELS
-elif [ -s "$root/models/face.weights" ] && [ -s "$root/models/eyes.weights" ] &&
-    [ -s "$root/models/refine.weights" ]; then
-	models=$root/models
-else
-	models=/tmp/m
-fi
-if [ "$models" = "$root/models" ]; then
-	trained=1
-fi
+pick_models
 echo "# models: $models (trained weights: $trained)"
 
-"$root/scripts/db.sh" status >/dev/null 2>&1 || db_started=1
-"$root/scripts/db.sh" start >"$work/db.out" 2>&1 || bail "cannot start MariaDB; see $work/db.out"
-"$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $FF_DB_NAME; CREATE DATABASE $FF_DB_NAME" ||
-	bail "cannot create $FF_DB_NAME"
+db_fresh
 
 # Migrations, the way run.sh applies them.
 out=$("$bin" --migrate 2>&1)
@@ -256,7 +151,7 @@ case $csp in
 *) nok "CSP forbids inline script" "$csp" ;;
 esac
 check_eq "X-Content-Type-Options" "$(header X-Content-Type-Options)" nosniff
-check_eq "Referrer-Policy" "$(header Referrer-Policy)" no-referrer
+check_eq "Referrer-Policy" "$(header Referrer-Policy)" same-origin
 check_nogrep "no inline <script> in the page" '<script( [^>]*)?>[^<]' "$tmp/body"
 check_nogrep "every <script> is external" '<script(>| (type|defer|async)[^>]*>)' "$tmp/body"
 check_nogrep "no inline style attributes" ' style=' "$tmp/body"
@@ -363,9 +258,10 @@ fi
 same_workers "real model"
 web_stop
 
-# ---- Phase 3: the whole success path, with the stand-in detector ----
+# ---- Phase 3: the whole success path, with the real worker and model ----
 
-web_start "$fake" "$models" || bail "$server did not start; see $work/web.out"
+[ $trained = 1 ] || echo "# phase 3 expects faces to be found: without trained weights in $root/models it fails"
+web_start "$bin" "$models" || bail "$server did not start; see $work/web.out"
 u0=$(sql "SELECT COUNT(*) FROM uploads")
 t0=$(sql "SELECT COUNT(*) FROM tryons")
 r0=$(sql "SELECT COALESCE(SUM(n), 0) FROM hourly_rollups WHERE metric = 'tryon'")
@@ -457,35 +353,47 @@ check_eq "webcam source recorded" "$(sql "SELECT source FROM uploads WHERE token
 http "${url}t/$tok2?pd=61.5"
 check_grep "result says the PD" 'PD of 61.5' "$tmp/body"
 
-# PNG, WebP and GIF are taken too: a drawn PNG must give a try-on; the
-# tiny WebP and GIF images of the decoder's fuzz corpus are too small to
-# hold a face, so they must reach the face finder (422 no face), not be
-# refused as unreadable.
-python3 - "$tmp/drawn.png" <<'EOF'
-import struct, sys, zlib
-def chunk(t, d):
-    return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
-w, h = 200, 160
-raw = b''.join(b'\0' + b''.join(bytes(((x * 255) // w, (y * 255) // h, 128)) for x in range(w)) for y in range(h))
-open(sys.argv[1], 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR',
-    struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
-EOF
-upload "$tmp/drawn.png" "$sku"
-check_eq "a PNG photo is 303" "$code" 303
-check_eq "a PNG is stored as a normalised JPEG" \
-	"$(sql "SELECT mime, width, height FROM uploads WHERE token = '$(token_of_location)'" | tr '\t' ' ')" "image/jpeg 200 160"
-for f in webp_lossy.webp webp_alpha.webp gif_interlaced.gif png_palette.png; do
-	upload "$root/tests/fuzz/corpus/image/$f" "$sku"
-	check_eq "$f is decoded (422 no face, not 415)" "$code" 422
-	check_grep "$f reached the face finder" "couldn't find a face" "$tmp/body"
+# PNG, WebP and GIF are taken too: each made here from a real face photo,
+# cropped to a size of its own so the stored width and height show the
+# upload's own pixels were decoded; each must give a try-on.
+for f in png:233x241 webp:229x237 gif:221x245; do
+	ext=${f%%:*}
+	size=${f#*:}
+	convert "$photo" -gravity center -crop "$size+0+0" +repage \
+		"$tmp/face.$ext" 2>>"$work/convert.err" || nok "convert a face photo to $ext"
+	check_eq "the $ext test photo is one" "$(file -b --mime-type "$tmp/face.$ext")" "image/$ext"
+	upload "$tmp/face.$ext" "$sku"
+	check_eq "a $ext face photo is 303" "$code" 303
+	check_eq "a $ext is stored as a normalised JPEG of its size" \
+		"$(sql "SELECT mime, width, height FROM uploads WHERE token = '$(token_of_location)'" | tr '\t' ' ')" \
+		"image/jpeg ${size%x*} ${size#*x}"
 done
 
-# EXIF orientation 6 (rotate 90): a 16x12 JPEG is stored upright, 12x16
-# (too small to hold a face, hence the 422).
-upload "$root/tests/fuzz/corpus/image/jpeg_exif6.jpg" "$sku"
-check_eq "EXIF-rotated photo is decoded" "$code" 422
+# EXIF orientation 6 (rotate 90 clockwise to view): an upright 210x250
+# face crop, turned a quarter to the left and tagged 6, must be stored
+# upright (210x250) and give a try-on; its pixels alone hold a sideways face.
+convert "$photo" -gravity center -crop 210x250+0+0 +repage -rotate -90 \
+	-strip "$tmp/sideways.jpg" 2>>"$work/convert.err"
+python3 - "$tmp/sideways.jpg" "$tmp/exif6.jpg" <<'EOF'
+import struct, sys
+jpg = open(sys.argv[1], 'rb').read()
+assert jpg[:2] == b'\xff\xd8'
+# An APP1 "Exif" segment right after SOI: a big-endian TIFF header and one
+# IFD with one entry, Orientation (0x0112), SHORT, count 1, value 6.
+tiff = b'MM\x00\x2a' + struct.pack('>I', 8) + struct.pack('>H', 1) + \
+    struct.pack('>HHIHH', 0x0112, 3, 1, 6, 0) + struct.pack('>I', 0)
+app1 = b'Exif\x00\x00' + tiff
+open(sys.argv[2], 'wb').write(jpg[:2] + b'\xff\xe1' +
+    struct.pack('>H', len(app1) + 2) + app1 + jpg[2:])
+EOF
+check_eq "the rotated photo is stored sideways" \
+	"$(identify -format '%wx%h' "$tmp/exif6.jpg" 2>&1)" 250x210
+check_eq "the rotated photo is tagged 6" \
+	"$(identify -format '%[EXIF:Orientation]' "$tmp/exif6.jpg" 2>&1)" 6
+upload "$tmp/exif6.jpg" "$sku"
+check_eq "EXIF-rotated face photo is 303" "$code" 303
 check_eq "EXIF orientation applied before storing" \
-	"$(sql "SELECT width, height FROM uploads WHERE token = '$(token_of_body)'" | tr '\t' 'x')" 12x16
+	"$(sql "SELECT width, height FROM uploads WHERE token = '$(token_of_location)'" | tr '\t' 'x')" 210x250
 
 # No face: a blank grey photo; the upload is still recorded.
 python3 - "$tmp/blank.png" <<'EOF'

@@ -1,0 +1,167 @@
+# shellcheck shell=bash disable=SC2034,SC2154  # sourced: root, work and tmp come from the test, and the test reads code, trained and the rest
+# lib.sh: what tests/integration/test_web.sh, test_admin.sh and test_api.sh
+# share: the tally and its check helpers, the private MariaDB
+# (scripts/db.sh) and web server (scripts/web.sh) with their clean-up, a
+# free port and curl helpers. Not a test of its own: each test sources it
+#
+#	. "$root/tests/integration/lib.sh"
+#
+# after setting root (the source tree), work (its state directory) and tmp
+# (for responses), and exporting its FF_* (FF_DB_DIR and FF_DB_SOCKET under
+# $work, so the MariaDB is its own). After sourcing, a test may set:
+#   server        the web server of web_start (default $FF_WEB_SERVER, or
+#                 lighttpd): lighttpd, apache-fcgid or apache-proxy
+#   http_timeout  curl's --max-time in seconds (default 60)
+#   keep_note     words for the KEEP=1 line after the server's address
+# and define on_web_start (run once the server is up) and on_finish (run
+# first thing at the end, whatever the outcome).
+#
+# finish prints "N passed, M failed" last and exits non-zero on a failure;
+# it runs on exit and on INT/TERM, and stops only the servers the test
+# started (KEEP=1 leaves them running).
+
+# ---- The tally ----
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   - $1"; }
+nok() { fail=$((fail + 1)); echo "FAIL - $1${2:+: $2}"; }
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
+}
+check_in() {	# check_in NAME VALUE ALLOWED...
+	local name=$1 v=$2 a
+	shift 2
+	for a in "$@"; do
+		[ "$v" = "$a" ] && { ok "$name ($v)"; return 0; }
+	done
+	nok "$name" "got '$v', want one of: $*"
+	return 1
+}
+check_near() {	# check_near NAME GOT WANT TOLERANCE: numbers within it, words equal
+	if awk -v t="$4" -v a="$2" -v b="$3" 'BEGIN {
+		n = split(a, x, " "); if (n != split(b, y, " ")) exit 1
+		for (i = 1; i <= n; i++)
+			if (x[i] ~ /^-?[0-9.]+$/ && y[i] ~ /^-?[0-9.]+$/) {
+				d = x[i] - y[i]; if (d < -t || d > t) exit 1
+			} else if (x[i] != y[i]) exit 1
+		exit 0 }'; then ok "$1"; else nok "$1" "got '$2', want '$3' (within $4)"; fi
+}
+check_re() {	# check_re NAME VALUE REGEX
+	if [[ $2 =~ $3 ]]; then ok "$1"; else nok "$1" "'$2' !~ /$3/"; fi
+}
+check_grep() {	# check_grep NAME PATTERN FILE (extended regexp)
+	if grep -Eq -- "$2" "$3"; then ok "$1"; else nok "$1" "no /$2/ in $3"; fi
+}
+check_nogrep() {
+	if grep -Eq -- "$2" "$3"; then nok "$1" "/$2/ found in $3"; else ok "$1"; fi
+}
+bail() { echo "${0##*/}: $*" >&2; nok "setup" "$*"; finish; }
+
+# ---- Servers (only the ones this test started are stopped) ----
+
+db_started=0
+web_started=0
+server=${FF_WEB_SERVER:-lighttpd}
+url=
+keep_note=
+http_timeout=60
+
+sql() {
+	"$root/scripts/db.sh" sql -N -B -e "$1" 2>>"$work/sql.err"
+}
+
+# The test's own MariaDB, started unless it runs already, with the
+# database $FF_DB_NAME made afresh.
+db_fresh() {
+	"$root/scripts/db.sh" status >/dev/null 2>&1 || db_started=1
+	"$root/scripts/db.sh" start >"$work/db.out" 2>&1 ||
+		bail "cannot start MariaDB; see $work/db.out"
+	"$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $FF_DB_NAME; CREATE DATABASE $FF_DB_NAME" ||
+		bail "cannot create $FF_DB_NAME"
+}
+
+# The models to test with: $FF_TEST_MODELS, else <repo>/models when it
+# holds the three trained weights, else /tmp/m. Sets models, and trained=1
+# when they are the trained ones of <repo>/models.
+pick_models() {
+	trained=0
+	if [ -n "${FF_TEST_MODELS:-}" ]; then
+		models=$FF_TEST_MODELS
+	elif [ -s "$root/models/face.weights" ] && [ -s "$root/models/eyes.weights" ] &&
+	    [ -s "$root/models/refine.weights" ]; then
+		models=$root/models
+	else
+		models=/tmp/m
+	fi
+	if [ "$models" = "$root/models" ]; then
+		trained=1
+	fi
+}
+
+web_start() {	# web_start BIN MODELS
+	FF_FCGI_BIN=$1 FF_MODELS_DIR=$2 "$root/scripts/web.sh" start "$server" \
+		>>"$work/web.out" 2>&1 || return 1
+	web_started=1
+	if declare -F on_web_start >/dev/null; then
+		on_web_start
+	fi
+	return 0
+}
+
+web_stop() {
+	[ $web_started = 1 ] || return 0
+	"$root/scripts/web.sh" stop "$server" >>"$work/web.out" 2>&1
+	web_started=0
+}
+
+finished=0
+finish() {
+	if [ $finished = 0 ]; then
+		finished=1
+		if declare -F on_finish >/dev/null; then
+			on_finish
+		fi
+		if [ "${KEEP:-0}" != 1 ]; then
+			web_stop
+			[ $db_started = 1 ] && "$root/scripts/db.sh" stop >/dev/null 2>&1
+		else
+			echo "KEEP=1: $server at $url${keep_note:+ $keep_note}, MariaDB at $FF_DB_SOCKET"
+		fi
+		echo "$pass passed, $fail failed"
+	fi
+	[ $fail = 0 ] && exit 0
+	exit 1
+}
+trap 'echo "interrupted"; fail=$((fail + 1)); finish' INT TERM
+trap 'finish' EXIT
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ---- HTTP: status in $code, head in $tmp/head, body in $tmp/body ----
+
+http() {
+	# curl leaves -o alone when there is no body (a 304): empty it first.
+	: >"$tmp/body"
+	: >"$tmp/head"
+	code=$(curl -s -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' \
+		--max-time "$http_timeout" "$@")
+}
+header() {	# the value of header $1 of the last response
+	grep -i "^$1:" "$tmp/head" | head -n 1 | cut -d: -f2- |
+		sed 's/^ *//; s/\r$//'
+}
+upload() {	# upload PHOTO SKU [curl args...]: the public upload form
+	local photo=$1 sku=$2
+	shift 2
+	http -F "photo=@$photo" -F "frame=$sku" "$@" "${url}tryon"
+}
+token_of_location() {
+	header Location | sed -n 's|^/t/\([A-Za-z0-9_-]*\).*|\1|p'
+}
+token_of_body() {	# from the delete form of a result or no-face page
+	sed -n 's|.*action="/t/\([A-Za-z0-9_-]*\)/delete".*|\1|p' "$tmp/body" |
+		head -n 1
+}
