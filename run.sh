@@ -14,6 +14,9 @@ scripts/db.sh start
 # Schema and seed catalog (sql/NNN_*.sql); the workers would do it on
 # connect too, but a failure is clearer here than in a worker's log.
 "$FF_FCGI_BIN" --migrate
+# The public-domain portrait the admin catalog previews are drawn on
+# (from Debian's python3-skimage package); previews fall back without it.
+scripts/sample-face.sh || echo "run.sh: no sample face; admin previews use the fallback" >&2
 cleanup() {
 	trap - INT TERM EXIT
 	echo "run.sh: stopping" >&2

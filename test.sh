@@ -77,6 +77,9 @@ fi
 run_step fuzz bash -c "cd build/release && mkdir -p fuzz && make -s fuzz FUZZ_SECONDS=${FF_FUZZ_SECONDS:-15} | tee fuzz/summary.txt;
 	echo \"\$(grep -c '0 crashes' fuzz/summary.txt) passed, \$(grep -c CRASH fuzz/summary.txt) failed\""
 
+# The unit tests started the private MariaDB under ./var (check_store).
+scripts/db.sh stop >/dev/null 2>&1 || true
+
 echo
 [ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
 echo "$passed passed, $failed failed"
