@@ -44,7 +44,8 @@ m_read(void *ctx, void *p, size_t len)
 
 	if (n > len)
 		n = len;
-	memcpy(p, m->body + m->pos, n);
+	if (n > 0)	/* a request without a body has body == NULL */
+		memcpy(p, m->body + m->pos, n);
 	m->pos += n;
 	return (long)n;
 }
