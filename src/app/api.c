@@ -277,23 +277,6 @@ photo_bytes(struct http_req *r, struct buf *raw, const void **p, size_t *len)
 	}
 }
 
-/* Put a decoded photo on white: JPEG has no alpha (as tryon.c does). */
-static enum ff_err
-flatten(gdImagePtr *im)
-{
-	gdImagePtr n;
-
-	if ((n = gdImageCreateTrueColor(gdImageSX(*im), gdImageSY(*im))) == NULL)
-		return FF_ENOMEM;
-	gdImageFilledRectangle(n, 0, 0, gdImageSX(n) - 1, gdImageSY(n) - 1,
-	    gdTrueColor(255, 255, 255));
-	gdImageAlphaBlending(n, 1);
-	gdImageCopy(n, *im, 0, 0, 0, 0, gdImageSX(*im), gdImageSY(*im));
-	gdImageDestroy(*im);
-	*im = n;
-	return FF_OK;
-}
-
 /*
  * Decode the photo's bytes into ph: the header decides the pixel limit
  * before any decoding; the image is decoded at full size once (to learn
@@ -332,7 +315,7 @@ photo_decode(struct http_req *r, const void *p, size_t len, struct photo *ph)
 	ph->h0 = gdImageSY(ph->im);
 	/* Scaled first, so a large PNG is flattened at the stored size. */
 	if ((er = img_downscale(&ph->im, TRYON_MAX_SIDE)) != FF_OK ||
-	    (type != IMG_JPEG && (er = flatten(&ph->im)) != FF_OK)) {
+	    (type != IMG_JPEG && (er = app_flatten(&ph->im)) != FF_OK)) {
 		api_error(r, er, NULL);
 		gdImageDestroy(ph->im);
 		ph->im = NULL;

@@ -12,6 +12,8 @@
 #define FF_APP_APP_H
 #include <stddef.h>
 
+#include <gd.h>
+
 #include "core/err.h"
 #include "render/frame.h"
 #include "render/frames.h"
@@ -82,6 +84,9 @@ void		 app_etag_of(const unsigned char d[32], char out[40]);
 /* Eyes inside the box at a plausible spacing (guards against junk). */
 int		 app_face_plausible(const struct face *, int w, int h);
 void		 app_face_eyes(const struct face *, struct face_eyes *);
+/* Put a decoded photo on white (replacing *im): JPEG has no alpha, and a
+ * transparent PNG would otherwise turn black where it was see-through. */
+enum ff_err	 app_flatten(gdImagePtr *);
 /* The faces of an upload's latest detection. */
 enum ff_err	 app_faces_load(struct db *, long long upload_id, long long *det_id,
 		    struct face *faces, int *n);

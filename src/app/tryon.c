@@ -883,10 +883,8 @@ page_noface(struct tryon_app *a, struct http_req *r, const char *token)
 	tpl_ctx_free(c);
 }
 
-/* Put a decoded photo on white: JPEG has no alpha, and a transparent
- * PNG would otherwise turn black where it was see-through. */
-static enum ff_err
-flatten(gdImagePtr *im)
+enum ff_err
+app_flatten(gdImagePtr *im)
 {
 	gdImagePtr n;
 
@@ -1024,7 +1022,7 @@ h_tryon(struct tryon_app *a, struct http_req *r)
 		    "incomplete. Please try another photo." : NULL, "decode");
 		goto out;
 	}
-	if (type != IMG_JPEG && (er = flatten(&im)) != FF_OK) {
+	if (type != IMG_JPEG && (er = app_flatten(&im)) != FF_OK) {
 		tryon_fail(r, er, NULL, "flatten");
 		goto out;
 	}
