@@ -25,46 +25,7 @@
 #include "core/xalloc.h"
 #include "http/request.h"
 
-/* ---- An in-memory request ---- */
-
-struct mem {
-	const char	*env[32];	/* name, value, ..., NULL */
-	const char	*body;
-	size_t		 body_len, pos;
-	struct buf	 out;
-};
-
-static const char *
-m_param(void *ctx, const char *name)
-{
-	struct mem	*m = ctx;
-	size_t		 i;
-
-	for (i = 0; m->env[i] != NULL; i += 2)
-		if (strcmp(m->env[i], name) == 0)
-			return m->env[i + 1];
-	return NULL;
-}
-
-static long
-m_read(void *ctx, void *p, size_t len)
-{
-	struct mem	*m = ctx;
-	size_t		 n = m->body_len - m->pos;
-
-	if (n > len)
-		n = len;
-	memcpy(p, m->body + m->pos, n);
-	m->pos += n;
-	return (long)n;
-}
-
-static int
-m_write(void *ctx, const void *p, size_t len)
-{
-	buf_append(&((struct mem *)ctx)->out, p, len);
-	return 0;
-}
+#include "mem_req.h"
 
 /* A worker without templates or database: app_db() answers NULL. */
 static struct tryon_app *

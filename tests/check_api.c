@@ -16,46 +16,7 @@
 #include "core/clock.h"
 #include "http/request.h"
 
-struct mem {
-	const char	*env[32];
-	const char	*body;
-	size_t		 body_len;
-	size_t		 pos;
-	struct buf	 out;
-};
-
-static const char *
-m_param(void *ctx, const char *name)
-{
-	struct mem	*m = ctx;
-	size_t		 i;
-
-	for (i = 0; m->env[i] != NULL; i += 2)
-		if (strcmp(m->env[i], name) == 0)
-			return m->env[i + 1];
-	return NULL;
-}
-
-static long
-m_read(void *ctx, void *p, size_t len)
-{
-	struct mem	*m = ctx;
-	size_t		 n = m->body_len - m->pos;
-
-	if (n > len)
-		n = len;
-	if (n > 0)	/* a request without a body has body == NULL */
-		memcpy(p, m->body + m->pos, n);
-	m->pos += n;
-	return (long)n;
-}
-
-static int
-m_write(void *ctx, const void *p, size_t len)
-{
-	buf_append(&((struct mem *)ctx)->out, p, len);
-	return 0;
-}
+#include "mem_req.h"
 
 #define KEY	"ffk_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"
 

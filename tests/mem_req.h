@@ -1,0 +1,54 @@
+/*
+ * mem_req.h: an in-memory FastCGI transport for unit tests of request
+ * handlers (check_api.c, check_admin.c): the CGI parameters come from a
+ * NULL-terminated name/value array, the body from a byte string, and the
+ * response goes into a struct buf. Wire it up with
+ *     struct req_io io = { m_param, m_read, m_write, &m };
+ */
+#ifndef FF_TESTS_MEM_REQ_H
+#define FF_TESTS_MEM_REQ_H
+#include <string.h>
+
+#include "core/buf.h"
+
+struct mem {
+	const char	*env[32];	/* name, value, ..., NULL */
+	const char	*body;		/* NULL when there is none */
+	size_t		 body_len, pos;
+	struct buf	 out;
+};
+
+static const char *
+m_param(void *ctx, const char *name)
+{
+	struct mem	*m = ctx;
+	size_t		 i;
+
+	for (i = 0; m->env[i] != NULL; i += 2)
+		if (strcmp(m->env[i], name) == 0)
+			return m->env[i + 1];
+	return NULL;
+}
+
+static long
+m_read(void *ctx, void *p, size_t len)
+{
+	struct mem	*m = ctx;
+	size_t		 n = m->body_len - m->pos;
+
+	if (n > len)
+		n = len;
+	if (n > 0)	/* memcpy from a NULL body is undefined even for 0 bytes */
+		memcpy(p, m->body + m->pos, n);
+	m->pos += n;
+	return (long)n;
+}
+
+static int
+m_write(void *ctx, const void *p, size_t len)
+{
+	buf_append(&((struct mem *)ctx)->out, p, len);
+	return 0;
+}
+
+#endif
