@@ -39,7 +39,9 @@ run_step() {
 	local name=$1; shift
 	local log="$art/$name.log"
 	echo "== $name"
-	"$@" >"$log" 2>&1
+	# Its own session: a test that signals its process group (kill 0)
+	# must not take the runner down with it.
+	setsid -w "$@" >"$log" 2>&1
 	local rc=$?
 	grep -E '(^(ok|not ok|FAIL|PASS)|Checks:|passed, .* failed|:[FE]:)' "$log" | tail -n 40
 	tally "$name" "$log" "$rc"
