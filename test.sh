@@ -12,9 +12,17 @@ top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 . scripts/deps.sh
 ff_install_missing $FF_PKGS_BUILD $FF_PKGS_RUN $FF_PKGS_TEST $(ff_node_pkgs) || exit 1
-scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
 art=$top/var/artifacts
 mkdir -p "$art"
+# Compact output: CI shows only the head of it, so each step prints one
+# line and its failures; the whole logs stay in var/artifacts/.
+t0=$SECONDS
+if ! scripts/build.sh >"$art/build.log" 2>&1; then
+	tail -n 30 "$art/build.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+echo "== build: $((SECONDS - t0)) s (log: var/artifacts/build.log)"
 passed=0 failed=0
 failures=()
 
@@ -32,20 +40,25 @@ tally() {
 	if [ "$rc" -ne 0 ] && ! printf '%s\n' "${failures[@]}" | grep -qx "$name"; then
 		failed=$((failed + 1)); failures+=("$name (exit $rc)")
 	fi
-	echo "== $name: exit $rc"
 }
 
 run_step() {
 	local name=$1; shift
-	local log="$art/$name.log"
-	echo "== $name"
+	local log="$art/$name.log" t=$SECONDS p0=$passed f0=$failed
 	# Its own session: a test that signals its process group (kill 0)
 	# must not take the runner down with it.
 	setsid -w "$@" >"$log" 2>&1
 	local rc=$?
-	grep -E '(^(ok|not ok|FAIL|PASS)|Checks:|passed, .* failed|:[FE]:)' "$log" | tail -n 40
 	tally "$name" "$log" "$rc"
+	echo "== $name: $((passed - p0)) passed, $((failed - f0)) failed, exit $rc, $((SECONDS - t)) s"
+	if [ "$rc" -ne 0 ] || [ "$failed" -ne "$f0" ]; then
+		# What failed, then the end of the log for context.
+		grep -E '^(not ok|FAIL)|:[FE]:|ERROR|runtime error' "$log" | head -n 15 | sed 's/^/   /'
+		tail -n 8 "$log" | sed 's/^/   | /'
+	fi
 }
+# A signal to the runner says so, and still prints the tally so far.
+trap 'echo "test.sh: interrupted during a step"; echo "$passed passed, $((failed + 1)) failed"; exit 1' INT TERM HUP
 
 # 1. Unit tests. check_store starts the private MariaDB itself.
 run_step unit bash -c 'cd build/release && make -s check; rc=$?; cat tests/*.log src/*.log 2>/dev/null | grep -E "Checks:|:[FE]:"; exit $rc'
@@ -84,5 +97,6 @@ scripts/db.sh stop >/dev/null 2>&1 || true
 
 echo
 [ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
+echo "logs: var/artifacts/ ($((SECONDS - t0)) s in all)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

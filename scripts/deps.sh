@@ -25,6 +25,12 @@ ff_install_missing() {
 	local sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
 	export DEBIAN_FRONTEND=noninteractive
-	$sudo apt-get update -q >/dev/null
-	$sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+	# apt's chatter goes to a log: CI shows only the head of the output.
+	local log=${TMPDIR:-/tmp}/framefit-apt.log
+	if ! { $sudo apt-get update -q && $sudo apt-get install -y -q \
+	    --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		echo "framefit: apt-get failed (whole log: $log)" >&2
+		return 1
+	fi
 }

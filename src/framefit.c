@@ -39,7 +39,7 @@ usage(void)
 	    "       framefit purge [--days N] [--dry-run] [--quiet]\n"
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
 	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N] [--no-flip] [--no-recrop]\n"
-	    "                      [--upscale PX] [--limit N] [--thresh T] [--json FILE]\n");
+	    "                      [--upscale PX] [--limit N] [--thresh T] [--json FILE] [--dump TSV]\n");
 	exit(2);
 }
 
@@ -179,6 +179,7 @@ cmd_evaluate(int argc, char **argv)
 		{ "no-recrop", no_argument, NULL, 'c' },
 		{ "upscale", required_argument, NULL, 'u' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "dump", required_argument, NULL, 'D' },
 		{ "thresh", required_argument, NULL, 't' },
 		{ "json", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
@@ -199,6 +200,7 @@ cmd_evaluate(int argc, char **argv)
 		case 'c': o.no_recrop = 1; break;
 		case 'u': o.upscale = atoi(optarg); break;
 		case 'l': o.limit = atoi(optarg); break;
+		case 'D': o.dump = optarg; break;
 		case 't': o.thresh = atof(optarg); break;
 		case 'j': o.json_out = optarg; break;
 		default: usage();

@@ -94,6 +94,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	struct dataset ds;
 	double *errs = NULL, *ms = NULL, *oerrs = NULL;
 	int nerr = 0, nms = 0, noerr = 0;
+	FILE *dump = NULL;
 	enum ff_err er;
 
 	memset(res, 0, sizeof *res);
@@ -105,6 +106,13 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	errs = xcalloc(ds.nfaces, sizeof *errs);
 	oerrs = xcalloc(ds.nfaces, sizeof *oerrs);
 	ms = xcalloc(ds.n, sizeof *ms);
+	if (o->dump != NULL) {
+		if ((dump = fopen(o->dump, "w")) == NULL) {
+			er = FF_EIO;
+			goto out;
+		}
+		fputs("path\tiod\tbest_iou\tfound\te\te_labelled_box\n", dump);
+	}
 
 	for (int i = 0; i < ds.n; i++) {
 		struct ds_image *im = &ds.img[i];
@@ -153,14 +161,23 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 				continue;
 			res->target++;
 			struct face of = { 1, gt[j], { 0, 0 }, { 0, 0 } };
+			double oe = INFINITY;
 			if (det_find_eyes(det, g, &of) == FF_OK)
-				oerrs[noerr++] = geom_eye_error(of.left_eye, of.right_eye, &lm[j]);
+				oerrs[noerr++] = oe = geom_eye_error(of.left_eye, of.right_eye, &lm[j]);
 			if (match[j] >= 0) {
 				const struct face *f = &r.faces[match[j]];
 				res->target_found++;
 				errs[nerr++] = geom_eye_error(f->left_eye, f->right_eye, &lm[j]);
 			} else
 				errs[nerr++] = INFINITY;
+			if (dump != NULL) {
+				float best = 0;
+				for (int k = 0; k < r.n; k++)
+					best = fmaxf(best, geom_iou(&gt[j], &r.faces[k].box));
+				fprintf(dump, "%s\t%.1f\t%.3f\t%d\t%.4f\t%.4f\n", im->path,
+				    geom_iod(&lm[j]), best, match[j] >= 0,
+				    errs[nerr - 1], oe);
+			}
 		}
 
 		int bx, by, bw, bh;
@@ -210,6 +227,8 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		res->ms_mean += ms[j] / nms;
 	res->ms_median = nms ? ms[nms / 2] : 0;
 out:
+	if (dump != NULL)
+		fclose(dump);
 	free(errs);
 	free(oerrs);
 	free(ms);

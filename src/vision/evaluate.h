@@ -32,6 +32,7 @@ struct eval_opts {
 	int		 upscale;	/* long side in px; 0 = as stored */
 	int		 limit;		/* evaluate at most this many photos; 0 = all */
 	const char	*json_out;	/* write the results here; NULL = stdout only */
+	const char	*dump;		/* one TSV line per target face; NULL = none */
 };
 
 struct eval_result {
