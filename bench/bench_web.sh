@@ -29,7 +29,7 @@
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${FF_BUILD_DIR:-$root}
+build=$(cd "${FF_BUILD_DIR:-$root}" && pwd)
 bin=$build/cgi-bin/framefit.fcgi
 faces=${FF_FACES:-$root/../shared/data/faces}
 work=$root/var/bench-web
@@ -114,7 +114,7 @@ echo "# ${#selfies[@]} selfies, 1.0/2.0/2.9 MP, $((bytes / ${#selfies[@]} / 1024
 	die "cannot create $FF_DB_NAME"
 "$bin" --migrate >"$work/migrate.out" 2>&1 || die "migrations failed; see $work/migrate.out"
 
-export PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export PORT=$("$root/scripts/free-port.sh")
 url="http://127.0.0.1:$PORT/"
 FF_FCGI_BIN=$bin FF_MODELS_DIR=$models "$root/scripts/web.sh" start lighttpd \
 	>"$work/web.out" 2>&1 || die "lighttpd did not start; see $work/web.out"

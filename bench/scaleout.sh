@@ -91,7 +91,7 @@ if [ -n "${SCALE_SIDE:-}" ]; then
 fi
 
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$root/scripts/free-port.sh"
 }
 sql() { "$root/scripts/db.sh" sql -N -B -e "$1"; }
 

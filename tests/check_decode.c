@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "image/decode.h"
+#include "image/jpeg.h"
 #include "image/exif.h"
 
 #define LEN(a)	(sizeof(a) / sizeof((a)[0]))
@@ -804,8 +805,13 @@ static const struct {
 } photos[] = {
 	{ 0, 361, 384 },
 	{ 384, 361, 384 },	/* exactly at the limit: untouched */
-	{ 383, 360, 383 },	/* 361 * 383 / 384 = 360.06 */
-	{ 100, 94, 100 },	/* 361 * 100 / 384 = 94.01 */
+	/* Decoded at 7/8 (336 >= 7/8 of 383): 361 * 7 / 8 = 315.9 -> 316. */
+	{ 383, 316, 336 },
+	/* At 2/8 (96, within 7/8 of 100): 361 / 4 = 90.25 -> 91. */
+	{ 100, 91, 96 },
+	/* 3/8 (144) is over 130 and 2/8 (96) under 7/8 of it: decoded at
+	 * 3/8 (136 x 144), then resampled: 136 * 130 / 144 = 122.8. */
+	{ 130, 123, 130 },
 	{ 1, 1, 1 },
 };
 
@@ -1035,6 +1041,209 @@ START_TEST(load_file_errors)
 }
 END_TEST
 
+/* ---- The libjpeg path (jpeg.h) and the bytes stored (img_store_jpeg) ---- */
+
+/* A photo-like gradient with detail, so the DCT has work to do. */
+static gdImagePtr
+busy_image(int w, int h)
+{
+	gdImagePtr	 im = gdImageCreateTrueColor(w, h);
+	int		 x, y;
+
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++)
+			gdImageSetPixel(im, x, y, gdTrueColor((x * 7 + y) & 255,
+			    (x ^ y) & 255, (y * 3) & 255));
+	return im;
+}
+
+/* libjpeg straight into gd's rows gives libgd's own pixels, bit for bit. */
+START_TEST(jpeg_decode_matches_gd)
+{
+	gdImagePtr	 src = busy_image(97, 61), a = NULL, b;
+	unsigned char	*jpg;
+	double		 mean;
+	int		 n, max;
+
+	jpg = encode(src, IMG_JPEG, &n);
+	ck_assert_int_eq(jpeg_decode(jpg, (size_t)n, 97, 61, 0, NULL, &a), FF_OK);
+	b = gdImageCreateFromJpegPtr(n, jpg);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(gdImageSX(a), 97);
+	ck_assert_int_eq(gdImageSY(a), 61);
+	image_diff(a, b, &mean, &max);
+	ck_assert_int_eq(max, 0);
+	/* Opaque: the X byte libjpeg writes must not become gd alpha. */
+	ck_assert_int_eq(gdTrueColorGetAlpha(gdImageGetTrueColorPixel(a, 5, 5)), 0);
+	/* A declared size that is not the file's is refused. */
+	gdImageDestroy(a);
+	a = NULL;
+	ck_assert_int_eq(jpeg_decode(jpg, (size_t)n, 98, 61, 0, NULL, &a), FF_EIMAGE);
+	ck_assert_ptr_null(a);
+	gdImageDestroy(b);
+	gdFree(jpg);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* Encoding: what libgd would write, within JPEG's own rounding. */
+START_TEST(jpeg_encode_matches_gd)
+{
+	gdImagePtr	 src = busy_image(120, 80), a, b;
+	void		*ours;
+	unsigned char	*theirs;
+	size_t		 n;
+	double		 mean;
+	int		 m, max;
+
+	ck_assert_int_eq(jpeg_encode(src, 90, &ours, &n), FF_OK);
+	theirs = gdImageJpegPtr(src, &m, 90);
+	a = gdImageCreateFromJpegPtr((int)n, ours);
+	b = gdImageCreateFromJpegPtr(m, theirs);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	image_diff(a, b, &mean, &max);
+	ck_assert_msg(mean < 0.5 && max <= 8, "mean %.3f max %d", mean, max);
+	image_diff(a, src, &mean, &max);
+	ck_assert_msg(mean < 6, "mean %.3f against the source", mean);
+	/* Within 2 % of libgd's size: same quality tables, same sampling. */
+	ck_assert_msg(n > (size_t)m * 98 / 100 && n < (size_t)m * 102 / 100,
+	    "%zu bytes against libgd's %d", n, m);
+	gdImageDestroy(a);
+	gdImageDestroy(b);
+	free(ours);
+	gdFree(theirs);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* Count the segments with marker m before the first SOS. */
+static int
+count_marker(const unsigned char *d, size_t n, unsigned m)
+{
+	size_t	 i = 2;
+	int	 c = 0;
+
+	while (i + 4 <= n && d[i] == 0xff && d[i + 1] != 0xda) {
+		c += d[i + 1] == m;
+		i += 2 + (size_t)(d[i + 2] << 8 | d[i + 3]);
+	}
+	return c;
+}
+
+/* d less its segments with marker m (before the first SOS); *n updated. */
+static void
+drop_marker(unsigned char *d, int *n, unsigned m)
+{
+	size_t	 i = 2, sl;
+
+	while (i + 4 <= (size_t)*n && d[i] == 0xff && d[i + 1] != 0xda) {
+		sl = 2 + (size_t)(d[i + 2] << 8 | d[i + 3]);
+		if (d[i + 1] == m) {
+			memmove(d + i, d + i + sl, (size_t)*n - i - sl);
+			*n -= (int)sl;
+		} else
+			i += sl;
+	}
+}
+
+/*
+ * A JPEG as a phone sends it: EXIF (orientation 1) with a "GPS" note, a
+ * comment, and a payload after EOI. Stored: the same entropy data and
+ * pixels, none of the rest.
+ */
+START_TEST(store_strips_metadata)
+{
+	gdImagePtr	 src = busy_image(64, 48), im = NULL, back;
+	unsigned char	*jpg, *withexif, *phone, app1[64];
+	static const unsigned char com[] = "\xff\xfe\x00\x0dGPS 48.85 N";
+	static const char tail[] = "<script>alert(1)</script>";
+	void		*out;
+	size_t		 outn, k;
+	double		 mean;
+	int		 n, m, pn, max;
+
+	jpg = encode(src, IMG_JPEG, &n);
+	drop_marker(jpg, &n, 0xfe);	/* libgd's own "CREATOR" comment */
+	withexif = jpeg_insert_app1(jpg, n, app1, exif_orient_block(app1, 1), &m);
+	pn = m + (int)sizeof(com) - 1 + (int)sizeof(tail) - 1;
+	phone = malloc((size_t)pn);
+	/* SOI, the APP1, the comment, the rest, the tail. */
+	k = 2 + 2 + (size_t)(withexif[4] << 8 | withexif[5]);
+	memcpy(phone, withexif, k);
+	memcpy(phone + k, com, sizeof(com) - 1);
+	memcpy(phone + k + sizeof(com) - 1, withexif + k, (size_t)m - k);
+	memcpy(phone + m + sizeof(com) - 1, tail, sizeof(tail) - 1);
+	ck_assert_int_eq(count_marker(phone, (size_t)pn, 0xe1), 1);
+	ck_assert_int_eq(count_marker(phone, (size_t)pn, 0xfe), 1);
+
+	ck_assert_int_eq(img_decode(phone, (size_t)pn, NULL, &im, NULL), FF_OK);
+	ck_assert_int_eq(img_store_jpeg(phone, (size_t)pn, im, 90, &out, &outn), FF_OK);
+	/* The original less the APP1 and COM segments and the tail. */
+	ck_assert_uint_eq(outn, (size_t)n);
+	ck_assert_int_eq(memcmp(out, jpg, (size_t)n), 0);
+	ck_assert_int_eq(count_marker(out, outn, 0xe1), 0);
+	ck_assert_int_eq(count_marker(out, outn, 0xfe), 0);
+	ck_assert_int_eq(count_marker(out, outn, 0xe0), 1);	/* JFIF stays */
+	back = gdImageCreateFromJpegPtr((int)outn, out);
+	image_diff(back, im, &mean, &max);
+	ck_assert_int_eq(max, 0);
+	gdImageDestroy(back);
+	free(out);
+	gdImageDestroy(im);
+	free(phone);
+	free(withexif);
+	gdFree(jpg);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* Pixels that are not the file's (turned upright, shrunk, or not a JPEG
+ * at all) are encoded anew: a JPEG of im's size with no APP1. */
+static const struct {
+	enum img_type	 t;
+	int		 orient, max_side, w, h;
+} restores[] = {
+	{ IMG_JPEG, 6, 0, 48, 64 },
+	{ IMG_JPEG, 1, 32, 32, 24 },
+	{ IMG_PNG, 0, 0, 64, 48 },
+};
+
+START_TEST(store_reencodes)
+{
+	struct img_limits	 lim = { 50000000, restores[_i].max_side };
+	gdImagePtr		 src = busy_image(64, 48), im = NULL, back;
+	unsigned char		*data, *tagged = NULL, app1[64];
+	void			*out;
+	size_t			 outn;
+	int			 n, m;
+
+	data = encode(src, restores[_i].t, &n);
+	if (restores[_i].orient > 0) {
+		tagged = jpeg_insert_app1(data, n, app1,
+		    exif_orient_block(app1, restores[_i].orient), &m);
+	} else {
+		tagged = malloc((size_t)n);
+		memcpy(tagged, data, (size_t)n);
+		m = n;
+	}
+	ck_assert_int_eq(img_decode(tagged, (size_t)m, &lim, &im, NULL), FF_OK);
+	ck_assert_int_eq(img_store_jpeg(tagged, (size_t)m, im, 90, &out, &outn), FF_OK);
+	ck_assert_int_eq(img_sniff(out, outn), IMG_JPEG);
+	ck_assert_int_eq(count_marker(out, outn, 0xe1), 0);
+	back = gdImageCreateFromJpegPtr((int)outn, out);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_int_eq(gdImageSX(back), restores[_i].w);
+	ck_assert_int_eq(gdImageSY(back), restores[_i].h);
+	gdImageDestroy(back);
+	free(out);
+	gdImageDestroy(im);
+	free(tagged);
+	gdFree(data);
+	gdImageDestroy(src);
+}
+END_TEST
+
 static Suite *
 decode_suite(void)
 {
@@ -1072,6 +1281,13 @@ decode_suite(void)
 	tcase_add_loop_test(tc, downscale_matches_gd, 0, LEN(refs));
 	tcase_add_test(tc, downscale_alpha);
 	tcase_add_test(tc, load_file_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("jpeg");
+	tcase_add_test(tc, jpeg_decode_matches_gd);
+	tcase_add_test(tc, jpeg_encode_matches_gd);
+	tcase_add_test(tc, store_strips_metadata);
+	tcase_add_loop_test(tc, store_reencodes, 0, LEN(restores));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -56,6 +56,8 @@ struct call {
 
 /* A photo as the handlers use it. */
 struct photo {
+	const void	*data;		/* the request's bytes, for img_store_jpeg() */
+	size_t		 len;
 	gdImagePtr	 im;		/* upright, at most TRYON_MAX_SIDE */
 	int		 w0, h0;	/* upright pixels as uploaded */
 	double		 decode_ms;
@@ -311,6 +313,8 @@ photo_decode(struct http_req *r, const void *p, size_t len, struct photo *ph)
 		    "truncated" : NULL);
 		return 0;
 	}
+	ph->data = p;
+	ph->len = len;
 	ph->w0 = gdImageSX(ph->im);
 	ph->h0 = gdImageSY(ph->im);
 	/* Scaled first, so a large PNG is flattened at the stored size. */
@@ -341,8 +345,9 @@ detect_store(struct call *c, struct detector *det, struct photo *ph,
 	struct det_face		 df[DET_MAX_FACES];
 	enum ff_err		 er;
 	void			*jpg = NULL;
+	size_t			 jlen;
 	double			 t;
-	int			 i, k = 0, jlen, ok = 0;
+	int			 i, k = 0, ok = 0;
 
 	if ((er = det_run(det, ph->im, &res)) != FF_OK) {
 		req_log(c->r, "api: det_run: %s", ff_strerror(er));
@@ -371,16 +376,17 @@ detect_store(struct call *c, struct detector *det, struct photo *ph,
 	/* The normalised photo (upright, capped, no metadata), as the web
 	 * app stores it: the uploads row and its detection go together. */
 	t = ff_now_ms();
-	if ((jpg = gdImageJpegPtr(ph->im, &jlen, TRYON_STORE_QUALITY)) == NULL) {
-		api_error(c->r, FF_ENOMEM, NULL);
+	if ((er = img_store_jpeg(ph->data, ph->len, ph->im, TRYON_STORE_QUALITY,
+	    &jpg, &jlen)) != FF_OK) {
+		api_error(c->r, er, NULL);
 		goto out;
 	}
 	*u = (struct upload_row){ .source = UPLOAD_API };
-	app_sha256(jpg, (size_t)jlen, u->sha256);
+	app_sha256(jpg, jlen, u->sha256);
 	snprintf(u->mime, sizeof(u->mime), "image/jpeg");
 	u->width = gdImageSX(ph->im);
 	u->height = gdImageSY(ph->im);
-	if ((er = db_upload_insert(c->db, u, jpg, (size_t)jlen)) != FF_OK ||
+	if ((er = db_upload_insert(c->db, u, jpg, jlen)) != FF_OK ||
 	    (er = db_detection_insert(c->db, u->id, c->a->model_id, df,
 	    (size_t)k, res.ms, NULL)) != FF_OK) {
 		req_log(c->r, "api: store: %s", ff_strerror(er));
@@ -390,8 +396,7 @@ detect_store(struct call *c, struct detector *det, struct photo *ph,
 	*store_ms = ff_now_ms() - t;
 	ok = 1;
 out:
-	if (jpg != NULL)
-		gdFree(jpg);
+	free(jpg);
 	return ok;
 }
 

@@ -90,8 +90,8 @@ enum ff_err	 app_flatten(gdImagePtr *);
 /* The faces of an upload's latest detection. */
 enum ff_err	 app_faces_load(struct db *, long long upload_id, long long *det_id,
 		    struct face *faces, int *n);
-/* The JPEG photo with frame f drawn on the faces; *jpg is gdFree()d. */
+/* The JPEG photo with frame f drawn on the faces; *jpg is free()d. */
 enum ff_err	 app_render_jpeg(const void *photo, size_t len, const struct face *faces,
-		    int n, const struct frame *f, double pd, void **jpg, int *jlen);
+		    int n, const struct frame *f, double pd, void **jpg, size_t *jlen);
 
 #endif

@@ -36,6 +36,7 @@
 #include "http/request.h"
 #include "http/route.h"
 #include "image/decode.h"
+#include "image/jpeg.h"
 #include "render/frame.h"
 #include "render/frames.h"
 #include "store/catalog.h"
@@ -698,10 +699,10 @@ render_etag(const struct upload_row *u, long long det_id,
 }
 
 /* Draw f on every face of the stored photo; *jpg is the caller's, freed
- * with gdFree(). */
+ * with free(). */
 enum ff_err
 app_render_jpeg(const void *photo, size_t len, const struct face *faces, int n,
-    const struct frame *f, double pd, void **jpg, int *jlen)
+    const struct frame *f, double pd, void **jpg, size_t *jlen)
 {
 	struct face_eyes eyes[DET_MAX_FACES];
 	gdImagePtr	 im = NULL;
@@ -716,8 +717,7 @@ app_render_jpeg(const void *photo, size_t len, const struct face *faces, int n,
 			app_face_eyes(&faces[i], &eyes[k++]);
 	if ((er = frame_draw(im, f, eyes, k, pd)) != FF_OK)
 		goto out;
-	if ((*jpg = gdImageJpegPtr(im, jlen, TRYON_RENDER_QUALITY)) == NULL)
-		er = FF_ENOMEM;
+	er = jpeg_encode(im, TRYON_RENDER_QUALITY, jpg, jlen);
 out:
 	gdImageDestroy(im);
 	return er;
@@ -924,8 +924,9 @@ h_tryon(struct tryon_app *a, struct http_req *r)
 	const char		*why, *sku;
 	gdImagePtr		 im = NULL;
 	void			*jpg = NULL;
+	size_t			 jlen;
 	double			 t, pd;
-	int			 w, h, jlen, i, n = 0;
+	int			 w, h, i, n = 0;
 	struct img_limits	 lim = { TRYON_MAX_PIXELS, TRYON_MAX_SIDE };
 
 	buf_init(&loc);
@@ -1051,15 +1052,16 @@ h_tryon(struct tryon_app *a, struct http_req *r)
 
 	/* Store the normalised photo: upright, capped, no metadata. */
 	t = ff_now_ms();
-	if ((jpg = gdImageJpegPtr(im, &jlen, TRYON_STORE_QUALITY)) == NULL) {
-		tryon_fail(r, FF_ENOMEM, NULL, "jpeg encode");
+	if ((er = img_store_jpeg(photo->data, photo->len, im,
+	    TRYON_STORE_QUALITY, &jpg, &jlen)) != FF_OK) {
+		tryon_fail(r, er, NULL, "jpeg encode");
 		goto out;
 	}
-	app_sha256(jpg, (size_t)jlen, u.sha256);
+	app_sha256(jpg, jlen, u.sha256);
 	snprintf(u.mime, sizeof(u.mime), "image/jpeg");
 	u.width = gdImageSX(im);
 	u.height = gdImageSY(im);
-	if ((er = db_upload_insert(db, &u, jpg, (size_t)jlen)) != FF_OK) {
+	if ((er = db_upload_insert(db, &u, jpg, jlen)) != FF_OK) {
 		tryon_fail(r, er, NULL, "upload insert");
 		goto out;
 	}
@@ -1084,8 +1086,7 @@ h_tryon(struct tryon_app *a, struct http_req *r)
 		buf_printf(&loc, "?pd=%.1f", pd);
 	req_redirect(r, 303, loc.ptr);
 out:
-	if (jpg != NULL)
-		gdFree(jpg);
+	free(jpg);
 	if (im != NULL)
 		gdImageDestroy(im);
 	buf_free(&loc);
@@ -1260,7 +1261,8 @@ h_render(struct tryon_app *a, struct http_req *r)
 	double			 pd = args_pd(r), t;
 	char			 etag[40];
 	void			*photo = NULL, *jpg = NULL;
-	int			 n, jlen = 0;
+	size_t			 jlen = 0;
+	int			 n;
 
 	if ((db = app_db(a)) == NULL) {
 		req_error(r, FF_EDB, NULL);
@@ -1313,11 +1315,10 @@ h_render(struct tryon_app *a, struct http_req *r)
 	if (kv_get(&r->args, "download") != NULL)
 		req_header(r, "Content-Disposition",
 		    "attachment; filename=\"framefit-%s.jpg\"", f->sku);
-	req_send(r, 200, "image/jpeg", jpg, (size_t)jlen);
+	req_send(r, 200, "image/jpeg", jpg, jlen);
 out:
 	free(photo);
-	if (jpg != NULL)
-		gdFree(jpg);
+	free(jpg);
 }
 
 static void

@@ -36,9 +36,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/xalloc.h"
 #include "image/decode.h"
 #include "image/exif.h"
+#include "image/jpeg.h"
 
 /*
  * More scans than this in one JPEG is an attack, not a photo: each
@@ -54,6 +56,7 @@ struct probe {
 	int		 fw, fh;	/* size libgd decodes to (GIF: the first frame) */
 	const unsigned char *exif;	/* JPEG: first APP1 "Exif" payload, into the input */
 	size_t		 exif_len;
+	struct buf	*strip;		/* JPEG, full walk: the file less its metadata */
 };
 
 static uint16_t
@@ -137,7 +140,7 @@ img_mime(enum img_type t)
 static enum ff_err
 probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
 {
-	size_t		 i = 2, seglen;
+	size_t		 i = 2, seglen, mstart, kept = 0;
 	const unsigned char *seg, *q;
 	unsigned	 m;
 	int		 saw_sof = 0, scans = 0;
@@ -146,6 +149,7 @@ probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
 		/* To the next marker: skip stray bytes, then fill bytes. */
 		while (i < len && p[i] != 0xff)
 			i++;
+		mstart = i;
 		while (i < len && p[i] == 0xff)
 			i++;
 		if (i >= len)
@@ -156,8 +160,11 @@ probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
 			continue;
 		if (m == 0xd8)			/* a second SOI: libjpeg refuses it */
 			return FF_EIMAGE;
-		if (m == 0xd9)			/* EOI */
+		if (m == 0xd9) {		/* EOI: what follows is not JPEG */
+			if (pr->strip != NULL)
+				buf_append(pr->strip, p + kept, i - kept);
 			return full && scans > 0 ? FF_OK : FF_EIMAGE;
+		}
 		if (m == 0x01 || (m >= 0xd0 && m <= 0xd7))
 			continue;		/* TEM, RSTn: no length */
 
@@ -170,6 +177,17 @@ probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
 		seg = p + i + 2;
 		seglen -= 2;
 		i += seglen + 2;
+		/*
+		 * Metadata the stored copy drops: APP1 (EXIF, XMP: camera,
+		 * time, often the place), APP3-APP13 (IPTC among them), APP15
+		 * and comments. APP0 (JFIF), APP2 (ICC profile) and APP14
+		 * (Adobe: how to read the colours) stay.
+		 */
+		if (pr->strip != NULL && (m == 0xe1 || m == 0xfe || m == 0xef ||
+		    (m >= 0xe3 && m <= 0xed))) {
+			buf_append(pr->strip, p + kept, mstart - kept);
+			kept = i;
+		}
 
 		switch (m) {
 		case 0xc0: case 0xc1: case 0xc2: case 0xc3:
@@ -483,6 +501,23 @@ gd_error_method(int priority, const char *fmt, va_list ap)
 	fflush(stderr);
 }
 
+/* libjpeg's warnings on our own decoding path go where libgd's would. */
+static void
+gd_forward(int priority, const char *fmt, ...)
+{
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	gd_error_method(priority, fmt, ap);
+	va_end(ap);
+}
+
+static void
+jpeg_warn(const char *msg)
+{
+	gd_forward(GD_WARNING, "jpeg: %s\n", msg);
+}
+
 static void
 gd_install(void)
 {
@@ -782,6 +817,15 @@ img_decode(const void *data, size_t len, const struct img_limits *lim,
 		return er;
 
 	pthread_once(&gd_once, gd_install);
+	if (t == IMG_JPEG) {
+		/* libjpeg straight into gd's rows, shrunk in the DCT (jpeg.h). */
+		er = jpeg_decode(data, len, pr.fw, pr.fh,
+		    lim != NULL ? lim->max_side : 0, jpeg_warn, &im);
+		if (er == FF_OK)
+			goto decoded;
+		if (er != FF_EMEDIATYPE)	/* CMYK: libgd converts it */
+			return er;
+	}
 	switch (t) {
 	case IMG_JPEG:
 		tl_watch = 0;
@@ -811,6 +855,7 @@ img_decode(const void *data, size_t len, const struct img_limits *lim,
 		er = FF_EIMAGE;
 		goto fail;
 	}
+decoded:
 	/* GIF and palette PNGs come as palette images. */
 	if (!gdImageTrueColor(im) && !gdImagePaletteToTrueColor(im)) {
 		er = FF_ENOMEM;
@@ -888,4 +933,26 @@ out:
 	free(buf);
 	close(fd);
 	return er;
+}
+
+enum ff_err
+img_store_jpeg(const void *data, size_t len, gdImagePtr im, int quality,
+    void **out, size_t *outlen)
+{
+	struct probe	 pr;
+	struct buf	 b;
+
+	if (img_sniff(data, len) == IMG_JPEG) {
+		buf_init(&b);
+		memset(&pr, 0, sizeof(pr));
+		pr.strip = &b;
+		if (probe_jpeg(data, len, 1, &pr) == FF_OK &&
+		    pr.fw == gdImageSX(im) && pr.fh == gdImageSY(im) &&
+		    img_exif_orientation(pr.exif, pr.exif_len) == 1) {
+			*out = buf_steal(&b, outlen);
+			return FF_OK;
+		}
+		buf_free(&b);
+	}
+	return jpeg_encode(im, quality, out, outlen);
 }

@@ -4,8 +4,9 @@
  * The data path is: sniff the type from the magic bytes (never trust the
  * client's Content-Type), read the pixel dimensions from the header and
  * refuse anything over the pixel limit *before* decoding (so a 100-byte
- * file declaring 60000x60000 never allocates), decode with libgd, apply
- * the EXIF orientation (EXIF 2.3 §4.6.4, tag 0x0112), and optionally
+ * file declaring 60000x60000 never allocates), decode (JPEG with libjpeg
+ * straight into gd's rows, see jpeg.h; the rest with libgd), apply the
+ * EXIF orientation (EXIF 2.3 §4.6.4, tag 0x0112), and optionally
  * downscale so the long side is at most max_side pixels.
  */
 #ifndef FF_IMAGE_DECODE_H
@@ -24,7 +25,9 @@ enum img_type {
 
 struct img_limits {
 	size_t	max_pixels;	/* width*height as declared; 0 = no limit */
-	int	max_side;	/* downscale to this long side; 0 = keep size */
+	/* Downscale to this long side; 0 = keep size. A JPEG may come out
+	 * between 7/8 of it and it, scaled while decoding (jpeg.h). */
+	int	max_side;
 };
 
 /* The type from the magic bytes, or IMG_UNKNOWN. */
@@ -49,6 +52,18 @@ enum ff_err	 img_probe(const void *, size_t, enum img_type *, int *w, int *h);
  */
 enum ff_err	 img_decode(const void *, size_t, const struct img_limits *,
 		    gdImagePtr *out, int *orientation);
+
+/*
+ * The bytes to store for the photo `data` that img_decode() turned into
+ * `im`. A JPEG whose pixels im holds unchanged (not rotated, not shrunk)
+ * is kept as it came, less its metadata (EXIF and XMP, with the camera,
+ * the time and often the place; IPTC; comments) and anything after EOI:
+ * encoding it again costs more than the rest of storing a try-on, and
+ * loses quality. Anything else is im encoded as a JPEG at `quality`.
+ * *out is malloc()ed: free() it.
+ */
+enum ff_err	 img_store_jpeg(const void *data, size_t len, gdImagePtr im,
+		    int quality, void **out, size_t *outlen);
 
 /*
  * Read a whole file and img_decode() it. FF_EIO if it cannot be opened

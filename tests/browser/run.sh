@@ -70,7 +70,7 @@ trap 'finish' EXIT
 bail() { echo "run.sh: $*" >&2; nok "setup" "$*"; finish; }
 
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$root/scripts/free-port.sh"
 }
 
 # ---- What it needs ----

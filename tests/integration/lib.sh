@@ -137,7 +137,7 @@ trap 'echo "interrupted"; fail=$((fail + 1)); finish' INT TERM
 trap 'finish' EXIT
 
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$root/scripts/free-port.sh"
 }
 
 # ---- HTTP: status in $code, head in $tmp/head, body in $tmp/body ----
