@@ -1,17 +1,13 @@
 /*
  * bench_decode: decode + downscale of a large JPEG to the try-on size
  * (TRYON_MAX_SIDE, 1600 px), the first stage of every POST /tryon.
+ * See bench() for the three paths it compares.
  *
  * The JPEGs are made at run time: a shared face photo (caltech-webfaces
  * pic00001.jpg, 361 x 384) upscaled with libgd (bicubic) to a long side
- * of 3000 px (6 MP, a phone photo) and 2000 px (2.7 MP), encoded at
- * quality 90. Each path runs REPS times after one warm-up; the median is
- * printed. The baseline is the previous path in the same process: libgd
- * decodes, then gdImageCopyResampled() shrinks (what img_downscale()
- * did). The new path is img_decode() with max_side 1600. The downscale
- * alone is timed too, on the same decoded image, and the two results are
- * compared (mean absolute difference per channel). It prints numbers; it
- * does not pass or fail.
+ * of 4032 px (a 12 MP phone photo) down to 1400 px, encoded at quality
+ * 90. Each path runs REPS times after one warm-up; the median is
+ * printed. It prints numbers; it does not pass or fail.
  *
  *   bench/bench_decode [photo.jpg]
  */
@@ -42,30 +38,13 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The target size, as img_downscale() computes it. */
-static void
-target(int w, int h, int *nw, int *nh)
-{
-	if (w >= h) {
-		*nw = MAX_SIDE;
-		*nh = (int)(((uint64_t)h * MAX_SIDE + w / 2) / w);
-	} else {
-		*nh = MAX_SIDE;
-		*nw = (int)(((uint64_t)w * MAX_SIDE + h / 2) / h);
-	}
-}
-
-/* The previous img_downscale(): libgd's area-averaging resample. */
+/* libgd's area-averaging resample of src to nw x nh. */
 static gdImagePtr
-old_downscale(gdImagePtr src)
+gd_resample(gdImagePtr src, int nw, int nh)
 {
-	gdImagePtr	 dst;
-	int		 nw, nh;
+	gdImagePtr	 dst = gdImageCreateTrueColor(nw, nh);
 
-	target(gdImageSX(src), gdImageSY(src), &nw, &nh);
-	dst = gdImageCreateTrueColor(nw, nh);
 	gdImageAlphaBlending(dst, 0);
-	gdImageSaveAlpha(dst, src->saveAlphaFlag);
 	gdImageCopyResampled(dst, src, 0, 0, 0, 0, nw, nh,
 	    gdImageSX(src), gdImageSY(src));
 	return dst;
@@ -87,15 +66,25 @@ mean_abs_diff(gdImagePtr a, gdImagePtr b)
 	return sum / (3.0 * gdImageSX(a) * gdImageSY(a));
 }
 
+/*
+ * Three ways from JPEG bytes to at most MAX_SIDE pixels, in one process:
+ *   libgd:  gdImageCreateFromJpegPtr, then gdImageCopyResampled to
+ *           MAX_SIDE (framefit's first version);
+ *   before: libgd's decode, then img_downscale()'s separable area filter
+ *           (the version before jpeg.c);
+ *   now:    img_decode(): libjpeg into gd's rows, shrunk by M/8 in the
+ *           DCT, and the area filter only for what is left.
+ * The quality line compares "now" with libgd's full decode resampled by
+ * libgd to the same size.
+ */
 static void
 bench(gdImagePtr photo, int side)
 {
-	struct img_limits lim = { 0, MAX_SIDE }, none = { 0, 0 };
-	double		 t_old[REPS], t_new[REPS], t_dec[REPS], t_ds_old[REPS],
-			 t_ds_new[REPS], t0, diff;
-	gdImagePtr	 big, im, small, ref;
+	struct img_limits lim = { 0, MAX_SIDE };
+	double		 t_gd[REPS], t_before[REPS], t_now[REPS], t0, diff = 0;
+	gdImagePtr	 big, im, small;
 	void		*jpg;
-	int		 w, h, len, r;
+	int		 w, h, len, r, nw = 0, nh = 0, bw = 0, bh = 0;
 
 	if (gdImageSX(photo) >= gdImageSY(photo)) {
 		w = side;
@@ -110,55 +99,53 @@ bench(gdImagePtr photo, int side)
 	gdImageDestroy(big);
 
 	for (r = -1; r < REPS; r++) {	/* r == -1: warm-up */
-		/* Old: libgd decodes, gdImageCopyResampled shrinks. */
 		t0 = ff_now_ms();
 		im = gdImageCreateFromJpegPtrEx(len, jpg, 0);
-		small = old_downscale(im);
-		gdImageDestroy(im);
-		gdImageDestroy(small);
+		if (w > MAX_SIDE || h > MAX_SIDE) {
+			small = gd_resample(im, w >= h ? MAX_SIDE :
+			    (int)((int64_t)w * MAX_SIDE / h), w >= h ?
+			    (int)((int64_t)h * MAX_SIDE / w) : MAX_SIDE);
+			gdImageDestroy(small);
+		}
 		if (r >= 0)
-			t_old[r] = ff_now_ms() - t0;
+			t_gd[r] = ff_now_ms() - t0;
+		gdImageDestroy(im);
 
-		/* New: img_decode() with the limit, as POST /tryon calls it. */
+		t0 = ff_now_ms();
+		im = gdImageCreateFromJpegPtrEx(len, jpg, 0);
+		img_downscale(&im, MAX_SIDE);
+		if (r >= 0)
+			t_before[r] = ff_now_ms() - t0;
+		bw = gdImageSX(im);
+		bh = gdImageSY(im);
+		gdImageDestroy(im);
+
 		t0 = ff_now_ms();
 		if (img_decode(jpg, (size_t)len, &lim, &im, NULL) != FF_OK) {
 			fprintf(stderr, "bench_decode: img_decode failed\n");
 			exit(1);
 		}
 		if (r >= 0)
-			t_new[r] = ff_now_ms() - t0;
-		gdImageDestroy(im);
-
-		/* The parts: decoding alone, then each downscale alone. */
-		t0 = ff_now_ms();
-		img_decode(jpg, (size_t)len, &none, &im, NULL);
-		if (r >= 0)
-			t_dec[r] = ff_now_ms() - t0;
-		t0 = ff_now_ms();
-		ref = old_downscale(im);
-		if (r >= 0)
-			t_ds_old[r] = ff_now_ms() - t0;
-		t0 = ff_now_ms();
-		img_downscale(&im, MAX_SIDE);
-		if (r >= 0)
-			t_ds_new[r] = ff_now_ms() - t0;
+			t_now[r] = ff_now_ms() - t0;
 		if (r == REPS - 1) {
-			diff = mean_abs_diff(im, ref);
-			printf("%dx%d JPEG (%.1f MP, %d KB) -> %dx%d, median of %d:\n",
-			    w, h, w * (double)h / 1e6, len / 1024,
-			    gdImageSX(im), gdImageSY(im), REPS);
+			gdImagePtr full = gdImageCreateFromJpegPtrEx(len, jpg, 0);
+			nw = gdImageSX(im);
+			nh = gdImageSY(im);
+			small = gd_resample(full, nw, nh);
+			diff = mean_abs_diff(im, small);
+			gdImageDestroy(small);
+			gdImageDestroy(full);
 		}
-		gdImageDestroy(ref);
 		gdImageDestroy(im);
 	}
-	printf("  decode+downscale  old %7.1f ms   new %7.1f ms   (%.1fx)\n",
-	    median(t_old, REPS), median(t_new, REPS),
-	    median(t_old, REPS) / median(t_new, REPS));
-	printf("  downscale alone   old %7.1f ms   new %7.1f ms   (%.1fx)\n",
-	    median(t_ds_old, REPS), median(t_ds_new, REPS),
-	    median(t_ds_old, REPS) / median(t_ds_new, REPS));
-	printf("  decode alone          %7.1f ms\n", median(t_dec, REPS));
-	printf("  new vs old result: mean |diff| %.4f per channel (0..255)\n", diff);
+	printf("%dx%d JPEG (%.1f MP, %d KB), median of %d:\n", w, h,
+	    w * (double)h / 1e6, len / 1024, REPS);
+	printf("  libgd decode + libgd resample  %7.1f ms\n", median(t_gd, REPS));
+	printf("  libgd decode + area filter     %7.1f ms -> %dx%d\n",
+	    median(t_before, REPS), bw, bh);
+	printf("  img_decode (libjpeg, M/8)      %7.1f ms -> %dx%d  (%.1fx the previous)\n",
+	    median(t_now, REPS), nw, nh, median(t_before, REPS) / median(t_now, REPS));
+	printf("  against libgd at that size: mean |diff| %.2f per channel (0..255)\n", diff);
 	gdFree(jpg);
 }
 
@@ -178,8 +165,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_decode: cannot read %s\n", path);
 		return 1;
 	}
+	bench(photo, 4032);	/* a 12 MP phone photo */
 	bench(photo, 3000);
 	bench(photo, 2000);
+	bench(photo, 1700);	/* bench_web.sh's largest selfie */
+	bench(photo, 1400);
 	gdImageDestroy(photo);
 	return 0;
 }
