@@ -111,7 +111,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			er = FF_EIO;
 			goto out;
 		}
-		fputs("path\tiod\tbest_iou\tfound\te\te_labelled_box\n", dump);
+		fputs("path\tiod\tbest_iou\tfound\te\te_labelled_box\tdx\tdy\tdlog_side\n", dump);
 	}
 
 	for (int i = 0; i < ds.n; i++) {
@@ -171,12 +171,22 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			} else
 				errs[nerr++] = INFINITY;
 			if (dump != NULL) {
-				float best = 0;
-				for (int k = 0; k < r.n; k++)
-					best = fmaxf(best, geom_iou(&gt[j], &r.faces[k].box));
-				fprintf(dump, "%s\t%.1f\t%.3f\t%d\t%.4f\t%.4f\n", im->path,
-				    geom_iod(&lm[j]), best, match[j] >= 0,
-				    errs[nerr - 1], oe);
+				/* The best-overlapping box, against the label's:
+				 * centre offset and log size ratio, in label sides. */
+				float best = 0, iou;
+				double dx = 0, dy = 0, ds = 0, s = gt[j].w;
+				for (int k = 0; k < r.n; k++) {
+					const struct fbox *b = &r.faces[k].box;
+					if ((iou = geom_iou(&gt[j], b)) <= best)
+						continue;
+					best = iou;
+					dx = (b->x + b->w / 2 - gt[j].x - s / 2) / s;
+					dy = (b->y + b->h / 2 - gt[j].y - s / 2) / s;
+					ds = log(b->w / s);
+				}
+				fprintf(dump, "%s\t%.1f\t%.3f\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n",
+				    im->path, geom_iod(&lm[j]), best, match[j] >= 0,
+				    errs[nerr - 1], oe, dx, dy, ds);
 			}
 		}
 
