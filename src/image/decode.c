@@ -147,8 +147,16 @@ probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
 
 	for (;;) {
 		/* To the next marker: skip stray bytes, then fill bytes. */
+		mstart = i;
 		while (i < len && p[i] != 0xff)
 			i++;
+		if (pr->strip != NULL && i > mstart) {
+			/* Stray bytes (libjpeg skips them with a warning) are
+			 * not copied: after a dropped segment they could
+			 * follow SOI, and then the copy is no JPEG at all. */
+			buf_append(pr->strip, p + kept, mstart - kept);
+			kept = i;
+		}
 		mstart = i;
 		while (i < len && p[i] == 0xff)
 			i++;

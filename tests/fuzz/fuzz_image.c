@@ -2,14 +2,17 @@
  * fuzz_image.c: libFuzzer target for the image decoder (src/image).
  *
  * Arbitrary bytes go through img_probe() and img_decode() with a 4 MP
- * limit and a 512-pixel downscale, the way an upload would. Inputs that
+ * limit and a 512-pixel downscale, the way an upload would, and a decoded
+ * image through img_store_jpeg(), whose stripped copy of a JPEG must
+ * decode to the same size again. Inputs that
  * start with "Exif\0\0" also go straight to the EXIF reader, so libexif
  * is reached without the fuzzer first having to build a decodable JPEG.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I src \
  *       $(pkg-config --cflags gdlib libexif) tests/fuzz/fuzz_image.c \
- *       src/image/decode.c src/image/exif.c src/core/err.c src/core/xalloc.c \
- *       $(pkg-config --libs gdlib libexif) -lpthread -o fuzz_image
+ *       src/image/decode.c src/image/jpeg.c src/image/exif.c src/core/buf.c \
+ *       src/core/err.c src/core/xalloc.c \
+ *       $(pkg-config --libs gdlib libexif libjpeg) -lpthread -o fuzz_image
  *   ./fuzz_image -max_total_time=60 tests/fuzz/corpus/image
  */
 #include <stdarg.h>
@@ -34,7 +37,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int		 init;
 	struct img_limits	 lim = { 4000000, 512 };
-	gdImagePtr		 im = NULL;
+	gdImagePtr		 im = NULL, back = NULL;
+	void			*out;
+	size_t			 outlen;
 	enum img_type		 t;
 	int			 w = 0, h = 0, o = 0;
 
@@ -55,6 +60,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    gdImageSY(im) > 512 || o < 1 || o > 8 ||
 		    (size_t)gdImageSX(im) * gdImageSY(im) > lim.max_pixels)
 			abort();
+		if (img_store_jpeg(data, size, im, 90, &out, &outlen) == FF_OK) {
+			/* Stored bytes are a JPEG of the image's size. */
+			if (img_sniff(out, outlen) != IMG_JPEG ||
+			    img_decode(out, outlen, NULL, &back, NULL) != FF_OK ||
+			    gdImageSX(back) != gdImageSX(im) ||
+			    gdImageSY(back) != gdImageSY(im))
+				abort();
+			gdImageDestroy(back);
+			free(out);
+		}
 		gdImageDestroy(im);
 	}
 	return 0;
