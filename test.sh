@@ -3,7 +3,9 @@
 #   1. unit tests (Check): make check
 #   2. with FF_SANITIZE=1: the same unit tests built with ASan + UBSan
 #   3. integration tests against the real stack (MariaDB, lighttpd,
-#      Apache with mod_fcgid and with mod_proxy_fcgi, Chromium)
+#      Apache with mod_fcgid and with mod_proxy_fcgi, Chromium); with
+#      FF_SANITIZE=1 (.ci/run sets it) the web, API and hostile-input
+#      tests again against the ASan + UBSan build of the worker
 #   4. a short run of every fuzz target (FF_FUZZ_SECONDS, default 15)
 # It ends with one line "N passed, M failed" counting every check, and
 # exits non-zero if anything failed.
@@ -86,6 +88,26 @@ for t in tests/integration/test_*.sh; do
 done
 if [ -f tests/browser/run.sh ]; then
 	run_step browser tests/browser/run.sh
+fi
+
+# 3b. With FF_SANITIZE=1 (CI sets it), the integration tests that send
+# the most hostile input run again against the ASan + UBSan build of the
+# worker: a sanitizer report aborts the worker (the test sees it) and is
+# written under var/artifacts/sanitizer/, where any file is a failure.
+# Leaks are left to the unit pass above: workers end by signal.
+if [ "${FF_SANITIZE:-0}" = 1 ]; then
+	san=$art/sanitizer
+	rm -rf "$san"
+	mkdir -p "$san"
+	for t in test_web test_api test_hostile; do
+		[ -x "tests/integration/$t.sh" ] || continue
+		run_step "$t-asan" env FF_BUILD_DIR="$top/build/asan" \
+			ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$san/asan" \
+			UBSAN_OPTIONS="print_stacktrace=1:log_path=$san/ubsan" \
+			"tests/integration/$t.sh"
+	done
+	run_step sanitizer-reports bash -c "n=\$(ls '$san' | wc -l); head -n 40 '$san'/* 2>/dev/null;
+		echo \"\$((n == 0)) passed, \$n failed\"; [ \$n -eq 0 ]"
 fi
 
 # 4. Fuzz smoke: every target, briefly (the long runs: make fuzz).
