@@ -39,7 +39,7 @@ usage(void)
 	    "       framefit purge [--days N] [--dry-run] [--quiet]\n"
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
 	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N] [--no-flip] [--no-recrop]\n"
-	    "                      [--upscale PX] [--limit N] [--thresh T] [--json FILE] [--dump TSV]\n");
+	    "                      [--upscale PX] [--limit N] [--thresh T] [--views N] [--json FILE] [--dump TSV]\n");
 	exit(2);
 }
 
@@ -180,6 +180,7 @@ cmd_evaluate(int argc, char **argv)
 		{ "upscale", required_argument, NULL, 'u' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "dump", required_argument, NULL, 'D' },
+		{ "views", required_argument, NULL, 'V' },
 		{ "thresh", required_argument, NULL, 't' },
 		{ "json", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
@@ -201,6 +202,7 @@ cmd_evaluate(int argc, char **argv)
 		case 'u': o.upscale = atoi(optarg); break;
 		case 'l': o.limit = atoi(optarg); break;
 		case 'D': o.dump = optarg; break;
+		case 'V': o.refine_views = atoi(optarg); break;
 		case 't': o.thresh = atof(optarg); break;
 		case 'j': o.json_out = optarg; break;
 		default: usage();

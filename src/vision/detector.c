@@ -23,6 +23,7 @@ struct detector {
 	float		 thresh;
 	int		 no_refine;
 	int		 passes;
+	int		 views;
 	int		 flip_tta;
 	int		 recrop;
 	char		 version[32];
@@ -102,6 +103,9 @@ det_open(const struct det_opts *o, struct detector **out)
 	d->thresh = o->thresh > 0 ? o->thresh : DET_DEFAULT_THRESH;
 	d->no_refine = o->no_refine;
 	d->passes = o->refine_passes > 0 ? o->refine_passes : DET_REFINE_PASSES;
+	d->views = o->refine_views > 0 ? o->refine_views : DET_REFINE_VIEWS;
+	if (d->views > DET_REFINE_VIEWS_MAX)
+		d->views = DET_REFINE_VIEWS_MAX;
 	d->flip_tta = !o->no_flip;
 	d->recrop = !o->no_recrop;
 	d->in = xmalloc(sizeof(float) * 3 * d->face->w * d->face->h);
@@ -188,6 +192,23 @@ box_from_eyes(const double e[4], struct fbox *b)
 	geom_face_box(&p, b);
 }
 
+/*
+ * The refiner's views of one eye: the patch as trained, then shifted by a
+ * few hundredths of the inter-ocular distance and scaled by up to 15 %.
+ * Each view's answer is mapped back to the photo and the answers are
+ * averaged: the refiner's error on one patch is partly noise of where the
+ * pixel grid falls, which other framings do not share (models/README.md).
+ */
+static const struct {
+	double	 dx, dy, scale;		/* in inter-ocular distances; factor */
+} views[DET_REFINE_VIEWS_MAX] = {
+	{ 0, 0, 1 },
+	{ 0.06, 0.06, 0.85 },
+	{ -0.06, -0.06, 1.15 },
+	{ -0.06, 0.06, 0.92 },
+	{ 0.06, -0.06, 1.08 },
+};
+
 /* Stages 2 and 3 for one face, in the coordinates of `region`. */
 static void
 find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
@@ -217,12 +238,23 @@ find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
 		double *ex[2] = { &lx, &rxx }, *ey[2] = { &ly, &ryy };
 
 		for (int e = 0; e < 2 && iod > 1; e++) {
-			aug_refine_patch(*ex[e], *ey[e], ang, iod, e, &m);
-			smp_affine_aa(region, &m, REFINE_IN, REFINE_IN, 0.5f, pin, &d->tmp);
-			out = network_predict(d->refine, pin);
-			u = aug_decode(out[0], REFINE_IN);
-			v = aug_decode(out[1], REFINE_IN);
-			affine_apply(&m, u, v, ex[e], ey[e]);
+			double sx = 0, sy = 0, px, py;
+
+			for (int k = 0; k < d->views; k++) {
+				aug_refine_patch(*ex[e] + views[k].dx * iod,
+				    *ey[e] + views[k].dy * iod, ang,
+				    iod * views[k].scale, e, &m);
+				smp_affine_aa(region, &m, REFINE_IN, REFINE_IN, 0.5f,
+				    pin, &d->tmp);
+				out = network_predict(d->refine, pin);
+				u = aug_decode(out[0], REFINE_IN);
+				v = aug_decode(out[1], REFINE_IN);
+				affine_apply(&m, u, v, &px, &py);
+				sx += px;
+				sy += py;
+			}
+			*ex[e] = sx / d->views;
+			*ey[e] = sy / d->views;
 		}
 	}
 	f->left_eye[0] = lx;

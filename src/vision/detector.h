@@ -22,6 +22,8 @@
 
 #define DET_MAX_FACES	32
 #define DET_REFINE_PASSES	1
+#define DET_REFINE_VIEWS	3	/* patches per eye and pass, averaged */
+#define DET_REFINE_VIEWS_MAX	5
 
 struct det_opts {
 	const char	*dir;		/* holds face|eyes|refine .cfg/.weights */
@@ -34,6 +36,8 @@ struct det_opts {
 					 * box only (for comparisons) */
 	int		 no_flip;	/* 1: stage 2 on the crop only, not also on
 					 * its mirror image (for comparisons) */
+	int		 refine_views;	/* stage 3 patches per eye, 1 to
+					 * DET_REFINE_VIEWS_MAX; 0 = DET_REFINE_VIEWS */
 };
 
 struct det_result {

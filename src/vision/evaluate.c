@@ -89,6 +89,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	struct det_opts dopt = { .dir = o->models, .face_size = o->face_size,
 	    .thresh = o->thresh, .no_refine = o->no_refine,
 	    .refine_passes = o->refine_passes, .no_flip = o->no_flip,
+	    .refine_views = o->refine_views,
 	    .no_recrop = o->no_recrop };
 	struct detector *det = NULL;
 	struct dataset ds;
@@ -250,7 +251,7 @@ out:
 void
 eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 {
-	fprintf(fp, "{\"model\":\"%s\",\"face_size\":%d,\"refine_passes\":%d,\"flip\":%s,\"recrop\":%s,\"upscale\":%d,"
+	fprintf(fp, "{\"model\":\"%s\",\"face_size\":%d,\"refine_passes\":%d,\"refine_views\":%d,\"flip\":%s,\"recrop\":%s,\"upscale\":%d,"
 	    "\"photos\":%d,\"faces\":%d,\"face_recall\":%.4f,\"face_precision\":%.4f,"
 	    "\"target_faces\":%d,\"target_found\":%.4f,\"e_le_0.05\":%.4f,"
 	    "\"e_le_0.10\":%.4f,\"e_le_0.25\":%.4f,\"e_median\":%.4f,"
@@ -258,6 +259,7 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 	    "\"ms_mean\":%.2f,\"ms_median\":%.2f,\"labelled_box_e_le_0.05\":%.4f,"
 	    "\"labelled_box_e_le_0.10\":%.4f,\"labelled_box_e_median\":%.4f}\n",
 	    r->model, o->face_size, o->no_refine ? 0 : o->refine_passes ? o->refine_passes : DET_REFINE_PASSES,
+	    o->refine_views ? o->refine_views : DET_REFINE_VIEWS,
 	    o->no_flip ? "false" : "true", o->no_recrop ? "false" : "true",
 	    o->upscale,
 	    r->photos, r->faces, r->recall, r->precision, r->target,

@@ -26,6 +26,7 @@ struct eval_opts {
 	int		 face_size;	/* 0 = the cfg's */
 	int		 no_refine;
 	int		 refine_passes;
+	int		 refine_views;	/* 0 = DET_REFINE_VIEWS */
 	int		 no_flip;
 	int		 no_recrop;
 	float		 thresh;
