@@ -776,6 +776,78 @@ START_TEST(test_detection_tryon)
 }
 END_TEST
 
+/*
+ * db_tryon_store: the photo, its detection and its try-on together or
+ * not at all. Each row: how many faces, which frame (NULL: none; "?": one
+ * that does not exist, so the try-on row fails its foreign key after the
+ * other two were written), the answer, and the rows left behind.
+ */
+START_TEST(test_tryon_store)
+{
+	static const struct {
+		int		 faces;
+		const char	*sku;
+		enum ff_err	 er;
+		long long	 uploads, detections, tryons;
+	} tab[] = {
+		{ 2, "FF-RND-4721-TOR", FF_OK, 1, 1, 1 },
+		{ 0, NULL, FF_OK, 1, 1, 0 },		/* no face: no try-on */
+		{ 1, NULL, FF_OK, 1, 1, 0 },		/* the API's detect */
+		{ 0, "FF-RND-4721-TOR", FF_OK, 1, 1, 0 },	/* no face, no try-on */
+		{ 1, "?", FF_EINPUT, 0, 0, 0 },		/* fails last: nothing */
+		{ 3, "FF-RND-4721-TOR", FF_EINPUT, 0, 0, 0 },	/* a NaN face */
+	};
+	struct det_face		 faces[3] = {
+		{ 0.97f, { 100, 80, 220, 240 }, { 150, 170 }, { 260, 172 } },
+		{ 0.51f, { 400, 90, 120, 130 }, { 430, 140 }, { 485, 141.5f } },
+		{ 0.5f, { NAN, 1, 1, 1 }, { 1, 1 }, { 1, 1 } },
+	};
+	struct tryon_timing	 t = { 12.5, 80.25, 0, 4.5 };
+	struct upload_row	 u;
+	unsigned char		 bytes[100];
+	long long		 fid, up0, n;
+	size_t			 i;
+	enum ff_err		 er;
+
+	memset(bytes, 0x5a, sizeof(bytes));
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		memset(&u, 0, sizeof(u));
+		snprintf(u.mime, sizeof(u.mime), "image/jpeg");
+		u.width = 10;
+		u.height = 10;
+		u.source = UPLOAD_FORM;
+		fid = tab[i].sku == NULL ? 0 : strcmp(tab[i].sku, "?") == 0 ?
+		    99999999 : frame_id(tab[i].sku);
+		up0 = count(db, "SELECT COALESCE(MAX(id), 0) FROM uploads", 0);
+		er = db_tryon_store(db, &u, bytes, sizeof(bytes), 0, faces,
+		    (size_t)tab[i].faces, 33.5, fid, &t);
+		ck_assert_msg(er == tab[i].er, "row %zu: %s", i, ff_strerror(er));
+		ck_assert_int_eq(count(db, "SELECT COUNT(*) FROM uploads WHERE "
+		    "id > ?", up0), tab[i].uploads);
+		ck_assert_int_eq(count(db, "SELECT COUNT(*) FROM detections "
+		    "WHERE upload_id > ?", up0), tab[i].detections);
+		ck_assert_int_eq(count(db, "SELECT COUNT(*) FROM tryons WHERE "
+		    "upload_id > ?", up0), tab[i].tryons);
+		if (er != FF_OK)
+			continue;
+		ck_assert_int_gt(u.id, up0);
+		ck_assert(upload_token_valid(u.token));
+		ck_assert_int_eq(count(db, "SELECT faces FROM detections WHERE "
+		    "upload_id = ?", u.id), tab[i].faces);
+		if (tab[i].tryons == 0)
+			continue;
+		/* store_ms: the caller's 4.5 plus the time spent storing. */
+		ck_assert_int_eq(count(db, "SELECT COUNT(*) FROM tryons WHERE "
+		    "upload_id = ? AND decode_ms = 12.5 AND detect_ms = 80.25 "
+		    "AND store_ms >= 4.5 AND store_ms < 5000", u.id), 1);
+	}
+	/* The committed try-on was counted live too. */
+	ck_assert_int_eq(db_live_sum(db, METRIC_TRYON,
+	    frame_id("FF-RND-4721-TOR"), 60, &n), FF_OK);
+	ck_assert_int_ge(n, 1);
+}
+END_TEST
+
 START_TEST(test_rollup_counts)
 {
 	struct upload_row	 u;
@@ -1068,16 +1140,21 @@ START_TEST(test_reconnect_restart)
 	ck_assert_int_eq(db_rollup_sum(db, METRIC_TRYON, fid, 0, &before),
 	    FF_OK);
 
+	ck_assert_int_eq(db_connected(db), 1);
 	ck_assert_int_eq(db_sh("stop"), 0);
 	/* Down: an error, never a crash (SIGPIPE included). */
 	ck_assert_int_eq(catalog_get(db, "FF-AVI-6014-SLV", &f), FF_EDB);
+	/* The reconnect failed: known down, without trying again. */
+	ck_assert_int_eq(db_connected(db), 0);
 	ck_assert_int_eq(db_tryon_record(db, u.id, fid, NULL, NULL), FF_EDB);
+	ck_assert_int_eq(db_connected(db), 0);
 	ck_assert_ptr_null(d = db_open(NULL, test_db, &er));
 	ck_assert_int_eq(er, FF_EDB);
 
 	ck_assert_int_eq(db_sh("start"), 0);
 	/* Up again: the same handle works, statements prepared afresh. */
 	ck_assert_int_eq(catalog_load(db, 0, &all, &n), FF_OK);
+	ck_assert_int_eq(db_connected(db), 1);
 	ck_assert_uint_ge(n, 12);
 	catalog_free(all, n);
 	ck_assert_int_eq(db_tryon_record(db, u.id, fid, NULL, NULL), FF_OK);
@@ -1130,6 +1207,7 @@ store_suite(void)
 	tcase_add_test(tc, test_upload_invalid);
 	tcase_add_test(tc, test_upload_expired);
 	tcase_add_test(tc, test_detection_tryon);
+	tcase_add_test(tc, test_tryon_store);
 	tcase_add_test(tc, test_rollup_counts);
 	tcase_add_test(tc, test_delete_cascade);
 	tcase_add_test(tc, test_failed_tx);

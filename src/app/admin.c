@@ -2130,6 +2130,7 @@ admin_handle(struct tryon_app *a, struct http_req *r)
 	const char		*user = req_env(r, "REMOTE_USER");
 	unsigned		 allow;
 	enum ff_err		 er;
+	char			 msg[192];
 
 	/* The web server authenticates; a request without its user came
 	 * around it (or through a server set up without auth). */
@@ -2147,7 +2148,10 @@ admin_handle(struct tryon_app *a, struct http_req *r)
 	if (er == FF_EMETHOD) {
 		req_drain(r);
 		req_header(r, "Allow", "%s", route_allow(allow));
-		req_error(r, er, NULL);
+		snprintf(msg, sizeof(msg), "This admin address takes only %s "
+		    "requests. Please use the links and buttons of the admin "
+		    "pages.", route_allow(allow));
+		req_error(r, er, msg);
 		return;
 	}
 	if (er != FF_OK) {
@@ -2158,7 +2162,9 @@ admin_handle(struct tryon_app *a, struct http_req *r)
 	}
 	if (r->args_bad) {
 		req_drain(r);
-		req_error(r, FF_EINPUT, "The address has a malformed query.");
+		snprintf(msg, sizeof(msg), "The address has a malformed query: "
+		    "%s.", kv_errmsg(&r->args));
+		req_error(r, FF_EINPUT, msg);
 		return;
 	}
 	switch (rt->id) {

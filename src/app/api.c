@@ -386,9 +386,9 @@ detect_store(struct call *c, struct detector *det, struct photo *ph,
 	snprintf(u->mime, sizeof(u->mime), "image/jpeg");
 	u->width = gdImageSX(ph->im);
 	u->height = gdImageSY(ph->im);
-	if ((er = db_upload_insert(c->db, u, jpg, jlen)) != FF_OK ||
-	    (er = db_detection_insert(c->db, u->id, c->a->model_id, df,
-	    (size_t)k, res.ms, NULL)) != FF_OK) {
+	/* One transaction: a failure leaves neither row. */
+	if ((er = db_tryon_store(c->db, u, jpg, jlen, c->a->model_id, df,
+	    (size_t)k, res.ms, 0, NULL)) != FF_OK) {
 		req_log(c->r, "api: store: %s", ff_strerror(er));
 		api_error(c->r, er == FF_EINPUT ? FF_ECONFIG : er, NULL);
 		goto out;
@@ -619,12 +619,15 @@ api_handle(struct tryon_app *a, struct http_req *r)
 	struct call		 c = { .a = a, .r = r };
 	unsigned		 allow;
 	enum ff_err		 er;
+	char			 msg[160];
 
 	er = route_find(routes, sizeof(routes) / sizeof(routes[0]), r->method,
 	    r->path, &rt, &r->params, &allow);
 	if (er == FF_EMETHOD) {
 		req_header(r, "Allow", "%s", route_allow(allow));
-		refuse(r, er, NULL);
+		snprintf(msg, sizeof(msg), "this endpoint takes only %s requests "
+		    "(see docs/API.md)", route_allow(allow));
+		refuse(r, er, msg);
 		return;
 	}
 	if (er != FF_OK) {
@@ -633,7 +636,9 @@ api_handle(struct tryon_app *a, struct http_req *r)
 		return;
 	}
 	if (r->args_bad) {
-		refuse(r, FF_EINPUT, "the query string is malformed");
+		snprintf(msg, sizeof(msg), "the query string is malformed: %s",
+		    kv_errmsg(&r->args));
+		refuse(r, FF_EINPUT, msg);
 		return;
 	}
 	if (!authorize(&c))

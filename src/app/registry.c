@@ -505,7 +505,7 @@ registry_sync(struct tryon_app *a)
 	}
 	/* Never connect just for this: app_db() does that when a page
 	 * needs the database. */
-	if (now < st.next || a->db == NULL)
+	if (now < st.next || a->db == NULL || !db_connected(a->db))
 		return;
 	st.next = now + st.interval;
 	if (db_query(a->db, "SELECT name, n FROM change_counters", NULL, 0,

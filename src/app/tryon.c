@@ -30,6 +30,7 @@
 #include "app/tryon.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "core/xalloc.h"
 #include "http/multipart.h"
 #include "http/query.h"
@@ -330,6 +331,15 @@ app_db(struct tryon_app *a)
 		a->db_retry = ff_now_ms() + DB_RETRY_S * 1000.0;
 		if ((a->db = db_open(NULL, NULL, &er)) == NULL)
 			return NULL;
+	} else if (!db_connected(a->db)) {
+		/* Its server went away and the last reconnect failed: the
+		 * same pace, so an outage costs each worker one connect
+		 * attempt (and one log line) a second, and an upload is
+		 * refused before its photo is read and run through the
+		 * detector. */
+		if (ff_now_ms() < a->db_retry)
+			return NULL;
+		a->db_retry = ff_now_ms() + DB_RETRY_S * 1000.0;
 	}
 	if (a->migrate && !a->migrated) {
 		er = db_migrate(a->db, a->sqldir, &applied);
@@ -1061,24 +1071,19 @@ h_tryon(struct tryon_app *a, struct http_req *r)
 	snprintf(u.mime, sizeof(u.mime), "image/jpeg");
 	u.width = gdImageSX(im);
 	u.height = gdImageSY(im);
-	if ((er = db_upload_insert(db, &u, jpg, jlen)) != FF_OK) {
-		tryon_fail(r, er, NULL, "upload insert");
-		goto out;
-	}
-	if ((er = db_detection_insert(db, u.id, a->model_id, df, (size_t)n,
-	    res.ms, NULL)) != FF_OK) {
-		tryon_fail(r, er, NULL, "detection insert");
+	/* The photo, its detection and the try-on in one transaction: a
+	 * failure half-way (the database gone) keeps no photo whose token
+	 * the shopper never got. A photo without a face is recorded for the
+	 * reports all the same. */
+	tm.store_ms = ff_now_ms() - t;
+	if ((er = db_tryon_store(db, &u, jpg, jlen, a->model_id, df, (size_t)n,
+	    res.ms, n > 0 ? f->id : 0, &tm)) != FF_OK) {
+		tryon_fail(r, er, NULL, "store");
 		goto out;
 	}
 	if (n == 0) {
-		/* Recorded for the reports all the same. */
 		req_log(r, "no face in upload %lld (%d raw)", u.id, res.n);
 		page_noface(a, r, u.token);
-		goto out;
-	}
-	tm.store_ms = ff_now_ms() - t;
-	if ((er = db_tryon_record(db, u.id, f->id, &tm, NULL)) != FF_OK) {
-		tryon_fail(r, er, NULL, "tryon record");
 		goto out;
 	}
 	buf_printf(&loc, "/t/%s", u.token);
@@ -1403,6 +1408,58 @@ static const struct route routes[] = {
 	{ ROUTE_GET, "/healthz", R_HEALTHZ },
 };
 
+/*
+ * An error the web server made itself and handed to us to answer:
+ * lighttpd's server.error-handler (conf/lighttpd.conf.in) sends it to a
+ * worker as a GET of the original URI with REDIRECT_STATUS set to the
+ * status (on an ordinary request lighttpd sets it to 200, Apache not at
+ * all). Such an error is a worker that died mid-request, a request body
+ * the server could not buffer (its upload-dirs unwritable or full) or one
+ * over its own size limit. The shopper gets our page (JSON on /api/ or
+ * when asked for), a server failure as 503 with Retry-After, and the log
+ * says what happened, since the server's own log is elsewhere. Returns 1
+ * when the request was such an error and has been answered.
+ */
+static int
+server_error(struct http_req *r)
+{
+	const char	*s = req_env(r, "REDIRECT_STATUS");
+	struct buf	 b;
+	enum ff_err	 er;
+	int		 status;
+
+	if (s == NULL || (status = atoi(s)) < 400 || status > 599)
+		return 0;
+	switch (status) {
+	case 403: er = FF_EFORBIDDEN; break;
+	case 404: er = FF_ENOTFOUND; break;
+	case 405: er = FF_EMETHOD; break;
+	case 413: er = FF_ETOOBIG; break;
+	default: er = status < 500 ? FF_EINPUT : FF_EUNAVAIL; break;
+	}
+	req_log(r, "the web server failed %s with %d before a worker answered "
+	    "(a worker that died mid-request, or a request body it could not "
+	    "buffer in its upload directory: see its error log); answered %d",
+	    r->path, status, ff_http_status(er));
+	if (strncmp(r->path, "/api/", 5) != 0 || req_wants_json(r)) {
+		req_error(r, er, NULL);
+		return 1;
+	}
+	/* The API answers JSON whatever Accept says (docs/API.md). */
+	buf_init(&b);
+	buf_puts(&b, "{\"error\":{\"code\":");
+	json_str(&b, ff_errcode(er));
+	buf_puts(&b, ",\"message\":");
+	json_str(&b, ff_strerror(er));
+	buf_puts(&b, "}}\n");
+	req_header(r, "Cache-Control", "no-store");
+	if (ff_http_status(er) == 503)
+		req_header(r, "Retry-After", "10");
+	req_send(r, ff_http_status(er), "application/json", b.ptr, b.len);
+	buf_free(&b);
+	return 1;
+}
+
 void
 tryon_handle(void *arg, struct http_req *r)
 {
@@ -1410,8 +1467,11 @@ tryon_handle(void *arg, struct http_req *r)
 	const struct route	*rt;
 	unsigned		 allow;
 	enum ff_err		 er;
+	char			 msg[192];
 
 	r->tpl = a->tpl;
+	if (server_error(r))
+		goto log;
 	/* Follow the model registry and catalog edits (registry.c). */
 	registry_sync(a);
 	/* The staff pages: own routes, access checks and CSRF (admin.c). */
@@ -1429,7 +1489,10 @@ tryon_handle(void *arg, struct http_req *r)
 	if (er == FF_EMETHOD) {
 		req_drain(r);
 		req_header(r, "Allow", "%s", route_allow(allow));
-		req_error(r, er, NULL);
+		/* "method not allowed" alone tells a shopper nothing. */
+		snprintf(msg, sizeof(msg), "This address takes only %s requests. "
+		    "Please start again from our home page.", route_allow(allow));
+		req_error(r, er, msg);
 		goto log;
 	}
 	if (er != FF_OK) {
@@ -1438,7 +1501,11 @@ tryon_handle(void *arg, struct http_req *r)
 		goto log;
 	}
 	if (r->args_bad) {
-		req_error(r, FF_EINPUT, "The address has a malformed query.");
+		/* Say what is wrong with it: kv_parse_query()'s reason. */
+		req_drain(r);
+		snprintf(msg, sizeof(msg), "The address has a malformed query: "
+		    "%s.", kv_errmsg(&r->args));
+		req_error(r, FF_EINPUT, msg);
 		goto log;
 	}
 	switch (rt->id) {

@@ -237,6 +237,49 @@ out:
 	return er;
 }
 
+/*
+ * What the parsers allow but no form of ours ever sends, refused so no
+ * handler can be fooled by it: a field sent twice (the first would be
+ * used and the second silently dropped, so a client and we could each
+ * act on a different value), and a NUL byte in a text field (its C
+ * string would end there: "FF-RND-4721-TOR\0<anything>" would pass as a
+ * SKU). A text field is a part without a filename whose Content-Type is
+ * absent or text/... (RFC 7578 §4.4); a file may hold any byte.
+ */
+static enum ff_err
+form_check(struct http_req *r, const char **why)
+{
+	const struct mp_part	*p;
+	const char		*twice = NULL;
+	size_t			 i, j, n;
+
+	n = r->form != NULL ? mp_count(r->form) : 0;
+	for (i = 0; i < n && twice == NULL; i++) {
+		p = mp_part_at(r->form, i);
+		for (j = 0; j < i && twice == NULL; j++)
+			if (strcmp(mp_part_at(r->form, j)->name, p->name) == 0)
+				twice = p->name;
+		if (p->filename == NULL && (p->content_type == NULL ||
+		    strncasecmp(p->content_type, "text/", 5) == 0) &&
+		    memchr(p->data, '\0', p->len) != NULL) {
+			snprintf(r->why, sizeof(r->why), "the form field "
+			    "\"%.64s\" holds a NUL byte", p->name);
+			*why = r->why;
+			return FF_EINPUT;
+		}
+	}
+	for (i = 0; i < r->post.n && twice == NULL; i++)
+		for (j = 0; j < i && twice == NULL; j++)
+			if (strcmp(r->post.v[j].key, r->post.v[i].key) == 0)
+				twice = r->post.v[i].key;
+	if (twice == NULL)
+		return FF_OK;
+	snprintf(r->why, sizeof(r->why), "the form has the field \"%.64s\" "
+	    "more than once", twice);
+	*why = r->why;
+	return FF_EINPUT;
+}
+
 enum ff_err
 req_read_form(struct http_req *r, size_t max, const char **why)
 {
@@ -264,7 +307,9 @@ req_read_form(struct http_req *r, size_t max, const char **why)
 		*why = "the form must be sent as multipart/form-data";
 		return FF_EMEDIATYPE;
 	}
-	if (er == FF_ETOOBIG) {
+	if (er == FF_OK)
+		er = form_check(r, why);
+	else if (er == FF_ETOOBIG) {
 		req_drain(r);
 		*why = toobig;
 	} else if (er != FF_OK && er != FF_ESYS)

@@ -79,6 +79,8 @@ struct http_req {
 	struct kv_list	 post;		/* an x-www-form-urlencoded body */
 	struct mp_parser *form;		/* a multipart/form-data body, or NULL */
 	struct route_params params;	/* captures of the matched route */
+	char		 why[160];	/* a message req_read_form() built for
+					 * this request (*why may point here) */
 	double		 t0;		/* ff_now_ms() at req_init() */
 
 	/* ---- Out ---- */
@@ -110,7 +112,9 @@ const char	*req_env(const struct http_req *, const char *name);
  * urlencoded). Returns FF_OK; FF_ETOOBIG for a body over max (decided
  * from CONTENT_LENGTH before reading when it is given; the rest of the
  * body is read and dropped); FF_EMEDIATYPE for another Content-Type;
- * FF_EINPUT for a malformed body; FF_ESYS when the body cannot be read
+ * FF_EINPUT for a malformed body, or for a form that sends a field twice
+ * or has a NUL byte in a text field (see form_check() in request.c);
+ * FF_ESYS when the body cannot be read
  * (the client went away). *why (may be NULL) then points to a message for
  * the shopper, owned by the request.
  */

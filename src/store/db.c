@@ -33,11 +33,16 @@
  * FROM_UNIXTIME() agree with the C side, and in strict mode, so bad data
  * is an error instead of a warning. NO_ENGINE_SUBSTITUTION: a missing
  * MEMORY engine must fail the migration, not silently become InnoDB.
+ * lock_wait_timeout (seconds; the server's default is a day): a statement
+ * waiting for a table or global lock, e.g. a backup's FLUSH TABLES WITH
+ * READ LOCK, fails with 1205 (FF_EDB, 503) instead of holding its worker
+ * until the 60 s read timeout; records.c runs a transaction at most 3
+ * times, so an upload gives up after about 9 s.
  */
 #define DB_INIT_COMMAND \
 	"SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES," \
 	"NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO," \
-	"NO_ENGINE_SUBSTITUTION'"
+	"NO_ENGINE_SUBSTITUTION', lock_wait_timeout = 3"
 
 struct db_slot {
 	char		*sql;		/* owned copy of the statement text */
@@ -353,9 +358,12 @@ db_run(struct db *db, const char *sql, const struct db_arg *args,
     size_t nargs, int keep_result, struct db_slot **out)
 {
 	enum ff_err er;
+	/* Only a session that was up may have died under this statement;
+	 * when connecting was the failure, at once again is pointless. */
+	int live = db->my != NULL && !db->dead;
 
 	er = db_run_once(db, sql, args, nargs, keep_result, out);
-	if (er != FF_OK && db->dead && !db->in_tx) {
+	if (er != FF_OK && live && db->dead && !db->in_tx) {
 		fprintf(stderr, "framefit: db: reconnecting\n");
 		er = db_run_once(db, sql, args, nargs, keep_result, out);
 	}
@@ -745,6 +753,13 @@ unsigned
 db_errno(const struct db *db)
 {
 	return db->last_errno;
+}
+
+int
+db_connected(const struct db *db)
+{
+	/* db_ensure() leaves my NULL exactly when its connect failed. */
+	return db->my != NULL;
 }
 
 enum ff_err

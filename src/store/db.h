@@ -131,6 +131,13 @@ void		 db_rollback(struct db *);
 int		 db_retryable(const struct db *);
 /* The server or client error number of the last failure, 0 if none. */
 unsigned	 db_errno(const struct db *);
+/*
+ * 0 while the handle has no session because the last attempt to connect
+ * failed (the server is away), 1 otherwise. It never connects: the next
+ * statement does. Lets a caller answer 503 at once instead of paying for
+ * a connect attempt (and its log line) on every request of an outage.
+ */
+int		 db_connected(const struct db *);
 
 /*
  * For migrate.c only: run a trusted script of several statements (a file

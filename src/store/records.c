@@ -12,6 +12,7 @@
 
 #include <mysqld_error.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "store/db.h"
 #include "store/records.h"
@@ -118,12 +119,13 @@ live_bump(struct db *db, const char *metric, long long frame_id)
 		fprintf(stderr, "framefit: live counter %s not bumped\n", metric);
 }
 
+/* The statements of an upload, inside the caller's transaction. */
 static enum ff_err
-upload_tx(struct db *db, struct upload_row *u, const void *bytes, size_t len)
+upload_rows(struct db *db, const struct upload_row *u, const void *bytes,
+    size_t len, long long *id)
 {
 	struct db_arg	 a[8];
 	enum ff_err	 er;
-	long long	 id;
 
 	a[0] = DB_TEXTN(u->token, UPLOAD_TOKEN_LEN);
 	a[1] = DB_BLOB(u->sha256, sizeof(u->sha256));
@@ -133,13 +135,22 @@ upload_tx(struct db *db, struct upload_row *u, const void *bytes, size_t len)
 	a[5] = DB_BLOB(bytes, len);
 	a[6] = DB_TEXT(upload_source_name(u->source));
 	a[7] = DB_INT(u->expires);
-	if ((er = db_begin(db)) != FF_OK)
-		return er;
 	if ((er = db_exec(db, "INSERT INTO uploads (token, sha256, mime, width, "
 	    "height, bytes, source, expires) VALUES (?, ?, ?, ?, ?, ?, ?, "
-	    "FROM_UNIXTIME(?))", a, 8, NULL, &id)) != FF_OK)
-		goto fail;
-	if ((er = rollup_bump(db, METRIC_UPLOAD, 0)) != FF_OK)
+	    "FROM_UNIXTIME(?))", a, 8, NULL, id)) != FF_OK)
+		return er;
+	return rollup_bump(db, METRIC_UPLOAD, 0);
+}
+
+static enum ff_err
+upload_tx(struct db *db, struct upload_row *u, const void *bytes, size_t len)
+{
+	enum ff_err	 er;
+	long long	 id;
+
+	if ((er = db_begin(db)) != FF_OK)
+		return er;
+	if ((er = upload_rows(db, u, bytes, len, &id)) != FF_OK)
 		goto fail;
 	if ((er = db_commit(db)) != FF_OK)
 		return er;
@@ -150,13 +161,15 @@ fail:
 	return er;
 }
 
-enum ff_err
-db_upload_insert(struct db *db, struct upload_row *u, const void *bytes,
-    size_t len)
+/* Check an upload and fill in its token (*fresh: we made it), times and
+ * length. */
+static enum ff_err
+upload_prepare(struct upload_row *u, const void *bytes, size_t len,
+    int *fresh)
 {
-	enum ff_err	 er;
-	int		 fresh = 0, try;
+	enum ff_err er;
 
+	*fresh = 0;
 	if (bytes == NULL || len == 0 || u->width <= 0 || u->height <= 0 ||
 	    upload_source_name(u->source) == NULL || u->mime[0] == '\0' ||
 	    strnlen(u->mime, sizeof(u->mime)) == sizeof(u->mime))
@@ -164,13 +177,25 @@ db_upload_insert(struct db *db, struct upload_row *u, const void *bytes,
 	if (u->token[0] == '\0') {
 		if ((er = upload_token_new(u->token)) != FF_OK)
 			return er;
-		fresh = 1;
+		*fresh = 1;
 	} else if (!upload_token_valid(u->token))
 		return FF_EINPUT;
 	u->created = (long long)time(NULL);
 	if (u->expires == 0)
 		u->expires = u->created + UPLOAD_TTL_S;
 	u->len = len;
+	return FF_OK;
+}
+
+enum ff_err
+db_upload_insert(struct db *db, struct upload_row *u, const void *bytes,
+    size_t len)
+{
+	enum ff_err	 er;
+	int		 fresh, try;
+
+	if ((er = upload_prepare(u, bytes, len, &fresh)) != FF_OK)
+		return er;
 	for (try = 0; try < TX_TRIES; try++) {
 		er = upload_tx(db, u, bytes, len);
 		if (er == FF_OK)
@@ -276,8 +301,9 @@ fail:
 	return er;
 }
 
+/* The statements of a detection, inside the caller's transaction. */
 static enum ff_err
-detection_tx(struct db *db, long long upload_id, long long model_id,
+detection_rows(struct db *db, long long upload_id, long long model_id,
     const struct det_face *f, size_t n, double ms, long long *id)
 {
 	struct db_arg	 a[11];
@@ -288,11 +314,9 @@ detection_tx(struct db *db, long long upload_id, long long model_id,
 	a[1] = model_id > 0 ? DB_INT(model_id) : DB_NULL;
 	a[2] = DB_INT((long long)n);
 	a[3] = DB_DOUBLE(ms);
-	if ((er = db_begin(db)) != FF_OK)
-		return er;
 	if ((er = db_exec(db, "INSERT INTO detections (upload_id, model_id, "
 	    "faces, ms) VALUES (?, ?, ?, ?)", a, 4, NULL, id)) != FF_OK)
-		goto fail;
+		return er;
 	for (i = 0; i < n; i++) {
 		a[0] = DB_INT(*id);
 		a[1] = DB_INT((long long)i);
@@ -309,26 +333,33 @@ detection_tx(struct db *db, long long upload_id, long long model_id,
 		    "idx, score, box_x, box_y, box_w, box_h, left_eye_x, "
 		    "left_eye_y, right_eye_x, right_eye_y) VALUES (?, ?, ?, ?, "
 		    "?, ?, ?, ?, ?, ?, ?)", a, 11, NULL, NULL)) != FF_OK)
-			goto fail;
+			return er;
 	}
-	return db_commit(db);
-fail:
-	db_rollback(db);
-	return er;
+	return FF_OK;
 }
 
-enum ff_err
-db_detection_insert(struct db *db, long long upload_id, long long model_id,
-    const struct det_face *faces, size_t n, double ms, long long *id)
+static enum ff_err
+detection_tx(struct db *db, long long upload_id, long long model_id,
+    const struct det_face *f, size_t n, double ms, long long *id)
 {
-	enum ff_err	 er = FF_OK;
-	long long	 tmp;
-	size_t		 i, k;
-	int		 try;
+	enum ff_err er;
 
-	if (id == NULL)
-		id = &tmp;
-	*id = 0;
+	if ((er = db_begin(db)) != FF_OK)
+		return er;
+	if ((er = detection_rows(db, upload_id, model_id, f, n, ms, id)) !=
+	    FF_OK) {
+		db_rollback(db);
+		return er;
+	}
+	return db_commit(db);
+}
+
+/* Faces the schema can hold: finite numbers, at most 10000 of them. */
+static enum ff_err
+faces_check(const struct det_face *faces, size_t n, double ms)
+{
+	size_t i, k;
+
 	if ((n > 0 && faces == NULL) || n > 10000 || !isfinite(ms))
 		return FF_EINPUT;
 	/* NaN and infinities cannot be stored; the schema checks ranges. */
@@ -343,6 +374,22 @@ db_detection_insert(struct db *db, long long upload_id, long long model_id,
 				if (!isfinite(v[j][k]))
 					return FF_EINPUT;
 	}
+	return FF_OK;
+}
+
+enum ff_err
+db_detection_insert(struct db *db, long long upload_id, long long model_id,
+    const struct det_face *faces, size_t n, double ms, long long *id)
+{
+	enum ff_err	 er;
+	long long	 tmp;
+	int		 try;
+
+	if (id == NULL)
+		id = &tmp;
+	*id = 0;
+	if ((er = faces_check(faces, n, ms)) != FF_OK)
+		return er;
 	for (try = 0; try < TX_TRIES; try++)
 		if ((er = detection_tx(db, upload_id, model_id, faces, n, ms,
 		    id)) == FF_OK || !db_retryable(db))
@@ -352,8 +399,9 @@ db_detection_insert(struct db *db, long long upload_id, long long model_id,
 	return er;
 }
 
+/* The statements of a try-on, inside the caller's transaction. */
 static enum ff_err
-tryon_tx(struct db *db, long long upload_id, long long frame_id,
+tryon_rows(struct db *db, long long upload_id, long long frame_id,
     const struct tryon_timing *t, long long *id)
 {
 	struct db_arg	 a[6];
@@ -365,18 +413,33 @@ tryon_tx(struct db *db, long long upload_id, long long frame_id,
 	a[3] = DB_DOUBLE(t->detect_ms);
 	a[4] = DB_DOUBLE(t->render_ms);
 	a[5] = DB_DOUBLE(t->store_ms);
-	if ((er = db_begin(db)) != FF_OK)
-		return er;
 	if ((er = db_exec(db, "INSERT INTO tryons (upload_id, frame_id, "
 	    "decode_ms, detect_ms, render_ms, store_ms) VALUES (?, ?, ?, ?, "
 	    "?, ?)", a, 6, NULL, id)) != FF_OK)
-		goto fail;
-	if ((er = rollup_bump(db, METRIC_TRYON, frame_id)) != FF_OK)
-		goto fail;
+		return er;
+	return rollup_bump(db, METRIC_TRYON, frame_id);
+}
+
+static enum ff_err
+tryon_tx(struct db *db, long long upload_id, long long frame_id,
+    const struct tryon_timing *t, long long *id)
+{
+	enum ff_err er;
+
+	if ((er = db_begin(db)) != FF_OK)
+		return er;
+	if ((er = tryon_rows(db, upload_id, frame_id, t, id)) != FF_OK) {
+		db_rollback(db);
+		return er;
+	}
 	return db_commit(db);
-fail:
-	db_rollback(db);
-	return er;
+}
+
+static int
+timing_ok(const struct tryon_timing *t)
+{
+	return isfinite(t->decode_ms) && isfinite(t->detect_ms) &&
+	    isfinite(t->render_ms) && isfinite(t->store_ms);
 }
 
 enum ff_err
@@ -393,9 +456,7 @@ db_tryon_record(struct db *db, long long upload_id, long long frame_id,
 	*id = 0;
 	if (t == NULL)
 		t = &zero;
-	if (upload_id <= 0 || frame_id <= 0 || !isfinite(t->decode_ms) ||
-	    !isfinite(t->detect_ms) || !isfinite(t->render_ms) ||
-	    !isfinite(t->store_ms))
+	if (upload_id <= 0 || frame_id <= 0 || !timing_ok(t))
 		return FF_EINPUT;
 	for (try = 0; try < TX_TRIES; try++)
 		if ((er = tryon_tx(db, upload_id, frame_id, t, id)) == FF_OK ||
@@ -406,6 +467,77 @@ db_tryon_record(struct db *db, long long upload_id, long long frame_id,
 	else
 		*id = 0;
 	return er;
+}
+
+static enum ff_err
+store_tx(struct db *db, struct upload_row *u, const void *bytes, size_t len,
+    long long model_id, const struct det_face *faces, size_t n,
+    double det_ms, long long frame_id, const struct tryon_timing *t,
+    double t0)
+{
+	struct tryon_timing	 tt;
+	enum ff_err		 er;
+	long long		 id, det_id;
+
+	if ((er = db_begin(db)) != FF_OK)
+		return er;
+	if ((er = upload_rows(db, u, bytes, len, &id)) != FF_OK ||
+	    (er = detection_rows(db, id, model_id, faces, n, det_ms,
+	    &det_id)) != FF_OK)
+		goto fail;
+	if (frame_id > 0 && n > 0) {
+		/* store_ms goes on to cover the statements so far. */
+		tt = *t;
+		tt.store_ms += ff_now_ms() - t0;
+		if ((er = tryon_rows(db, id, frame_id, &tt, NULL)) != FF_OK)
+			goto fail;
+	}
+	if ((er = db_commit(db)) != FF_OK)
+		return er;
+	u->id = id;
+	return FF_OK;
+fail:
+	db_rollback(db);
+	return er;
+}
+
+enum ff_err
+db_tryon_store(struct db *db, struct upload_row *u, const void *bytes,
+    size_t len, long long model_id, const struct det_face *faces, size_t n,
+    double det_ms, long long frame_id, const struct tryon_timing *t)
+{
+	static const struct tryon_timing zero;
+	enum ff_err	 er;
+	double		 t0 = ff_now_ms();
+	int		 fresh, try;
+
+	if (t == NULL)
+		t = &zero;
+	if (frame_id < 0 || !timing_ok(t))
+		return FF_EINPUT;
+	if ((er = faces_check(faces, n, det_ms)) != FF_OK ||
+	    (er = upload_prepare(u, bytes, len, &fresh)) != FF_OK)
+		return er;
+	for (try = 0; try < TX_TRIES; try++) {
+		er = store_tx(db, u, bytes, len, model_id, faces, n, det_ms,
+		    frame_id, t, t0);
+		if (er == FF_OK)
+			break;
+		if (fresh && db_errno(db) == ER_DUP_ENTRY) {
+			if ((er = upload_token_new(u->token)) != FF_OK)
+				break;
+			continue;
+		}
+		if (!db_retryable(db))
+			break;
+	}
+	if (er != FF_OK)
+		return er;
+	/* After the commit: MEMORY tables ignore ROLLBACK. */
+	live_bump(db, METRIC_UPLOAD, 0);
+	if (frame_id > 0 && n > 0)
+		live_bump(db, METRIC_TRYON, frame_id);
+	return FF_OK;
 }
 
 static enum ff_err

@@ -109,6 +109,21 @@ enum ff_err	 db_detection_insert(struct db *, long long upload_id,
 		    double ms, long long *id);
 
 /*
+ * A photo, its detection with n faces and, when frame_id > 0 and n > 0,
+ * its try-on of that frame, all in one transaction: a failure (the server
+ * gone between two statements) leaves none of them, so no photo is kept
+ * whose owner was never given its token. The arguments are those of
+ * db_upload_insert(), db_detection_insert() and db_tryon_record(); t may
+ * be NULL; t->store_ms is extended by the time spent here before the
+ * try-on row is written. Sets u->id, u->token (when empty), u->created,
+ * u->expires.
+ */
+enum ff_err	 db_tryon_store(struct db *, struct upload_row *u,
+		    const void *bytes, size_t len, long long model_id,
+		    const struct det_face *faces, size_t n, double det_ms,
+		    long long frame_id, const struct tryon_timing *t);
+
+/*
  * Record a try-on, and bump the "tryon" hourly rollup in the same
  * transaction (then the live counter). t may be NULL (all zero). A missing
  * upload or frame is FF_EINPUT. Sets *id (may be NULL).
