@@ -62,7 +62,10 @@ int
 main(int argc, char **argv)
 {
 	const char *models = argc > 1 ? argv[1] : FF_DATADIR "/models";
-	struct det_opts o = { .dir = models };
+	/* bench/bench_detect [MODELS [PASSES [VIEWS]]]: other cascade settings */
+	struct det_opts o = { .dir = models,
+	    .refine_passes = argc > 2 ? atoi(argv[2]) : 0,
+	    .refine_views = argc > 3 ? atoi(argv[3]) : 0 };
 	struct detector *det;
 	struct dataset ds;
 	gdImagePtr im[NPHOTOS];

@@ -284,6 +284,52 @@ START_TEST(test_activation_equivalence)
 }
 END_TEST
 
+/* Exported by libdarknet, not declared in darknet.h. */
+layer make_maxpool_layer(int batch, int h, int w, int c, int size, int stride, int padding);
+
+/* Max pools of the shapes our networks use (2/2 and tiny YOLO's 2/1),
+ * and odd sizes and paddings: outputs and indexes exactly libdarknet's. */
+static const struct { int h, w, c, size, stride, pad; } pool_rows[] = {
+	{ 12, 12, 3, 2, 2, 1 },
+	{ 13, 11, 2, 2, 2, 1 },
+	{ 6, 6, 4, 2, 1, 1 },
+	{ 7, 9, 2, 3, 2, 2 },
+	{ 8, 8, 1, 3, 1, 0 },
+};
+
+START_TEST(test_maxpool_equivalence)
+{
+	int h = pool_rows[_i].h, w = pool_rows[_i].w, c = pool_rows[_i].c;
+	layer l = make_maxpool_layer(2, h, w, c, pool_rows[_i].size,
+	    pool_rows[_i].stride, pool_rows[_i].pad);
+	network net;
+	size_t n = (size_t)l.outputs * l.batch;
+	float *in = malloc(sizeof(float) * l.inputs * l.batch), *out = malloc(sizeof(float) * n);
+	int *idx = malloc(sizeof(int) * n);
+
+	memset(&net, 0, sizeof net);
+	fill(in, l.inputs * l.batch, 40 + _i);
+	in[3] = in[4];		/* a tie: the first maximum must win */
+	net.input = in;
+	ck_assert_int_eq(blas_use_stock(1), FF_OK);
+	forward_maxpool_layer(l, net);
+	memcpy(out, l.output, sizeof(float) * n);
+	memcpy(idx, l.indexes, sizeof(int) * n);
+	ck_assert_int_eq(blas_use_stock(0), FF_OK);
+	memset(l.output, 0, sizeof(float) * n);
+	memset(l.indexes, 0, sizeof(int) * n);
+	forward_maxpool_layer(l, net);
+	ck_assert_int_eq(memcmp(out, l.output, sizeof(float) * n), 0);
+	ck_assert_int_eq(memcmp(idx, l.indexes, sizeof(int) * n), 0);
+	/* libdarknet's own layer calls the replacement too (its GOT). */
+	memset(l.output, 0, sizeof(float) * n);
+	l.forward(l, net);
+	ck_assert_int_eq(memcmp(out, l.output, sizeof(float) * n), 0);
+	free(in); free(out); free(idx);
+	free(l.output); free(l.indexes); free(l.delta);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -298,6 +344,7 @@ suite(void)
 	tcase_add_test(tc, test_facejson);
 	tcase_add_loop_test(tc, test_gemm_equivalence, 0, sizeof gemm_rows / sizeof gemm_rows[0]);
 	tcase_add_test(tc, test_activation_equivalence);
+	tcase_add_loop_test(tc, test_maxpool_equivalence, 0, sizeof pool_rows / sizeof pool_rows[0]);
 	tcase_add_loop_test(tc, test_im2col_equivalence, 0, sizeof im2col_rows / sizeof im2col_rows[0]);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,6 +1,10 @@
 #include <dlfcn.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <immintrin.h>
+#endif
 #include <darknet.h>
 #include <cblas.h>
 
@@ -14,12 +18,14 @@ typedef void im2col_fn(float *, int, int, int, int, int, int, float *);
 
 static int stock;
 typedef void act_fn(float *, const int, const ACTIVATION);
+typedef void maxpool_fn(layer, network);
 /* Exported by libdarknet but missing from darknet.h. */
 float activate(float, ACTIVATION);
 
 static gemm_fn *stock_gemm;
 static im2col_fn *stock_im2col;
 static act_fn *stock_act;
+static maxpool_fn *stock_maxpool;
 
 enum ff_err
 blas_use_stock(int on)
@@ -33,8 +39,11 @@ blas_use_stock(int on)
 		stock_gemm = (gemm_fn *)dlsym(h, "gemm_cpu");
 		stock_im2col = (im2col_fn *)dlsym(h, "im2col_cpu");
 		stock_act = (act_fn *)dlsym(h, "activate_array");
+		stock_maxpool = (maxpool_fn *)dlsym(h, "forward_maxpool_layer");
 		if (stock_gemm == NULL || stock_im2col == NULL || stock_act == NULL ||
+		    stock_maxpool == NULL ||
 		    (void *)stock_act == (void *)activate_array ||
+		    (void *)stock_maxpool == (void *)forward_maxpool_layer ||
 		    stock_gemm == gemm_cpu || stock_im2col == im2col_cpu)
 			return FF_EMODEL;
 	}
@@ -144,8 +153,19 @@ activate_array(float *x, const int n, const int a)
 	case LINEAR:
 		return;
 	case LEAKY:
-		/* darknet's leaky slope is 0.1 */
-		for (i = 0; i < n; i++)
+		/*
+		 * darknet's leaky slope is 0.1: max(x, 0.1 x) is the same
+		 * function, and one SSE max per four values. gcc leaves the
+		 * branchy form scalar at -O2 (it would have to prove no NaN).
+		 */
+		i = 0;
+#ifdef __SSE2__
+		for (; i + 4 <= n; i += 4) {
+			__m128 v = _mm_loadu_ps(x + i);
+			_mm_storeu_ps(x + i, _mm_max_ps(v, _mm_mul_ps(v, _mm_set1_ps(0.1f))));
+		}
+#endif
+		for (; i < n; i++)
 			x[i] = x[i] > 0 ? x[i] : 0.1f * x[i];
 		return;
 	case LOGISTIC:
@@ -156,5 +176,58 @@ activate_array(float *x, const int n, const int a)
 		for (i = 0; i < n; i++)
 			x[i] = activate(x[i], (ACTIVATION)a);
 		return;
+	}
+}
+
+/*
+ * darknet's max pool (maxpool_layer.c): a window of l.size cells, moved by
+ * l.stride, its origin shifted by -l.pad / 2; cells outside the input do
+ * not count; the first maximum in row-major order wins, and its input
+ * index goes to l.indexes (training's backward pass reads it). Darknet
+ * tests the bounds of every cell of every window through a chain of
+ * ternaries; here each output row and column clips its window once. The
+ * layer's forward pointer reaches this through libdarknet's GOT.
+ */
+void
+forward_maxpool_layer(layer l, network net)
+{
+	int off = -l.pad / 2;
+
+	if (stock) {
+		stock_maxpool(l, net);
+		return;
+	}
+	for (int bc = 0; bc < l.batch * l.c; bc++) {
+		size_t ibase = (size_t)bc * l.h * l.w;
+		size_t obase = (size_t)bc * l.out_h * l.out_w;
+		const float *in = net.input + ibase;
+
+		for (int i = 0; i < l.out_h; i++) {
+			int y0 = off + i * l.stride, y1 = y0 + l.size;
+
+			if (y0 < 0)
+				y0 = 0;
+			if (y1 > l.h)
+				y1 = l.h;
+			for (int j = 0; j < l.out_w; j++) {
+				int x0 = off + j * l.stride, x1 = x0 + l.size;
+				float m = -FLT_MAX;
+				int mi = -1;
+
+				if (x0 < 0)
+					x0 = 0;
+				if (x1 > l.w)
+					x1 = l.w;
+				for (int y = y0; y < y1; y++)
+					for (int x = x0; x < x1; x++)
+						if (in[y * l.w + x] > m) {
+							m = in[y * l.w + x];
+							mi = y * l.w + x;
+						}
+				l.output[obase + (size_t)i * l.out_w + j] = m;
+				l.indexes[obase + (size_t)i * l.out_w + j] =
+				    mi < 0 ? -1 : (int)(ibase + (size_t)mi);
+			}
+		}
 	}
 }

@@ -2,7 +2,8 @@
  * blas.h: route libdarknet's hot loops to faster code.
  *
  * libdarknet (Debian's build of pjreddie's darknet, 2018) calls gemm(),
- * gemm_cpu(), im2col_cpu() and activate_array() through its PLT, so the
+ * gemm_cpu(), im2col_cpu() and activate_array() through its PLT, and
+ * reaches forward_maxpool_layer() through its GOT, so the
  * definitions in blas.c, linked into *our executable*, replace its own for
  * every call libdarknet makes. gemm goes to OpenBLAS's cblas_sgemm, which is
  * ~3-4x faster than darknet's naive triple loop; the others are written for
@@ -38,6 +39,11 @@ void	im2col_cpu(float *data_im, int channels, int height, int width,
 /* darknet's ACTIVATION is an int-sized enum; LEAKY, LINEAR and LOGISTIC
  * get tight loops, the rest go to libdarknet's activate(). */
 void	activate_array(float *x, const int n, const int a);
+
+/* darknet's maxpool forward (not in darknet.h; layer and network are
+ * passed by value, as libdarknet's own definition takes them). */
+#include <darknet.h>
+void	forward_maxpool_layer(layer l, network net);
 
 /* A marker referenced by programs so the linker keeps blas.o. */
 extern int blas_linked;

@@ -21,8 +21,8 @@
 #include "vision/geometry.h"
 
 #define DET_MAX_FACES	32
-#define DET_REFINE_PASSES	1
-#define DET_REFINE_VIEWS	3	/* patches per eye and pass, averaged */
+#define DET_REFINE_PASSES	2
+#define DET_REFINE_VIEWS	1	/* patches per eye and pass, averaged */
 #define DET_REFINE_VIEWS_MAX	5
 
 struct det_opts {
