@@ -7,6 +7,7 @@
  * JPEG is lossy: colours are compared with a tolerance, at the centre of
  * each quadrant, far from the edges where the blocks blur.
  */
+#define _GNU_SOURCE	/* memmem */
 #include <sys/stat.h>
 
 #include <check.h>
@@ -1198,6 +1199,42 @@ START_TEST(store_strips_metadata)
 }
 END_TEST
 
+/*
+ * Stray bytes after a dropped segment (libjpeg skips them with a warning)
+ * must not be copied: right after SOI they made the stored copy no JPEG.
+ * Found by fuzz_image.
+ */
+START_TEST(store_skips_stray_bytes)
+{
+	gdImagePtr	 src = busy_image(32, 24), im = NULL, back = NULL;
+	static const unsigned char app1[] = "\xff\xe1\x00\x08" "Exif\0\0";
+	unsigned char	*jpg, *odd;
+	void		*out;
+	size_t		 outn;
+	int		 n, m;
+
+	jpg = encode(src, IMG_JPEG, &n);
+	m = n + (int)sizeof(app1) - 1 + 5;
+	odd = malloc((size_t)m);
+	memcpy(odd, jpg, 2);
+	memcpy(odd + 2, app1, sizeof(app1) - 1);
+	memcpy(odd + 2 + sizeof(app1) - 1, "junk!", 5);
+	memcpy(odd + 2 + sizeof(app1) - 1 + 5, jpg + 2, (size_t)n - 2);
+	ck_assert_int_eq(img_decode(odd, (size_t)m, NULL, &im, NULL), FF_OK);
+	ck_assert_int_eq(img_store_jpeg(odd, (size_t)m, im, 90, &out, &outn), FF_OK);
+	ck_assert_int_eq(img_sniff(out, outn), IMG_JPEG);
+	ck_assert_ptr_null(memmem(out, outn, "junk!", 5));
+	ck_assert_int_eq(img_decode(out, outn, NULL, &back, NULL), FF_OK);
+	ck_assert_int_eq(gdImageSX(back), 32);
+	gdImageDestroy(back);
+	gdImageDestroy(im);
+	free(out);
+	free(odd);
+	gdFree(jpg);
+	gdImageDestroy(src);
+}
+END_TEST
+
 /* Pixels that are not the file's (turned upright, shrunk, or not a JPEG
  * at all) are encoded anew: a JPEG of im's size with no APP1. */
 static const struct {
@@ -1287,6 +1324,7 @@ decode_suite(void)
 	tcase_add_test(tc, jpeg_decode_matches_gd);
 	tcase_add_test(tc, jpeg_encode_matches_gd);
 	tcase_add_test(tc, store_strips_metadata);
+	tcase_add_test(tc, store_skips_stray_bytes);
 	tcase_add_loop_test(tc, store_reencodes, 0, LEN(restores));
 	suite_add_tcase(s, tc);
 	return s;
