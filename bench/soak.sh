@@ -132,7 +132,7 @@ cands=$(ls "$faces/mtfl/images/lfw_5590/"*.jpg 2>/dev/null | awk 'NR % 300 == 1'
 "$root/scripts/db.sh" start >"$work/db.out" 2>&1 || die "cannot start MariaDB; see $work/db.out"
 sql "DROP DATABASE IF EXISTS $FF_DB_NAME; CREATE DATABASE $FF_DB_NAME" || die "cannot create $FF_DB_NAME"
 "$bin" --migrate >"$work/migrate.out" 2>&1 || die "migrations failed; see $work/migrate.out"
-export PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export PORT=$("$root/scripts/free-port.sh")
 url="http://127.0.0.1:$PORT/"
 FF_FCGI_BIN=$bin FF_MODELS_DIR=$models "$root/scripts/web.sh" start lighttpd \
 	>"$work/web.out" 2>&1 || die "lighttpd did not start; see $work/web.out"
