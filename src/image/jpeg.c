@@ -19,11 +19,11 @@
 /* The bytes of a gd truecolor int, 0x7F alpha in the top byte, in memory. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define GD_JCS		JCS_EXT_BGRX
-#define ALPHA_MASK	0x00ffffffu
 #else
 #define GD_JCS		JCS_EXT_XRGB
-#define ALPHA_MASK	0x00ffffffu
 #endif
+/* A gd int's colour bits, whatever the byte order: the alpha is above. */
+#define ALPHA_MASK	0x00ffffffu
 
 /* Rows per libjpeg call: its own output buffer is at most 4 rows high. */
 #define ROWS	4
