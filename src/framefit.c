@@ -39,7 +39,8 @@ usage(void)
 	    "       framefit purge [--days N] [--dry-run] [--quiet]\n"
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
 	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N] [--no-flip] [--no-recrop]\n"
-	    "                      [--upscale PX] [--limit N] [--thresh T] [--views N] [--json FILE] [--dump TSV]\n");
+	    "                      [--upscale PX] [--limit N] [--thresh T] [--views N] [--box-weight W]\n"
+	    "                      [--json FILE] [--dump TSV]\n");
 	exit(2);
 }
 
@@ -182,6 +183,7 @@ cmd_evaluate(int argc, char **argv)
 		{ "dump", required_argument, NULL, 'D' },
 		{ "views", required_argument, NULL, 'V' },
 		{ "thresh", required_argument, NULL, 't' },
+		{ "box-weight", required_argument, NULL, 'w' },
 		{ "json", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -204,6 +206,11 @@ cmd_evaluate(int argc, char **argv)
 		case 'D': o.dump = optarg; break;
 		case 'V': o.refine_views = atoi(optarg); break;
 		case 't': o.thresh = atof(optarg); break;
+		case 'w':
+			/* 0 means the detector's box alone */
+			o.box_weight = atof(optarg);
+			o.no_landmark_box = o.box_weight <= 0;
+			break;
 		case 'j': o.json_out = optarg; break;
 		default: usage();
 		}

@@ -5,8 +5,10 @@
  * rule (not by how well the model does on them): the first validation
  * photos, in annotation order, with exactly one labelled face that is
  * frontal with the eyes >= 30 px apart; 8 from MTFL and 4 from Caltech.
- * Every eye must be within e <= 0.10 of its label, on the photo as stored
- * and on the same photo scaled up to phone size (3000 px long side).
+ * Every eye must be within e <= 0.10 of its label, and that face's box
+ * must overlap the labelled box (geometry.h) at IoU >= 0.5, on the photo
+ * as stored and on the same photo scaled up to phone size (3000 px long
+ * side).
  */
 #include <math.h>
 #include <stdio.h>
@@ -80,13 +82,21 @@ check_photo(int k, int upscale)
 	ck_assert_msg(r.n >= 1, "%s: no face found", im->name);
 	/* The face whose eyes are nearest the labels. */
 	float best = INFINITY;
+	int bj = 0;
 	for (int j = 0; j < r.n; j++) {
 		float e = geom_eye_error(r.faces[j].left_eye, r.faces[j].right_eye, &t);
-		if (e < best)
+		if (e < best) {
 			best = e;
+			bj = j;
+		}
 	}
 	ck_assert_msg(best <= 0.10f, "%s%s: eye error e = %.3f > 0.10", im->name,
 	    upscale ? " (3000 px)" : "", best);
+	struct fbox lb;
+	geom_face_box(&t, &lb);
+	float iou = geom_iou(&lb, &r.faces[bj].box);
+	ck_assert_msg(iou >= 0.5f, "%s%s: face box IoU %.2f < 0.5", im->name,
+	    upscale ? " (3000 px)" : "", iou);
 }
 
 START_TEST(test_as_stored)

@@ -139,7 +139,7 @@ START_TEST(test_mirror_and_augment)
 {
 	struct landmarks p = { 10, 20, 30, 22, 20, 30, 21, 40 };
 	struct rgb8 im = { 64, 64, NULL }, tmp = { 0, 0, NULL };
-	float x[3 * EYES_IN * EYES_IN], y[4];
+	float x[3 * EYES_IN * EYES_IN], y[EYES_OUT_MOUTH];
 	struct landmarks big = { 20, 24, 44, 24, 32, 34, 32, 48 };
 
 	geom_mirror(&p, 100);
@@ -151,17 +151,25 @@ START_TEST(test_mirror_and_augment)
 	 * the box geometry says (side 1.15 * (24 + 24) = 55.2, eyes 37 %
 	 * down). Encoded targets decode back to those pixels. */
 	im.px = calloc(64 * 64, 3);
-	aug_eyes_sample(NULL, &im, &big, x, y, &tmp);
+	aug_eyes_sample(NULL, &im, &big, x, y, EYES_OUT, &tmp);
 	double side = 1.15 * 48, scale = EYES_IN / side;
 	double cx = 32, cy = 24 + 0.3 * 24;
 	ck_assert_float_eq_tol(aug_decode(y[0], EYES_IN), EYES_IN / 2.0 + (20 - cx) * scale, 1e-3);
 	ck_assert_float_eq_tol(aug_decode(y[1], EYES_IN), EYES_IN / 2.0 + (24 - cy) * scale, 1e-3);
 	ck_assert_float_eq_tol(aug_decode(y[2], EYES_IN), EYES_IN / 2.0 + (44 - cx) * scale, 1e-3);
+	/* A network with six outputs also learns the mouth; four leave the
+	 * rest of y alone. */
+	y[4] = y[5] = 42;
+	aug_eyes_sample(NULL, &im, &big, x, y, EYES_OUT, &tmp);
+	ck_assert_float_eq(y[4], 42);
+	aug_eyes_sample(NULL, &im, &big, x, y, EYES_OUT_MOUTH, &tmp);
+	ck_assert_float_eq_tol(aug_decode(y[4], EYES_IN), EYES_IN / 2.0 + (32 - cx) * scale, 1e-3);
+	ck_assert_float_eq_tol(aug_decode(y[5], EYES_IN), EYES_IN / 2.0 + (48 - cy) * scale, 1e-3);
 	/* With augmentation, the flip keeps "left" on the image's left. */
 	struct rng r;
 	rng_seed(&r, 7);
 	for (int i = 0; i < 200; i++) {
-		aug_eyes_sample(&r, &im, &big, x, y, &tmp);
+		aug_eyes_sample(&r, &im, &big, x, y, EYES_OUT, &tmp);
 		ck_assert_float_lt(y[0], y[2]);
 	}
 	free(im.px);

@@ -78,8 +78,8 @@ move_points(const struct affine *inv, const struct landmarks *in, int flip,
 
 int
 aug_face_sample(struct rng *r, const struct rgb8 *im,
-    const struct landmarks *faces, int nfaces, float *x, float *y,
-    struct rgb8 *tmp)
+    const struct landmarks *faces, int nfaces, double roll_sd, float *x,
+    float *y, struct rgb8 *tmp)
 {
 	struct affine m, inv;
 	int i, nb = 0, flip = 0;
@@ -92,7 +92,7 @@ aug_face_sample(struct rng *r, const struct rgb8 *im,
 		 * photo still overlaps the canvas by half; rotate a little. */
 		double base = (double)FACE_IN / (im->w > im->h ? im->w : im->h);
 		double s = base * exp(urange(r, log(0.45), log(1.3)));
-		double rad = rng_normal(r) * 0.08;
+		double rad = rng_normal(r) * roll_sd;
 		double cw = im->w * s, ch = im->h * s;
 		double cx = FACE_IN / 2.0 + urange(r, -0.5, 0.5) * fabs(FACE_IN - cw) * 1.0;
 		double cy = FACE_IN / 2.0 + urange(r, -0.5, 0.5) * fabs(FACE_IN - ch) * 1.0;
@@ -145,7 +145,7 @@ aug_eyes_crop(const struct fbox *b, struct affine *m)
 
 void
 aug_eyes_sample(struct rng *r, const struct rgb8 *im,
-    const struct landmarks *f, float *x, float *y, struct rgb8 *tmp)
+    const struct landmarks *f, float *x, float *y, int ny, struct rgb8 *tmp)
 {
 	struct fbox b;
 	struct affine m, inv;
@@ -176,6 +176,10 @@ aug_eyes_sample(struct rng *r, const struct rgb8 *im,
 	y[1] = aug_encode(p.ly, EYES_IN);
 	y[2] = aug_encode(p.rx, EYES_IN);
 	y[3] = aug_encode(p.ry, EYES_IN);
+	if (ny == EYES_OUT_MOUTH) {
+		y[4] = aug_encode(p.mx, EYES_IN);
+		y[5] = aug_encode(p.my, EYES_IN);
+	}
 }
 
 void

@@ -29,6 +29,9 @@
 #define EYES_CROP	1.0	/* crop side / face box side */
 #define REFINE_IN	32
 #define REFINE_SIDE	0.7	/* patch side / inter-ocular distance */
+#define EYES_OUT	4	/* stage 2: both eye centres */
+#define EYES_OUT_MOUTH	6	/* ... and the mouth centre */
+#define FACE_ROLL_SD	0.08	/* radians, when the cfg sets no angle */
 #define YOLO_MAX_BOXES	90	/* darknet's yolo layer reads 90 truths */
 
 struct rng {
@@ -46,20 +49,23 @@ void	aug_photometric(struct rng *, float *x, int w, int h);
 /*
  * Face detector sample: x gets 3*FACE_IN*FACE_IN floats, y gets
  * YOLO_MAX_BOXES*5 floats. Returns the number of boxes written.
- * With r == NULL the plain letterbox is used (no augmentation).
+ * With r == NULL the plain letterbox is used (no augmentation); roll_sd is
+ * the standard deviation of the photo's rotation, in radians.
  */
 int	aug_face_sample(struct rng *, const struct rgb8 *,
-	    const struct landmarks *, int nfaces, float *x, float *y,
-	    struct rgb8 *tmp);
+	    const struct landmarks *, int nfaces, double roll_sd, float *x,
+	    float *y, struct rgb8 *tmp);
 
 /*
  * Eye crop: the affine map for the crop of a face box (as the detector
  * would cut it), and the sample with the jitter the detector's boxes
- * show. y gets 4 floats.
+ * show. y gets ny floats: EYES_OUT (the eyes, image-left first) or
+ * EYES_OUT_MOUTH (then the mouth centre).
  */
 void	aug_eyes_crop(const struct fbox *, struct affine *);
 void	aug_eyes_sample(struct rng *, const struct rgb8 *,
-	    const struct landmarks *, float *x, float *y, struct rgb8 *tmp);
+	    const struct landmarks *, float *x, float *y, int ny,
+	    struct rgb8 *tmp);
 
 /*
  * Refine patch around an estimated eye (ex, ey), with the estimated eye

@@ -26,6 +26,8 @@ struct detector {
 	int		 views;
 	int		 flip_tta;
 	int		 recrop;
+	int		 mouth;		/* stage 2 also gives the mouth centre */
+	double		 box_weight;	/* of the landmark box in f->box */
 	char		 version[32];
 	/* Scratch reused across calls (why one detector per thread). */
 	struct rgb8	 small, region, tmp;
@@ -93,7 +95,8 @@ det_open(const struct det_opts *o, struct detector **out)
 	EVP_DigestFinal_ex(md, h, &hl);
 	EVP_MD_CTX_free(md);
 	if (d->refine == NULL || d->eyes->w != EYES_IN || d->refine->w != REFINE_IN ||
-	    d->eyes->outputs != 4 || d->refine->outputs != 2) {
+	    (d->eyes->outputs != EYES_OUT && d->eyes->outputs != EYES_OUT_MOUTH) ||
+	    d->refine->outputs != 2) {
 		det_close(d);
 		return FF_EMODEL;
 	}
@@ -108,6 +111,9 @@ det_open(const struct det_opts *o, struct detector **out)
 		d->views = DET_REFINE_VIEWS_MAX;
 	d->flip_tta = !o->no_flip;
 	d->recrop = !o->no_recrop;
+	d->mouth = d->eyes->outputs == EYES_OUT_MOUTH;
+	d->box_weight = o->no_landmark_box ? 0 :
+	    o->box_weight > 0 && o->box_weight <= 1 ? o->box_weight : DET_BOX_WEIGHT;
 	d->in = xmalloc(sizeof(float) * 3 * d->face->w * d->face->h);
 	*out = d;
 	return FF_OK;
@@ -142,10 +148,12 @@ cmp_score(const void *a, const void *b)
 }
 
 /* Stage 2 on one square box of `region`: both eye centres, in region
- * pixels (e[0..1] image-left eye, e[2..3] image-right eye). */
+ * pixels (e[0..1] image-left eye, e[2..3] image-right eye), and the mouth
+ * centre (e[4..5]) where a frontal face has it unless the network
+ * gives it. */
 static void
 eyes_stage(struct detector *d, const struct rgb8 *region, const struct fbox *b,
-    double e[4])
+    double e[6])
 {
 	float in[3 * EYES_IN * EYES_IN], *out;
 	struct affine m;
@@ -155,40 +163,43 @@ eyes_stage(struct detector *d, const struct rgb8 *region, const struct fbox *b,
 	out = network_predict(d->eyes, in);
 	affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &e[0], &e[1]);
 	affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &e[2], &e[3]);
+	if (d->mouth)
+		affine_apply(&m, aug_decode(out[4], EYES_IN), aug_decode(out[5], EYES_IN), &e[4], &e[5]);
 	if (d->flip_tta) {
 		/* The mirrored crop: its image-left eye is our right one. The
 		 * flip lives in the affine map, so the outputs map straight
 		 * back to region pixels; average the two estimates. */
-		double f[4];
+		double f[6];
 		smp_square(&m, b->x + b->w / 2, b->y + b->h / 2, EYES_CROP * fmaxf(b->w, b->h),
 		    0, 1, EYES_IN);
 		smp_affine_aa(region, &m, EYES_IN, EYES_IN, 0.5f, in, &d->tmp);
 		out = network_predict(d->eyes, in);
 		affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &f[2], &f[3]);
 		affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &f[0], &f[1]);
-		for (int i = 0; i < 4; i++)
+		if (d->mouth)
+			affine_apply(&m, aug_decode(out[4], EYES_IN), aug_decode(out[5], EYES_IN), &f[4], &f[5]);
+		for (int i = 0; i < (d->mouth ? 6 : 4); i++)
 			e[i] = (e[i] + f[i]) / 2;
+	}
+	if (!d->mouth) {
+		/* (-dy, dx) points down the face when the eye line runs left
+		 * to right. */
+		double dx = e[2] - e[0], dy = e[3] - e[1];
+		e[4] = (e[0] + e[2]) / 2 - GEOM_FRONTAL_DEM * dy;
+		e[5] = (e[1] + e[3]) / 2 + GEOM_FRONTAL_DEM * dx;
 	}
 }
 
-/*
- * The face box the labels would give for these eyes (geometry.h), with
- * the mouth where a frontal face has it: dem = GEOM_FRONTAL_DEM * iod
- * below the eye midpoint, perpendicular to the eye line.
- */
+/* The face box the labels would give for these landmarks (geometry.h). */
 static void
-box_from_eyes(const double e[4], struct fbox *b)
+box_from_landmarks(const double e[6], struct fbox *b)
 {
 	struct landmarks p;
-	double dx = e[2] - e[0], dy = e[3] - e[1];
 
 	p.lx = e[0]; p.ly = e[1];
 	p.rx = e[2]; p.ry = e[3];
-	/* (-dy, dx) points down the face when the eye line runs left to right. */
-	p.mx = (e[0] + e[2]) / 2 - GEOM_FRONTAL_DEM * dy;
-	p.my = (e[1] + e[3]) / 2 + GEOM_FRONTAL_DEM * dx;
-	p.nx = p.mx;
-	p.ny = p.my;
+	p.mx = p.nx = e[4];
+	p.my = p.ny = e[5];
 	geom_face_box(&p, b);
 }
 
@@ -214,7 +225,8 @@ static void
 find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
 {
 	struct affine m;
-	double e[4], lx, ly, rxx, ryy, u, v;
+	double e[6], lx, ly, rxx, ryy, u, v;
+	struct fbox lb;
 	float *out;
 
 	eyes_stage(d, region, &f->box, e);
@@ -222,9 +234,22 @@ find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
 		/* The detector's box is looser than the labelled boxes stage
 		 * 2 learnt on; a second look through the box the first
 		 * estimate implies puts the face where stage 2 expects it. */
-		struct fbox b2;
-		box_from_eyes(e, &b2);
-		eyes_stage(d, region, &b2, e);
+		box_from_landmarks(e, &lb);
+		eyes_stage(d, region, &lb, e);
+	}
+	/* The box the landmarks imply is the labels' own geometry, which
+	 * the detector only approximates from its grid: blend the two (a
+	 * weight below one keeps a bad landmark estimate from moving a good
+	 * box far). */
+	if (d->box_weight > 0 && hypot(e[2] - e[0], e[3] - e[1]) > 2) {
+		double w = d->box_weight;
+		box_from_landmarks(e, &lb);
+		double cx = (1 - w) * (f->box.x + f->box.w / 2) + w * (lb.x + lb.w / 2);
+		double cy = (1 - w) * (f->box.y + f->box.h / 2) + w * (lb.y + lb.h / 2);
+		double side = exp((1 - w) * log(f->box.w) + w * log(lb.w));
+		f->box.x = cx - side / 2;
+		f->box.y = cy - side / 2;
+		f->box.w = f->box.h = side;
 	}
 	lx = e[0]; ly = e[1];
 	rxx = e[2]; ryy = e[3];
@@ -289,6 +314,10 @@ det_find_eyes(struct detector *d, gdImagePtr im, struct face *f)
 	g.box.y = (f->box.y - y0c) / kr;
 	g.box.w = g.box.h = f->box.w / kr;
 	find_eyes(d, &d->region, &g);
+	f->box.x = g.box.x * kr + x0c;
+	f->box.y = g.box.y * kr + y0c;
+	f->box.w = g.box.w * kr;
+	f->box.h = g.box.h * kr;
 	for (int e = 0; e < 2; e++) {
 		f->left_eye[e] = g.left_eye[e] * kr + (e ? y0c : x0c);
 		f->right_eye[e] = g.right_eye[e] * kr + (e ? y0c : x0c);

@@ -6,6 +6,9 @@
  *   2. eyes.cfg   on each face box resampled to 64x64 -> both eye centres;
  *   3. refine.cfg on a 32x32 patch around each eye, aligned to the eye
  *                 line -> the eye centre again, at ~4x the resolution.
+ * The face box reported blends the detector's box with the box the
+ * landmarks imply (stage 2's eyes and mouth through the label geometry,
+ * geometry.h), which is the labels' own definition of a face box.
  * The eyes are found inside their face's box, so they are assigned to it
  * by construction. Coordinates are pixels of the image passed in.
  *
@@ -24,6 +27,7 @@
 #define DET_REFINE_PASSES	2
 #define DET_REFINE_VIEWS	1	/* patches per eye and pass, averaged */
 #define DET_REFINE_VIEWS_MAX	5
+#define DET_BOX_WEIGHT		0.5	/* of the landmark box in the face box */
 
 struct det_opts {
 	const char	*dir;		/* holds face|eyes|refine .cfg/.weights */
@@ -38,6 +42,9 @@ struct det_opts {
 					 * its mirror image (for comparisons) */
 	int		 refine_views;	/* stage 3 patches per eye, 1 to
 					 * DET_REFINE_VIEWS_MAX; 0 = DET_REFINE_VIEWS */
+	double		 box_weight;	/* of the box the landmarks imply, in the
+					 * face box reported, (0, 1]; 0 = default */
+	int		 no_landmark_box; /* 1: report the detector's box */
 };
 
 struct det_result {
@@ -60,8 +67,9 @@ enum ff_err	 det_run(struct detector *, gdImagePtr, struct det_result *);
 
 /*
  * Stages 2 and 3 alone, for a face whose box is already set (f->box):
- * fills f->left_eye and f->right_eye. For evaluation with labelled boxes,
- * which separates the eye stages' error from the face stage's.
+ * fills f->left_eye and f->right_eye, and moves f->box towards the box
+ * the landmarks imply. For evaluation with labelled boxes, which separates
+ * the eye stages' error from the face stage's.
  */
 enum ff_err	 det_find_eyes(struct detector *, gdImagePtr, struct face *);
 

@@ -90,7 +90,8 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	    .thresh = o->thresh, .no_refine = o->no_refine,
 	    .refine_passes = o->refine_passes, .no_flip = o->no_flip,
 	    .refine_views = o->refine_views,
-	    .no_recrop = o->no_recrop };
+	    .no_recrop = o->no_recrop, .box_weight = o->box_weight,
+	    .no_landmark_box = o->no_landmark_box };
 	struct detector *det = NULL;
 	struct dataset ds;
 	double *errs = NULL, *ms = NULL, *oerrs = NULL;
@@ -112,7 +113,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			er = FF_EIO;
 			goto out;
 		}
-		fputs("path\tiod\tbest_iou\tfound\te\te_labelled_box\tdx\tdy\tdlog_side\n", dump);
+		fputs("path\tiod\tbest_iou\tfound\te\te_labelled_box\tdx\tdy\tdlog_side\tscore\n", dump);
 	}
 
 	for (int i = 0; i < ds.n; i++) {
@@ -174,20 +175,21 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			if (dump != NULL) {
 				/* The best-overlapping box, against the label's:
 				 * centre offset and log size ratio, in label sides. */
-				float best = 0, iou;
+				float best = 0, iou, score = 0;
 				double dx = 0, dy = 0, ds = 0, s = gt[j].w;
 				for (int k = 0; k < r.n; k++) {
 					const struct fbox *b = &r.faces[k].box;
 					if ((iou = geom_iou(&gt[j], b)) <= best)
 						continue;
 					best = iou;
+					score = r.faces[k].score;
 					dx = (b->x + b->w / 2 - gt[j].x - s / 2) / s;
 					dy = (b->y + b->h / 2 - gt[j].y - s / 2) / s;
 					ds = log(b->w / s);
 				}
-				fprintf(dump, "%s\t%.1f\t%.3f\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\n",
+				fprintf(dump, "%s\t%.1f\t%.3f\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f\n",
 				    im->path, geom_iod(&lm[j]), best, match[j] >= 0,
-				    errs[nerr - 1], oe, dx, dy, ds);
+				    errs[nerr - 1], oe, dx, dy, ds, score);
 			}
 		}
 
@@ -251,7 +253,7 @@ out:
 void
 eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 {
-	fprintf(fp, "{\"model\":\"%s\",\"face_size\":%d,\"refine_passes\":%d,\"refine_views\":%d,\"flip\":%s,\"recrop\":%s,\"upscale\":%d,"
+	fprintf(fp, "{\"model\":\"%s\",\"face_size\":%d,\"refine_passes\":%d,\"refine_views\":%d,\"flip\":%s,\"recrop\":%s,\"box_weight\":%.2f,\"upscale\":%d,"
 	    "\"photos\":%d,\"faces\":%d,\"face_recall\":%.4f,\"face_precision\":%.4f,"
 	    "\"target_faces\":%d,\"target_found\":%.4f,\"e_le_0.05\":%.4f,"
 	    "\"e_le_0.10\":%.4f,\"e_le_0.25\":%.4f,\"e_median\":%.4f,"
@@ -261,6 +263,7 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 	    r->model, o->face_size, o->no_refine ? 0 : o->refine_passes ? o->refine_passes : DET_REFINE_PASSES,
 	    o->refine_views ? o->refine_views : DET_REFINE_VIEWS,
 	    o->no_flip ? "false" : "true", o->no_recrop ? "false" : "true",
+	    o->no_landmark_box ? 0 : o->box_weight > 0 ? o->box_weight : DET_BOX_WEIGHT,
 	    o->upscale,
 	    r->photos, r->faces, r->recall, r->precision, r->target,
 	    r->target_recall, r->e05, r->e10, r->e25,

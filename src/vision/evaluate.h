@@ -29,6 +29,8 @@ struct eval_opts {
 	int		 refine_views;	/* 0 = DET_REFINE_VIEWS */
 	int		 no_flip;
 	int		 no_recrop;
+	double		 box_weight;	/* 0 = DET_BOX_WEIGHT */
+	int		 no_landmark_box;
 	float		 thresh;
 	int		 upscale;	/* long side in px; 0 = as stored */
 	int		 limit;		/* evaluate at most this many photos; 0 = all */

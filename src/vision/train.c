@@ -112,12 +112,17 @@ face_landmarks(const struct ds_image *im, struct landmarks *out, int max)
 		out[j] = im->faces[j].pts;
 }
 
-/* Fill one batch of d (rows = net->batch) for the stage. */
+/*
+ * Fill one batch of d (rows = net->batch) for the stage. The cfg's [net]
+ * angle (degrees, darknet's own key) sets the face photos' roll; the eye
+ * network's output count says whether it also learns the mouth.
+ */
 static void
-fill_batch(enum train_stage stage, struct pool *p, struct rng *r, data *d,
-    struct rgb8 *tmp)
+fill_batch(enum train_stage stage, const network *net, struct pool *p,
+    struct rng *r, data *d, struct rgb8 *tmp)
 {
 	struct landmarks lm[YOLO_MAX_BOXES];
+	double roll_sd = net->angle > 0 ? net->angle * M_PI / 180 : FACE_ROLL_SD;
 
 	for (int b = 0; b < d->X.rows; b++) {
 		if (stage == STAGE_FACE) {
@@ -125,13 +130,14 @@ fill_batch(enum train_stage stage, struct pool *p, struct rng *r, data *d,
 			const struct ds_image *im = p->img[k];
 			int n = im->nfaces < YOLO_MAX_BOXES ? im->nfaces : YOLO_MAX_BOXES;
 			face_landmarks(im, lm, n);
-			aug_face_sample(r, &p->px[k], lm, n, d->X.vals[b], d->y.vals[b], tmp);
+			aug_face_sample(r, &p->px[k], lm, n, roll_sd, d->X.vals[b], d->y.vals[b], tmp);
 		} else {
 			int f = (int)(rng_uniform(r) * p->nfaces);
 			int k = p->face_img[f];
 			const struct landmarks *pts = &p->img[k]->faces[p->face_idx[f]].pts;
 			if (stage == STAGE_EYES)
-				aug_eyes_sample(r, &p->px[k], pts, d->X.vals[b], d->y.vals[b], tmp);
+				aug_eyes_sample(r, &p->px[k], pts, d->X.vals[b], d->y.vals[b],
+				    d->y.cols, tmp);
 			else
 				aug_refine_sample(r, &p->px[k], pts, rng_uniform(r) < 0.5,
 				    d->X.vals[b], d->y.vals[b], tmp);
@@ -232,7 +238,7 @@ train_run(const struct train_opts *o)
 		double t0 = ff_now_ms(), now;
 		float loss;
 
-		fill_batch(o->stage, &pool, &rng, &d, &tmp);
+		fill_batch(o->stage, net, &pool, &rng, &d, &tmp);
 		loss = train_network(net, d);
 		iter++;
 		now = ff_now_ms();
@@ -309,7 +315,7 @@ train_anchors(const char *data, int k)
 		const struct ds_image *im = pool.img[s];
 		int m = im->nfaces < YOLO_MAX_BOXES ? im->nfaces : YOLO_MAX_BOXES;
 		face_landmarks(im, lm, m);
-		int nb = aug_face_sample(&rng, &pool.px[s], lm, m, x, y, &tmp);
+		int nb = aug_face_sample(&rng, &pool.px[s], lm, m, FACE_ROLL_SD, x, y, &tmp);
 		for (j = 0; j < nb; j++) {
 			if (n == cap)
 				sides = xreallocarray(sides, cap = cap ? cap * 2 : 1024, sizeof *sides);
