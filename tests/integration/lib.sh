@@ -1,14 +1,14 @@
-# shellcheck shell=bash disable=SC2034,SC2154  # sourced: root, work and tmp come from the test, and the test reads code, trained and the rest
-# lib.sh: what tests/integration/test_web.sh, test_admin.sh and test_api.sh
-# share: the tally and its check helpers, the private MariaDB
-# (scripts/db.sh) and web server (scripts/web.sh) with their clean-up, a
-# free port and curl helpers. Not a test of its own: each test sources it
+# shellcheck shell=bash disable=SC2034,SC2154  # sourced: root comes from the test, and the test reads build, bin, cli, faces, work, tmp, trained and the rest
+# lib.sh: what the integration tests share: their environment (test_env),
+# the tally and its check helpers, the private MariaDB (scripts/db.sh) and
+# web server (scripts/web.sh) with their clean-up, a free port and curl
+# helpers. Not a test of its own: each test sources it and names itself
 #
+#	root=$(cd "$(dirname "$0")/../.." && pwd)
 #	. "$root/tests/integration/lib.sh"
+#	test_env web framefit_webtest
 #
-# after setting root (the source tree), work (its state directory) and tmp
-# (for responses), and exporting its FF_* (FF_DB_DIR and FF_DB_SOCKET under
-# $work, so the MariaDB is its own). After sourcing, a test may set:
+# then sets any FF_* of its own. After that, a test may set:
 #   server        the web server of web_start (default $FF_WEB_SERVER, or
 #                 lighttpd): lighttpd, apache-fcgid or apache-proxy
 #   http_timeout  curl's --max-time in seconds (default 60)
@@ -19,6 +19,32 @@
 # finish prints "N passed, M failed" last and exits non-zero on a failure;
 # it runs on exit and on INT/TERM, and stops only the servers the test
 # started (KEEP=1 leaves them running).
+
+# ---- The environment ----
+
+# test_env NAME DATABASE: the build to test (FF_BUILD_DIR, else the source
+# tree), its worker (bin) and CLI (cli), the photos (faces), a state
+# directory of the test's own under var/ (work, with tmp for responses),
+# and the workers' environment: MariaDB under $work with the database
+# DATABASE made for this test, an admin login, two workers, and none of
+# the caller's FF_* settings that would change what the workers do.
+test_env() {
+	build=${FF_BUILD_DIR:-$root}
+	bin=$build/cgi-bin/framefit.fcgi
+	cli=$build/src/framefit
+	faces=${FF_FACES:-$root/../shared/data/faces}
+	work=$root/var/test-$1
+	tmp=$work/tmp-test
+	export FF_VAR=$work
+	export FF_DB_DIR=$work/mysql
+	export FF_DB_SOCKET=$work/mysql/mysql.sock
+	export FF_DB_NAME=$2
+	export FF_SECRET_FILE=$work/secret
+	export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=test-admin-pw
+	export FF_PROCS=2
+	unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE \
+		FF_MAX_REQUESTS FF_RETENTION_DAYS FF_MODEL_CHECK_S FF_API_RATE
+}
 
 # ---- The tally ----
 

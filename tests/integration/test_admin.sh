@@ -41,26 +41,11 @@
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${FF_BUILD_DIR:-$root}
-bin=$build/cgi-bin/framefit.fcgi
+. "$root/tests/integration/lib.sh"
+test_env admin framefit_admintest
 purge=$build/tests/integration/framefit_purge
-cli=$build/src/framefit
-faces=${FF_FACES:-$root/../shared/data/faces}
-work=$root/var/test-admin
-tmp=$work/tmp-test
 artifacts=$root/var/artifacts
 
-export FF_VAR=$work
-export FF_DB_DIR=$work/mysql
-export FF_DB_SOCKET=$work/mysql/mysql.sock
-export FF_DB_NAME=framefit_admintest
-export FF_SECRET_FILE=$work/secret
-export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=test-admin-pw
-export FF_PROCS=2
-unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS \
-	FF_RETENTION_DAYS FF_MODEL_CHECK_S
-
-. "$root/tests/integration/lib.sh"
 server=lighttpd
 http_timeout=120
 keep_note="(admin / $FF_ADMIN_PASSWORD)"

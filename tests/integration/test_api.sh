@@ -29,24 +29,11 @@
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${FF_BUILD_DIR:-$root}
-bin=$build/cgi-bin/framefit.fcgi
-faces=${FF_FACES:-$root/../shared/data/faces}
-work=$root/var/test-api
-tmp=$work/tmp-test
-
-export FF_VAR=$work
-export FF_DB_DIR=$work/mysql
-export FF_DB_SOCKET=$work/mysql/mysql.sock
-export FF_DB_NAME=framefit_apitest
-export FF_SECRET_FILE=$work/secret
-export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=test-admin-pw
-export FF_PROCS=2
-unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS
+. "$root/tests/integration/lib.sh"
+test_env api framefit_apitest
 # The workers' default limit: low, so phase 2 can reach it (see below).
 export FF_API_RATE=6
 
-. "$root/tests/integration/lib.sh"
 
 # ---- API calls (lib.sh has http and header) ----
 

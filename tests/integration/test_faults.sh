@@ -45,24 +45,11 @@
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${FF_BUILD_DIR:-$root}
-bin=$build/cgi-bin/framefit.fcgi
-faces=${FF_FACES:-$root/../shared/data/faces}
-work=$root/var/test-faults
-tmp=$work/tmp-test
-
-export FF_VAR=$work
-export FF_DB_DIR=$work/mysql
-export FF_DB_SOCKET=$work/mysql/mysql.sock
-export FF_DB_NAME=framefit_faulttest
-export FF_SECRET_FILE=$work/secret
-export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=test-admin-pw
-export FF_PROCS=2
+. "$root/tests/integration/lib.sh"
+test_env faults framefit_faulttest
 # No API rate limit: wrk would hit it.
 export FF_API_RATE=0
-unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS
 
-. "$root/tests/integration/lib.sh"
 server=lighttpd
 http_timeout=30
 

@@ -35,30 +35,16 @@
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${FF_BUILD_DIR:-$root}
-bin=$build/cgi-bin/framefit.fcgi
-cli=$build/src/framefit
-faces=${FF_FACES:-$root/../shared/data/faces}
+. "$root/tests/integration/lib.sh"
+test_env hostile framefit_hostiletest
 cases=$root/tests/hostile
-work=$root/var/test-hostile
-tmp=$work/tmp-test
 gen=$work/gen
 
-export FF_VAR=$work
-export FF_DB_DIR=$work/mysql
-export FF_DB_SOCKET=$work/mysql/mysql.sock
-export FF_DB_NAME=framefit_hostiletest
-export FF_SECRET_FILE=$work/secret
-export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=test-admin-pw
-export FF_PROCS=2
 # No rate limit: the API cases are many and must never meet a 429.
 export FF_API_RATE=0
-unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS \
-	FF_RETENTION_DAYS
 # Both workers follow a catalog change the admin cases make within 0.2 s.
 export FF_MODEL_CHECK_S=0.2
 
-. "$root/tests/integration/lib.sh"
 http_timeout=30
 
 # The pids of the FastCGI workers now serving (as test_web.sh).
