@@ -12,57 +12,7 @@
 #include "http/request.h"
 #include "view/template.h"
 
-/* A fake server: meta-variables, a body handed out in chunks of at most
- * `step` bytes, and everything written back collected in out. */
-struct mem {
-	const char	*env[32];	/* name, value, name, value, ..., NULL */
-	const char	*body;
-	size_t		 body_len;
-	size_t		 pos;
-	size_t		 step;
-	size_t		 reads;
-	struct buf	 out;
-	int		 fail_write;
-};
-
-static const char *
-m_param(void *ctx, const char *name)
-{
-	struct mem	*m = ctx;
-	size_t		 i;
-
-	for (i = 0; m->env[i] != NULL; i += 2)
-		if (strcmp(m->env[i], name) == 0)
-			return m->env[i + 1];
-	return NULL;
-}
-
-static long
-m_read(void *ctx, void *p, size_t len)
-{
-	struct mem	*m = ctx;
-	size_t		 n = m->body_len - m->pos;
-
-	if (n > len)
-		n = len;
-	if (m->step > 0 && n > m->step)
-		n = m->step;
-	memcpy(p, m->body + m->pos, n);
-	m->pos += n;
-	m->reads++;
-	return (long)n;
-}
-
-static int
-m_write(void *ctx, const void *p, size_t len)
-{
-	struct mem *m = ctx;
-
-	if (m->fail_write)
-		return -1;
-	buf_append(&m->out, p, len);
-	return 0;
-}
+#include "mem_req.h"
 
 static struct mem	 M;
 static struct req_io	 IO = { m_param, m_read, m_write, &M };

@@ -1,8 +1,10 @@
 /*
  * mem_req.h: an in-memory FastCGI transport for unit tests of request
- * handlers (check_api.c, check_admin.c): the CGI parameters come from a
- * NULL-terminated name/value array, the body from a byte string, and the
- * response goes into a struct buf. Wire it up with
+ * handlers (check_request.c, check_api.c, check_admin.c): the CGI
+ * parameters come from a NULL-terminated name/value array, the body from a
+ * byte string (handed out at most `step` bytes per read when step is set),
+ * and the response goes into a struct buf (or every write fails, with
+ * fail_write set). Wire it up with
  *     struct req_io io = { m_param, m_read, m_write, &m };
  */
 #ifndef FF_TESTS_MEM_REQ_H
@@ -15,7 +17,10 @@ struct mem {
 	const char	*env[32];	/* name, value, ..., NULL */
 	const char	*body;		/* NULL when there is none */
 	size_t		 body_len, pos;
+	size_t		 step;		/* 0: as much as asked for */
+	size_t		 reads;		/* calls to m_read */
 	struct buf	 out;
+	int		 fail_write;
 };
 
 static const char *
@@ -38,16 +43,23 @@ m_read(void *ctx, void *p, size_t len)
 
 	if (n > len)
 		n = len;
+	if (m->step > 0 && n > m->step)
+		n = m->step;
 	if (n > 0)	/* memcpy from a NULL body is undefined even for 0 bytes */
 		memcpy(p, m->body + m->pos, n);
 	m->pos += n;
+	m->reads++;
 	return (long)n;
 }
 
 static int
 m_write(void *ctx, const void *p, size_t len)
 {
-	buf_append(&((struct mem *)ctx)->out, p, len);
+	struct mem *m = ctx;
+
+	if (m->fail_write)
+		return -1;
+	buf_append(&m->out, p, len);
 	return 0;
 }
 
