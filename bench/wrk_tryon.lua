@@ -9,7 +9,11 @@
 -- Prints, after wrk's own summary: try-ons per second (303 answers only),
 -- the count of each status, and latency percentiles over all requests.
 
-local boundary = "framefit-bench-4f9c2a7d1e6b"
+-- The shared upload body, from this script's directory.
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") ..
+    "?.lua;" .. package.path
+local upload = require("upload")
+
 local reqs = {}
 local next_req = 0
 local threads = {}
@@ -21,26 +25,6 @@ function setup(thread)
 	table.insert(threads, thread)
 end
 
-local function readfile(path)
-	local f = assert(io.open(path, "rb"))
-	local data = f:read("*a")
-	f:close()
-	return data
-end
-
--- One multipart body (RFC 7578 §4.1: CRLF, "--" boundary; §4.2: each part
--- names its field; §4.4: the file part carries its type).
-local function body(sku, jpg)
-	return "--" .. boundary .. "\r\n" ..
-	    'Content-Disposition: form-data; name="frame"\r\n\r\n' ..
-	    sku .. "\r\n" ..
-	    "--" .. boundary .. "\r\n" ..
-	    'Content-Disposition: form-data; name="photo"; filename="selfie.jpg"\r\n' ..
-	    "Content-Type: image/jpeg\r\n\r\n" ..
-	    jpg .. "\r\n" ..
-	    "--" .. boundary .. "--\r\n"
-end
-
 function init(args)
 	local skus = {}
 	for s in string.gmatch(args[1] or "", "[^,]+") do
@@ -48,12 +32,12 @@ function init(args)
 	end
 	assert(#skus > 0 and #args > 1, "usage: -- SKU,SKU,... photo.jpg ...")
 	local headers = {
-		["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
+		["Content-Type"] = upload.content_type,
 	}
 	for k = 2, #args do
 		local sku = skus[(k - 2) % #skus + 1]
 		reqs[#reqs + 1] = wrk.format("POST", "/tryon", headers,
-		    body(sku, readfile(args[k])))
+		    upload.form(sku, upload.readfile(args[k])))
 	end
 	-- Threads start at different photos.
 	next_req = (id or 0) * 5 % #reqs

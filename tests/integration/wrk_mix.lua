@@ -37,6 +37,11 @@
 --                                 (0 0 without any)
 --   mix: socket_errors C R W T    connect, read, write, timeout
 
+-- The upload body bench/wrk_tryon.lua sends too.
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") ..
+    "../../bench/?.lua;" .. package.path
+local upload = require("upload")
+
 local ffi = require("ffi")
 ffi.cdef[[
 typedef struct { long tv_sec; long tv_nsec; } mix_timespec;
@@ -48,7 +53,6 @@ local function mono()	-- seconds, CLOCK_MONOTONIC (1 on Linux)
 	return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) / 1e9
 end
 
-local boundary = "framefit-mix-8d1f0c2b7e3a"
 local reqs = {}
 local turn = {}
 local order = {}
@@ -73,24 +77,6 @@ function setup(thread)
 	table.insert(threads, thread)
 end
 
-local function readfile(path)
-	local f = assert(io.open(path, "rb"))
-	local data = f:read("*a")
-	f:close()
-	return data
-end
-
-local function multipart(sku, jpg)
-	return "--" .. boundary .. "\r\n" ..
-	    'Content-Disposition: form-data; name="frame"\r\n\r\n' ..
-	    sku .. "\r\n" ..
-	    "--" .. boundary .. "\r\n" ..
-	    'Content-Disposition: form-data; name="photo"; filename="face.jpg"\r\n' ..
-	    "Content-Type: image/jpeg\r\n\r\n" ..
-	    jpg .. "\r\n" ..
-	    "--" .. boundary .. "--\r\n"
-end
-
 function init(args)
 	local o = {}
 	for _, a in ipairs(args) do
@@ -103,10 +89,10 @@ function init(args)
 	local tok = o.token or "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 	reqs.tryon, reqs.api_tryon = {}, {}
 	for path in string.gmatch(o.photo, "[^,]+") do
-		local jpg = readfile(path)
+		local jpg = upload.readfile(path)
 		table.insert(reqs.tryon, wrk.format("POST", "/tryon", {
-			["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
-		}, multipart(o.sku, jpg)))
+			["Content-Type"] = upload.content_type,
+		}, upload.form(o.sku, jpg)))
 		table.insert(reqs.api_tryon, wrk.format("POST",
 		    "/api/v1/tryon?frame=" .. o.sku, {
 			["Content-Type"] = "image/jpeg",
