@@ -5,7 +5,7 @@ set -euo pipefail
 
 FF_PKGS_BUILD="build-essential autoconf automake pkg-config darknet libopenblas-dev
  libfcgi-dev libgd-dev libmariadb-dev libexif-dev libjpeg-dev libssl-dev check"
-FF_PKGS_RUN="mariadb-server mariadb-client lighttpd curl apache2-utils"
+FF_PKGS_RUN="mariadb-server mariadb-client lighttpd curl apache2-utils procps"
 FF_PKGS_TEST="apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev wrk
  chromium ffmpeg imagemagick jq bc libxml2-utils libfcgi-bin apache2-utils
  python3"

@@ -62,7 +62,7 @@ cmd_train(int argc, char **argv)
 	    .ckpt_every = 100, .snap_every = 500, .threads = 1 };
 	static char cfg[4096];
 	enum ff_err er;
-	int ch;
+	int ch, finished = 0;
 
 	if (argc < 2)
 		usage();
@@ -86,11 +86,12 @@ cmd_train(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if ((er = train_run(&o)) != FF_OK) {
+	if ((er = train_run(&o, &finished)) != FF_OK) {
 		fprintf(stderr, "framefit train: %s\n", ff_strerror(er));
 		return 1;
 	}
-	return 0;
+	/* Interrupted or out of --minutes: resumable, but not done. */
+	return finished ? 0 : 3;
 }
 
 static int

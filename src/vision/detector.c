@@ -140,11 +140,40 @@ det_version(const struct detector *d)
 	return d->version;
 }
 
+void
+det_settings(const struct detector *d, struct det_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->face_size = d->face->w;
+	o->thresh = d->thresh;
+	o->no_refine = d->no_refine;
+	o->refine_passes = d->no_refine ? 0 : d->passes;
+	o->refine_views = d->views;
+	o->no_recrop = !d->recrop;
+	o->no_flip = !d->flip_tta;
+	o->box_weight = d->box_weight;
+	o->no_landmark_box = d->box_weight == 0;
+}
+
 static int
 cmp_score(const void *a, const void *b)
 {
 	const struct face *x = a, *y = b;
 	return (x->score < y->score) - (x->score > y->score);
+}
+
+/* Stage 2's outputs (points in crop coordinates, [-1, 1]) through the
+ * crop's map `m` into region pixels: the eyes, then the mouth if n is 3.
+ * For a mirrored crop (swap) the crop's image-left eye is the region's
+ * image-right one. */
+static void
+decode_points(const struct affine *m, const float *out, int n, int swap, double *p)
+{
+	for (int i = 0; i < n; i++) {
+		int j = swap && i < 2 ? 1 - i : i;
+		affine_apply(m, aug_decode(out[2 * i], EYES_IN),
+		    aug_decode(out[2 * i + 1], EYES_IN), &p[2 * j], &p[2 * j + 1]);
+	}
 }
 
 /* Stage 2 on one square box of `region`: both eye centres, in region
@@ -161,10 +190,7 @@ eyes_stage(struct detector *d, const struct rgb8 *region, const struct fbox *b,
 	aug_eyes_crop(b, &m);
 	smp_affine_aa(region, &m, EYES_IN, EYES_IN, 0.5f, in, &d->tmp);
 	out = network_predict(d->eyes, in);
-	affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &e[0], &e[1]);
-	affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &e[2], &e[3]);
-	if (d->mouth)
-		affine_apply(&m, aug_decode(out[4], EYES_IN), aug_decode(out[5], EYES_IN), &e[4], &e[5]);
+	decode_points(&m, out, d->mouth ? 3 : 2, 0, e);
 	if (d->flip_tta) {
 		/* The mirrored crop: its image-left eye is our right one. The
 		 * flip lives in the affine map, so the outputs map straight
@@ -174,10 +200,7 @@ eyes_stage(struct detector *d, const struct rgb8 *region, const struct fbox *b,
 		    0, 1, EYES_IN);
 		smp_affine_aa(region, &m, EYES_IN, EYES_IN, 0.5f, in, &d->tmp);
 		out = network_predict(d->eyes, in);
-		affine_apply(&m, aug_decode(out[0], EYES_IN), aug_decode(out[1], EYES_IN), &f[2], &f[3]);
-		affine_apply(&m, aug_decode(out[2], EYES_IN), aug_decode(out[3], EYES_IN), &f[0], &f[1]);
-		if (d->mouth)
-			affine_apply(&m, aug_decode(out[4], EYES_IN), aug_decode(out[5], EYES_IN), &f[4], &f[5]);
+		decode_points(&m, out, d->mouth ? 3 : 2, 1, f);
 		for (int i = 0; i < (d->mouth ? 6 : 4); i++)
 			e[i] = (e[i] + f[i]) / 2;
 	}

@@ -61,6 +61,9 @@ void		 det_close(struct detector *);
 /* The model version: "ff-" and the first 12 hex digits of the SHA-256 of
  * the three weights files, so two different models never share one. */
 const char	*det_version(const struct detector *);
+/* The settings the detector runs with, defaults resolved (a report
+ * prints these, so it never works the defaults out a second time). */
+void		 det_settings(const struct detector *, struct det_opts *);
 
 /* Detect on a gd image of any size (truecolor or palette). */
 enum ff_err	 det_run(struct detector *, gdImagePtr, struct det_result *);

@@ -105,6 +105,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	if ((er = det_open(&dopt, &det)) != FF_OK)
 		goto out;
 	snprintf(res->model, sizeof res->model, "%s", det_version(det));
+	det_settings(det, &res->used);
 	errs = xcalloc(ds.nfaces, sizeof *errs);
 	oerrs = xcalloc(ds.nfaces, sizeof *oerrs);
 	ms = xcalloc(ds.n, sizeof *ms);
@@ -260,11 +261,9 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 	    "\"negative_photos\":%d,\"false_faces\":%d,\"negatives_with_false_face\":%.4f,"
 	    "\"ms_mean\":%.2f,\"ms_median\":%.2f,\"labelled_box_e_le_0.05\":%.4f,"
 	    "\"labelled_box_e_le_0.10\":%.4f,\"labelled_box_e_median\":%.4f}\n",
-	    r->model, o->face_size, o->no_refine ? 0 : o->refine_passes ? o->refine_passes : DET_REFINE_PASSES,
-	    o->refine_views ? o->refine_views : DET_REFINE_VIEWS,
-	    o->no_flip ? "false" : "true", o->no_recrop ? "false" : "true",
-	    o->no_landmark_box ? 0 : o->box_weight > 0 ? o->box_weight : DET_BOX_WEIGHT,
-	    o->upscale,
+	    r->model, o->face_size, r->used.refine_passes, r->used.refine_views,
+	    r->used.no_flip ? "false" : "true", r->used.no_recrop ? "false" : "true",
+	    r->used.box_weight, o->upscale,
 	    r->photos, r->faces, r->recall, r->precision, r->target,
 	    r->target_recall, r->e05, r->e10, r->e25,
 	    isfinite(r->e_median) ? r->e_median : -1.0,

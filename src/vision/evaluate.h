@@ -19,6 +19,7 @@
 #ifndef FF_VISION_EVALUATE_H
 #define FF_VISION_EVALUATE_H
 #include "core/err.h"
+#include "vision/detector.h"
 
 struct eval_opts {
 	const char	*data;
@@ -40,6 +41,7 @@ struct eval_opts {
 
 struct eval_result {
 	char	 model[32];
+	struct det_opts	 used;	/* the detector's settings, defaults resolved */
 	int	 photos, faces, found, dets, true_dets;
 	double	 recall, precision;
 	int	 target, target_found;

@@ -182,7 +182,7 @@ checkpoint(network *net, const char *dir, const char *stage, long iter, double s
 }
 
 enum ff_err
-train_run(const struct train_opts *o)
+train_run(const struct train_opts *o, int *finished)
 {
 	const char *stage = train_stage_name(o->stage);
 	char path[4096], wpath[4096];
@@ -197,6 +197,7 @@ train_run(const struct train_opts *o)
 	double secs = 0, loss_ema = -1, t_run0, t_last;
 	FILE *csv = NULL;
 
+	*finished = 0;
 	blas_init(o->threads);
 	if ((er = ds_load(o->data, &ds)) != FF_OK)
 		return er;
@@ -267,6 +268,7 @@ train_run(const struct train_opts *o)
 			break;
 	}
 	er = checkpoint(net, o->ckptdir, stage, iter, secs);
+	*finished = iter >= max_iter;
 	fprintf(stderr, "framefit: %s stopped at iteration %ld after %.1f min of training\n",
 	    stage, iter, secs / 60);
 out:

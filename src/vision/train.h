@@ -29,7 +29,12 @@ struct train_opts {
 	int		 threads;	/* BLAS threads */
 };
 
-enum ff_err	train_run(const struct train_opts *);
+/*
+ * Train until the last iteration, --minutes or a signal. *finished says
+ * whether the stage reached its last iteration, so a script that chains
+ * stages does not start the next one on half-trained weights.
+ */
+enum ff_err	train_run(const struct train_opts *, int *finished);
 /* Print anchors fitted to the face boxes the augmentation produces. */
 enum ff_err	train_anchors(const char *data, int k);
 const char	*train_stage_name(enum train_stage);
