@@ -82,7 +82,7 @@ main(int argc, char **argv)
 		if (g == NULL)
 			continue;
 		double s = sqrt(1e6 / ((double)gdImageSX(g) * gdImageSY(g)));
-				im[n] = smp_resize(g, (int)lround(gdImageSX(g) * s), (int)lround(gdImageSY(g) * s));
+		im[n] = smp_resize(g, (int)lround(gdImageSX(g) * s), (int)lround(gdImageSY(g) * s));
 		gdImageDestroy(g);
 		if (im[n] != NULL)
 			n++;

@@ -1,7 +1,8 @@
 /*
  * check_vision.c: the model stage's pure parts: annotation parsing, box
- * and eye geometry, the face JSON printer, and the BLAS routing against
- * libdarknet's own code.
+ * and eye geometry, the face JSON printer, the area sampler against a
+ * pixel-by-pixel reference, and the BLAS routing against libdarknet's own
+ * code.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <check.h>
 
 #include "core/buf.h"
+#include "image/sample.h"
 #include "vision/augment.h"
 #include "vision/blas.h"
 #include "vision/dataset.h"
@@ -338,6 +340,62 @@ START_TEST(test_maxpool_equivalence)
 }
 END_TEST
 
+/* Area sampling: {image w, h, truecolor, x0, y0, w, h, k}; edges, blocks
+ * cut by the image and the SIMD tail (widths not a multiple of 4). */
+static const struct { int W, H, tc, x0, y0, w, h, k; } area_rows[] = {
+	{ 37, 29, 1, 0, 0, 37, 29, 1 },
+	{ 37, 29, 1, 0, 0, 37, 29, 5 },
+	{ 37, 29, 1, 3, 2, 30, 25, 3 },
+	{ 37, 29, 1, -4, -3, 50, 50, 7 },
+	{ 37, 29, 1, 10, 20, 27, 9, 13 },	/* h < k: one row of blocks */
+	{ 200, 150, 1, 0, 0, 200, 150, 6 },
+	{ 37, 29, 0, 1, 1, 33, 27, 4 },		/* palette: gd's accessor */
+};
+
+START_TEST(test_area_sampling)
+{
+	int W = area_rows[_i].W, H = area_rows[_i].H, k = area_rows[_i].k;
+	int x0 = area_rows[_i].x0, y0 = area_rows[_i].y0, w = area_rows[_i].w, h = area_rows[_i].h;
+	gdImagePtr im = area_rows[_i].tc ? gdImageCreateTrueColor(W, H) : gdImageCreate(W, H);
+	struct rgb8 out = { 0, 0, NULL };
+	unsigned seed = 7 + _i;
+
+	ck_assert_ptr_nonnull(im);
+	for (int c = 0; !area_rows[_i].tc && c < 256; c++)
+		gdImageColorAllocate(im, c, 255 - c, (c * 7) & 0xff);
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++) {
+			seed = seed * 1103515245u + 12345u;
+			gdImageSetPixel(im, x, y, area_rows[_i].tc ?
+			    (int)((seed >> 8) & 0xffffff) : (int)((seed >> 16) & 0xff));
+		}
+	smp_from_gd_area(im, x0, y0, w, h, k, &out);
+	/* The reference: clip, then the rounded mean of each block's pixels
+	 * that lie inside the clipped area. */
+	if (x0 < 0) { w += x0; x0 = 0; }
+	if (y0 < 0) { h += y0; y0 = 0; }
+	if (x0 + w > W) w = W - x0;
+	if (y0 + h > H) h = H - y0;
+	ck_assert_int_eq(out.w, w / k > 0 ? w / k : 1);
+	ck_assert_int_eq(out.h, h / k > 0 ? h / k : 1);
+	for (int oy = 0; oy < out.h; oy++)
+		for (int ox = 0; ox < out.w; ox++) {
+			unsigned sum[3] = { 0, 0, 0 }, n = 0;
+			for (int y = y0 + oy * k; y < y0 + oy * k + k && y < y0 + h; y++)
+				for (int x = x0 + ox * k; x < x0 + ox * k + k; x++, n++) {
+					int c = gdImageGetTrueColorPixel(im, x, y);
+					sum[0] += (c >> 16) & 0xff;
+					sum[1] += (c >> 8) & 0xff;
+					sum[2] += c & 0xff;
+				}
+			for (int c = 0; c < 3; c++)
+				ck_assert_uint_eq(out.px[(oy * out.w + ox) * 3 + c], (sum[c] + n / 2) / n);
+		}
+	smp_free(&out);
+	gdImageDestroy(im);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -350,6 +408,7 @@ suite(void)
 	tcase_add_test(tc, test_iou_and_error);
 	tcase_add_test(tc, test_mirror_and_augment);
 	tcase_add_test(tc, test_facejson);
+	tcase_add_loop_test(tc, test_area_sampling, 0, sizeof area_rows / sizeof area_rows[0]);
 	tcase_add_loop_test(tc, test_gemm_equivalence, 0, sizeof gemm_rows / sizeof gemm_rows[0]);
 	tcase_add_test(tc, test_activation_equivalence);
 	tcase_add_loop_test(tc, test_maxpool_equivalence, 0, sizeof pool_rows / sizeof pool_rows[0]);
