@@ -305,6 +305,7 @@ static const struct { int h, w, c, size, stride, pad; } pool_rows[] = {
 	{ 6, 6, 4, 2, 1, 1 },
 	{ 7, 9, 2, 3, 2, 2 },
 	{ 8, 8, 1, 3, 1, 0 },
+	{ 9, 21, 3, 2, 2, 1 },	/* several four-window SIMD steps per row */
 };
 
 START_TEST(test_maxpool_equivalence)
@@ -319,7 +320,10 @@ START_TEST(test_maxpool_equivalence)
 
 	memset(&net, 0, sizeof net);
 	fill(in, l.inputs * l.batch, 40 + _i);
-	in[3] = in[4];		/* a tie: the first maximum must win */
+	/* Ties: the first maximum must win, across and down a window. */
+	in[3] = in[4];
+	in[0] = in[1] = 100;
+	in[2] = in[2 + w] = 100;
 	net.input = in;
 	ck_assert_int_eq(blas_use_stock(1), FF_OK);
 	forward_maxpool_layer(l, net);

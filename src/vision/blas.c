@@ -188,10 +188,57 @@ activate_array(float *x, const int n, const int a)
  * ternaries; here each output row and column clips its window once. The
  * layer's forward pointer reaches this through libdarknet's GOT.
  */
+/*
+ * One candidate of four 2 x 2 windows: where v beats the running maximum
+ * (strictly, so the first maximum stays), take v and its index.
+ */
+static inline void
+pool_step(__m128 v, __m128i vi, __m128 *m, __m128i *mi)
+{
+	__m128 gt = _mm_cmpgt_ps(v, *m);
+	__m128i gti = _mm_castps_si128(gt);
+
+	*m = _mm_or_ps(_mm_and_ps(gt, v), _mm_andnot_ps(gt, *m));
+	*mi = _mm_or_si128(_mm_and_si128(gti, vi), _mm_andnot_si128(gti, *mi));
+}
+
+/*
+ * Four outputs of a 2 x 2, stride 2 window row at once (every max pool in
+ * framefit's networks): de-interleave two input rows into the windows'
+ * four cells and fold them in darknet's cell order, from -FLT_MAX and
+ * index -1 as darknet starts. Returns how many outputs it did.
+ */
+static int
+pool_2x2_row(const float *r0, const float *r1, int w, int iy, size_t ibase,
+    int n, float *out, int *idx)
+{
+	const __m128i step = _mm_set_epi32(6, 4, 2, 0);
+	int j;
+
+	for (j = 0; j + 4 <= n; j += 4) {
+		__m128 a0 = _mm_loadu_ps(r0 + 2 * j), a1 = _mm_loadu_ps(r0 + 2 * j + 4);
+		__m128 b0 = _mm_loadu_ps(r1 + 2 * j), b1 = _mm_loadu_ps(r1 + 2 * j + 4);
+		__m128i i00 = _mm_add_epi32(_mm_set1_epi32((int)(ibase + (size_t)iy * w) + 2 * j), step);
+		__m128i i10 = _mm_add_epi32(i00, _mm_set1_epi32(w));
+		__m128i one = _mm_set1_epi32(1);
+		__m128 m = _mm_set1_ps(-FLT_MAX);
+		__m128i mi = _mm_set1_epi32(-1);
+
+		pool_step(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), i00, &m, &mi);
+		pool_step(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_add_epi32(i00, one), &m, &mi);
+		pool_step(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), i10, &m, &mi);
+		pool_step(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_add_epi32(i10, one), &m, &mi);
+		_mm_storeu_ps(out + j, m);
+		_mm_storeu_si128((__m128i *)(idx + j), mi);
+	}
+	return j;
+}
+
 void
 forward_maxpool_layer(layer l, network net)
 {
 	int off = -l.pad / 2;
+	int pair = l.size == 2 && l.stride == 2 && off == 0;
 
 	if (stock) {
 		stock_maxpool(l, net);
@@ -203,13 +250,20 @@ forward_maxpool_layer(layer l, network net)
 		const float *in = net.input + ibase;
 
 		for (int i = 0; i < l.out_h; i++) {
-			int y0 = off + i * l.stride, y1 = y0 + l.size;
+			int y0 = off + i * l.stride, y1 = y0 + l.size, j = 0;
 
 			if (y0 < 0)
 				y0 = 0;
 			if (y1 > l.h)
 				y1 = l.h;
-			for (int j = 0; j < l.out_w; j++) {
+			/* Windows wholly inside: the last one may be cut by an odd
+			 * width, and every window of a cut row; those go below. */
+			if (pair && y1 - y0 == 2)
+				j = pool_2x2_row(in + (size_t)y0 * l.w, in + (size_t)(y0 + 1) * l.w,
+				    l.w, y0, ibase, l.w / 2 < l.out_w ? l.w / 2 : l.out_w,
+				    l.output + obase + (size_t)i * l.out_w,
+				    l.indexes + obase + (size_t)i * l.out_w);
+			for (; j < l.out_w; j++) {
 				int x0 = off + j * l.stride, x1 = x0 + l.size;
 				float m = -FLT_MAX;
 				int mi = -1;
@@ -218,12 +272,16 @@ forward_maxpool_layer(layer l, network net)
 					x0 = 0;
 				if (x1 > l.w)
 					x1 = l.w;
+				/* Selects, not a branch: which cell wins is data, and
+				 * a mispredicted branch per cell cost more than the
+				 * compare. Strictly greater keeps the first maximum. */
 				for (int y = y0; y < y1; y++)
-					for (int x = x0; x < x1; x++)
-						if (in[y * l.w + x] > m) {
-							m = in[y * l.w + x];
-							mi = y * l.w + x;
-						}
+					for (int x = x0; x < x1; x++) {
+						float v = in[y * l.w + x];
+						int gt = v > m;
+						mi = gt ? y * l.w + x : mi;
+						m = gt ? v : m;
+					}
 				l.output[obase + (size_t)i * l.out_w + j] = m;
 				l.indexes[obase + (size_t)i * l.out_w + j] =
 				    mi < 0 ? -1 : (int)(ibase + (size_t)mi);
