@@ -133,7 +133,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		}
 		if (o->upscale > 0) {
 			sc = (double)o->upscale / (im->w > im->h ? im->w : im->h);
-						big = smp_resize(g, (int)lround(im->w * sc), (int)lround(im->h * sc));
+			big = smp_resize(g, (int)lround(im->w * sc), (int)lround(im->h * sc));
 			gdImageDestroy(g);
 			if ((g = big) == NULL)
 				continue;
