@@ -180,15 +180,6 @@ activate_array(float *x, const int n, const int a)
 }
 
 /*
- * darknet's max pool (maxpool_layer.c): a window of l.size cells, moved by
- * l.stride, its origin shifted by -l.pad / 2; cells outside the input do
- * not count; the first maximum in row-major order wins, and its input
- * index goes to l.indexes (training's backward pass reads it). Darknet
- * tests the bounds of every cell of every window through a chain of
- * ternaries; here each output row and column clips its window once. The
- * layer's forward pointer reaches this through libdarknet's GOT.
- */
-/*
  * One candidate of four 2 x 2 windows: where v beats the running maximum
  * (strictly, so the first maximum stays), take v and its index.
  */
@@ -234,6 +225,15 @@ pool_2x2_row(const float *r0, const float *r1, int w, int iy, size_t ibase,
 	return j;
 }
 
+/*
+ * darknet's max pool (maxpool_layer.c): a window of l.size cells, moved by
+ * l.stride, its origin shifted by -l.pad / 2; cells outside the input do
+ * not count; the first maximum in row-major order wins, and its input
+ * index goes to l.indexes (training's backward pass reads it). Darknet
+ * tests the bounds of every cell of every window through a chain of
+ * ternaries; here each output row and column clips its window once. The
+ * layer's forward pointer reaches this through libdarknet's GOT.
+ */
 void
 forward_maxpool_layer(layer l, network net)
 {
@@ -272,16 +272,12 @@ forward_maxpool_layer(layer l, network net)
 					x0 = 0;
 				if (x1 > l.w)
 					x1 = l.w;
-				/* Selects, not a branch: which cell wins is data, and
-				 * a mispredicted branch per cell cost more than the
-				 * compare. Strictly greater keeps the first maximum. */
 				for (int y = y0; y < y1; y++)
-					for (int x = x0; x < x1; x++) {
-						float v = in[y * l.w + x];
-						int gt = v > m;
-						mi = gt ? y * l.w + x : mi;
-						m = gt ? v : m;
-					}
+					for (int x = x0; x < x1; x++)
+						if (in[y * l.w + x] > m) {
+							m = in[y * l.w + x];
+							mi = y * l.w + x;
+						}
 				l.output[obase + (size_t)i * l.out_w + j] = m;
 				l.indexes[obase + (size_t)i * l.out_w + j] =
 				    mi < 0 ? -1 : (int)(ibase + (size_t)mi);
