@@ -24,7 +24,7 @@ if ! scripts/build.sh >"$art/build.log" 2>&1; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-echo "== build: $((SECONDS - t0)) s (log: var/artifacts/build.log)"
+echo "== build: $((SECONDS - t0)) s (log: var/artifacts/build.log); steps passed:"
 passed=0 failed=0
 failures=()
 
@@ -44,23 +44,46 @@ tally() {
 	fi
 }
 
+# One line for all the steps that pass ("unit 962/56s · ..."), so the
+# first lines of the output already show a failure: a failed step breaks
+# the line with its name, counts, the lines that failed and the end of
+# its log. The full table follows at the end.
+steps=()
+cur=
 run_step() {
 	local name=$1; shift
 	local log="$art/$name.log" t=$SECONDS p0=$passed f0=$failed
+	cur=$name
 	# Its own session: a test that signals its process group (kill 0)
 	# must not take the runner down with it.
 	setsid -w "$@" >"$log" 2>&1
 	local rc=$?
+	cur=
 	tally "$name" "$log" "$rc"
-	echo "== $name: $((passed - p0)) passed, $((failed - f0)) failed, exit $rc, $((SECONDS - t)) s"
+	local line="$name: $((passed - p0)) passed, $((failed - f0)) failed, exit $rc, $((SECONDS - t)) s"
+	steps+=("$line")
 	if [ "$rc" -ne 0 ] || [ "$failed" -ne "$f0" ]; then
-		# What failed, then the end of the log for context.
+		printf '\n== FAILED %s\n' "$line"
 		grep -E '^(not ok|FAIL)|:[FE]:|ERROR|runtime error' "$log" | head -n 15 | sed 's/^/   /'
 		tail -n 8 "$log" | sed 's/^/   | /'
+	else
+		printf '%s %d/%ds · ' "$name" $((passed - p0)) $((SECONDS - t))
 	fi
 }
-# A signal to the runner says so, and still prints the tally so far.
-trap 'echo "test.sh: interrupted during a step"; echo "$passed passed, $((failed + 1)) failed"; exit 1' INT TERM HUP
+# INT or TERM to the runner names itself and the step it cut short, and
+# still prints the tally so far. A HUP (the terminal or the CI's pty went
+# away) is noted and the run goes on, as under nohup: a verdict is worth
+# more than a run cut short.
+on_signal() {
+	if [ "$1" = HUP ]; then
+		printf '\ntest.sh: SIGHUP during %s, carrying on\n' "${cur:-no step}"
+		return
+	fi
+	printf '\ntest.sh: SIG%s during %s\n' "$1" "${cur:-no step}"
+	echo "$passed passed, $((failed + 1)) failed"
+	exit 1
+}
+for sig in INT TERM HUP; do trap "on_signal $sig" $sig; done
 
 # 1. Unit tests. check_store starts the private MariaDB itself.
 run_step unit bash -c 'cd build/release && make -s check; rc=$?; cat tests/*.log src/*.log 2>/dev/null | grep -E "Checks:|:[FE]:"; exit $rc'
@@ -117,7 +140,8 @@ run_step fuzz bash -c "cd build/release && mkdir -p fuzz && make -s fuzz FUZZ_SE
 # The unit tests started the private MariaDB under ./var (check_store).
 scripts/db.sh stop >/dev/null 2>&1 || true
 
-echo
+printf '\n\n'
+printf '== %s\n' "${steps[@]}"
 [ ${#failures[@]} -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
 echo "logs: var/artifacts/ ($((SECONDS - t0)) s in all)"
 echo "$passed passed, $failed failed"

@@ -133,6 +133,17 @@ apache_perms() {
 	chown "$u" "$var/run/fcgid" "$var/tmp"
 }
 
+# Is pid $1 still one of the processes this script starts? A pid file
+# left by a server that died names a pid the kernel hands out again
+# (pid_max is 32768 here, and a test run forks that many): never signal
+# whatever holds it now.
+ours() {
+	case $(cat "/proc/$1/comm" 2>/dev/null) in
+	lighttpd|apache2|framefit.fcgi|spawn-fcgi) return 0 ;;
+	esac
+	return 1
+}
+
 pidfile_of() {
 	case $1 in
 	lighttpd)	echo "$var/run/lighttpd.pid" ;;
@@ -144,7 +155,7 @@ pidfile_of() {
 start() {
 	server=$1
 	pidfile=$(pidfile_of "$server")
-	if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+	if [ -s "$pidfile" ] && ours "$(cat "$pidfile")"; then
 		echo "web.sh: $server already running (pid $(cat "$pidfile")) at $url"
 		return 0
 	fi
@@ -194,7 +205,7 @@ stop_pid() {
 	pidfile=$1
 	[ -s "$pidfile" ] || return 0
 	pid=$(cat "$pidfile")
-	if ! kill -0 "$pid" 2>/dev/null; then
+	if ! ours "$pid"; then
 		rm -f "$pidfile"
 		return 0
 	fi
@@ -205,7 +216,7 @@ stop_pid() {
 	kill -TERM "$pid"
 	wait_gone "$pid" 300 || { kill -KILL "$pid" 2>/dev/null || true; }
 	for k in $kids; do
-		kill -0 "$k" 2>/dev/null || continue
+		ours "$k" || continue
 		kill -TERM "$k" 2>/dev/null || true
 		wait_gone "$k" 100 || kill -KILL "$k" 2>/dev/null || true
 	done
@@ -225,7 +236,7 @@ stop() {
 	if [ "$server" = apache-proxy ] && [ -s "$var/run/spawn-fcgi.pid" ]; then
 		# spawn-fcgi -F writes one worker pid per line.
 		for p in $(cat "$var/run/spawn-fcgi.pid"); do
-			kill -TERM "$p" 2>/dev/null || true
+			ours "$p" && kill -TERM "$p" 2>/dev/null
 		done
 		for p in $(cat "$var/run/spawn-fcgi.pid"); do
 			wait_gone "$p" 100 || kill -KILL "$p" 2>/dev/null || true

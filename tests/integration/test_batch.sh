@@ -96,7 +96,7 @@ finish() {
 		[ -n "$watchdog" ] && kill -9 "$watchdog" 2>/dev/null
 		# TERM first: timeout(1) passes it on, and a runner stops its
 		# workers; then KILL whatever is left.
-		left=$(jobs -p)
+		left=$(jobs -rp)	# running ones only: a finished job's pid may be reused
 		if [ -n "$left" ]; then
 			kill -TERM $left 2>/dev/null
 			sleep 2
