@@ -278,17 +278,21 @@ find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
 	rxx = e[2]; ryy = e[3];
 
 	/* Each pass re-centres the patches on the last estimate, so the
-	 * second sees the eye near the middle, where the refiner is best. */
+	 * second sees the eye near the middle, where the refiner is best.
+	 * Only the last pass averages views: on the earlier ones they cost
+	 * as much and measured worse (e <= 0.10 95.3 against 95.5 %). */
 	for (int pass = 0; !d->no_refine && pass < d->passes; pass++) {
 		double iod = hypot(rxx - lx, ryy - ly);
 		double ang = atan2(ryy - ly, rxx - lx);
 		float pin[3 * REFINE_IN * REFINE_IN];
 		double *ex[2] = { &lx, &rxx }, *ey[2] = { &ly, &ryy };
 
+		int nv = pass == d->passes - 1 ? d->views : 1;
+
 		for (int e = 0; e < 2 && iod > 1; e++) {
 			double sx = 0, sy = 0, px, py;
 
-			for (int k = 0; k < d->views; k++) {
+			for (int k = 0; k < nv; k++) {
 				aug_refine_patch(*ex[e] + views[k].dx * iod,
 				    *ey[e] + views[k].dy * iod, ang,
 				    iod * views[k].scale, e, &m);
@@ -301,8 +305,8 @@ find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
 				sx += px;
 				sy += py;
 			}
-			*ex[e] = sx / d->views;
-			*ey[e] = sy / d->views;
+			*ex[e] = sx / nv;
+			*ey[e] = sy / nv;
 		}
 	}
 	f->left_eye[0] = lx;

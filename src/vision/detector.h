@@ -25,7 +25,10 @@
 
 #define DET_MAX_FACES	32
 #define DET_REFINE_PASSES	2
-#define DET_REFINE_VIEWS	1	/* patches per eye and pass, averaged */
+/* Patches per eye on the last pass, averaged (the earlier passes only
+ * re-centre, one patch each): 2 takes e <= 0.10 from 95.1 to 95.5 % and
+ * e <= 0.05 from 67 to 72 % for 1.3 ms a face (models/README.md). */
+#define DET_REFINE_VIEWS	2
 #define DET_REFINE_VIEWS_MAX	5
 #define DET_BOX_WEIGHT		0.5	/* of the landmark box in the face box */
 
@@ -40,8 +43,9 @@ struct det_opts {
 					 * box only (for comparisons) */
 	int		 no_flip;	/* 1: stage 2 on the crop only, not also on
 					 * its mirror image (for comparisons) */
-	int		 refine_views;	/* stage 3 patches per eye, 1 to
-					 * DET_REFINE_VIEWS_MAX; 0 = DET_REFINE_VIEWS */
+	int		 refine_views;	/* stage 3 patches per eye on the last
+					 * pass, 1 to DET_REFINE_VIEWS_MAX;
+					 * 0 = DET_REFINE_VIEWS */
 	double		 box_weight;	/* of the box the landmarks imply, in the
 					 * face box reported, (0, 1]; 0 = default */
 	int		 no_landmark_box; /* 1: report the detector's box */
