@@ -1,0 +1,111 @@
+#!/bin/bash
+# test_train.sh: `framefit train` and scripts/train.sh on the real photos,
+# a few iterations each, so the promises of the training pipeline are
+# checked on every run, not only when someone spends two hours on it:
+#   A. a stage writes its weights, its state (the iteration) and one CSV
+#      row per iteration, and exits 0 at its last iteration;
+#   B. run again, it resumes there and has nothing left to do;
+#   C. stopped by --minutes it exits 3 (not finished) with a checkpoint,
+#      and the next run resumes from it and finishes;
+#   D. stopped by SIGINT in the middle, the same: exit 3, the state agrees
+#      with the CSV, and the checkpoint loads;
+#   E. scripts/train.sh stopped by SIGTERM: it signals its trainers,
+#      each writes its checkpoint, nothing is copied, no process is left,
+#      and it exits 3.
+# (A whole scripts/train.sh run takes about two hours: models/README.md.)
+# Nothing here touches models/: the checkpoints and the copy go under
+# var/test-train/. Prints "N passed, M failed" last.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/integration/lib.sh
+. "$root/tests/integration/lib.sh"
+test_env train framefit_traintest
+export OPENBLAS_NUM_THREADS=1
+[ -x "$cli" ] || bail "no $cli: build first"
+[ -d "$faces" ] || bail "no photos at $faces"
+rm -rf "$work"
+mkdir -p "$tmp"
+
+state() { [ -s "$1/$2.state" ] && cut -d' ' -f1 "$1/$2.state"; }
+rows() { [ -s "$1/$2.csv" ] && wc -l < "$1/$2.csv" | tr -d ' '; }
+train() {	# train LOG ARGS...: framefit train, stderr to LOG; $? is its exit
+	local log=$1
+	shift
+	"$cli" train "$@" --data "$faces" >/dev/null 2>"$log"
+}
+
+# ---- A. a short stage ----
+a=$work/a
+train "$tmp/a1.err" refine --ckpt "$a" --max-iter 4
+check_eq "A: a finished stage exits 0" "$?" 0
+check_eq "A: its state is at the last iteration" "$(state "$a" refine)" 4
+check_eq "A: one CSV row per iteration" "$(rows "$a" refine)" 4
+if [ -s "$a/refine.weights" ]; then ok "A: weights written"; else nok "A: weights written"; fi
+check_grep "A: progress shows loss, images/s and ETA" \
+	'^refine 4/4 loss [0-9.]+ \(avg [0-9.]+\) lr [0-9.]+ [0-9]+ img/s trained [0-9.]+ min ETA 0\.0 min' "$tmp/a1.err"
+ls "$a"/*.tmp >/dev/null 2>&1 && nok "A: no temporary file left" "$(ls "$a")" ||
+	ok "A: no temporary file left"
+
+# ---- B. again: nothing left ----
+sum=$(sha256sum < "$a/refine.weights")
+train "$tmp/b.err" refine --ckpt "$a" --max-iter 4
+check_eq "B: a finished stage run again exits 0" "$?" 0
+check_grep "B: it resumes at its last iteration" 'resuming refine at iteration 4 ' "$tmp/b.err"
+check_eq "B: no iteration added" "$(rows "$a" refine)" 4
+check_eq "B: the weights are the same" "$(sha256sum < "$a/refine.weights")" "$sum"
+
+# ---- C. --minutes ----
+train "$tmp/c1.err" refine --ckpt "$a" --max-iter 8 --minutes 0.0001
+check_eq "C: stopped by --minutes, exit 3" "$?" 3
+check_eq "C: the checkpoint is at the iteration it stopped" "$(state "$a" refine)" 5
+train "$tmp/c2.err" refine --ckpt "$a" --max-iter 8
+check_eq "C: the next run finishes, exit 0" "$?" 0
+check_grep "C: it resumed at the checkpoint" 'resuming refine at iteration 5 ' "$tmp/c2.err"
+check_eq "C: state at the last iteration" "$(state "$a" refine)" 8
+check_eq "C: one CSV row per iteration over both runs" "$(rows "$a" refine)" 8
+
+# ---- D. SIGINT in the middle ----
+d=$work/d
+"$cli" train eyes --data "$faces" --ckpt "$d" --max-iter 100000 >/dev/null 2>"$tmp/d1.err" &
+pid=$!
+for _ in $(seq 1200); do
+	[ "$(rows "$d" eyes 2>/dev/null || echo 0)" -ge 3 ] 2>/dev/null && break
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.1
+done
+kill -INT $pid
+wait $pid
+check_eq "D: stopped by SIGINT, exit 3" "$?" 3
+n=$(state "$d" eyes)
+check_re "D: a checkpoint was written" "$n" '^[0-9]+$'
+check_eq "D: the state agrees with the CSV" "$n" "$(rows "$d" eyes)"
+train "$tmp/d2.err" eyes --ckpt "$d" --max-iter $((n + 1))
+check_eq "D: the checkpoint loads and the stage finishes" "$?" 0
+check_grep "D: it resumed there" "resuming eyes at iteration $n " "$tmp/d2.err"
+
+# ---- E. scripts/train.sh stopped ----
+export FRAMEFIT=$cli FF_CKPT=$work/ck FF_MODELS_OUT=$work/models
+export FF_TRAIN_ARGS="--max-iter 100000 --data $faces"
+# TERM, not INT: a script started with & ignores SIGINT (no job control).
+"$root/scripts/train.sh" >"$tmp/f2.out" 2>&1 &
+pid=$!
+for _ in $(seq 1200); do
+	[ "$(rows "$FF_CKPT" eyes)" -ge 4 ] 2>/dev/null &&
+	    [ "$(rows "$FF_CKPT" face)" -ge 1 ] 2>/dev/null && break
+	sleep 0.1
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+check_eq "E: a stopped train.sh exits 3, like a stopped stage" "$rc" 3
+check_grep "E: and says how to resume" 'run it again to resume' "$tmp/f2.out"
+for s in face eyes; do
+	check_grep "E: the $s trainer got the signal and checkpointed" "$s stopped at iteration" "$FF_CKPT/$s.log"
+done
+check_eq "E: its state agrees with the CSV" "$(state "$FF_CKPT" eyes)" "$(rows "$FF_CKPT" eyes)"
+if [ -e "$FF_MODELS_OUT/face.weights" ]; then nok "E: nothing copied after an interruption"; else
+	ok "E: nothing copied after an interruption"; fi
+sleep 0.5
+if pgrep -f -- "$FF_CKPT" >/dev/null; then nok "E: no trainer or log tail left running" "$(pgrep -af -- "$FF_CKPT")"
+else ok "E: no trainer or log tail left running"; fi
+finish
