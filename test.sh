@@ -81,9 +81,15 @@ on_signal() {
 	fi
 	printf '\ntest.sh: SIG%s during %s\n' "$1" "${cur:-no step}"
 	echo "$passed passed, $((failed + 1)) failed"
+	cur=	# said already: the EXIT trap below stays quiet
 	exit 1
 }
 for sig in INT TERM HUP; do trap "on_signal $sig" $sig; done
+# Any other way out in the middle of a step (an error of this script's
+# own, or an exit no trap above saw) still says where it happened: CI
+# once showed a run that ended during test_faults with status 1 and no
+# other word, which these lines would have named.
+trap 'rc=$?; [ -z "$cur" ] || printf "\ntest.sh: exit %d during %s\n" "$rc" "$cur"' EXIT
 
 # 1. Unit tests. check_store starts the private MariaDB itself.
 run_step unit bash -c 'cd build/release && make -s check; rc=$?; cat tests/*.log src/*.log 2>/dev/null | grep -E "Checks:|:[FE]:"; exit $rc'
