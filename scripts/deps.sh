@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/deps.sh: install the Debian 12 packages framefit needs, only those
 # missing, so a second run costs one dpkg query. Sourced by run.sh/test.sh.
-set -euo pipefail
+# It sets no shell options: a sourced file's `set -e` is the caller's, and
+# test.sh, which must go on past a failed step, once ended at the first one.
 
 FF_PKGS_BUILD="build-essential autoconf automake pkg-config darknet libopenblas-dev
  libfcgi-dev libgd-dev libmariadb-dev libexif-dev libjpeg-dev libssl-dev check"

@@ -43,16 +43,21 @@ b=$!
 # its chain before the next stage starts on half-trained weights.
 # Wait for the two chains only (the log tail below ends with the script),
 # then exit 3 like a stopped `framefit train`.
+t=
 stop() {
 	pkill -INT -P "$a,$b" 2>/dev/null || true
 	wait "$a" "$b" || true
+	[ -z "$t" ] || kill "$t" 2>/dev/null || true
 	echo "train.sh: stopped; every stage kept its checkpoint: run it again to resume" >&2
 	exit 3
 }
 trap stop INT TERM
-# The progress lines; --pid: tail ends with this script, whatever ends it
-# (killing the grep alone would leave tail waiting for lines forever).
-tail -q -n0 -F --pid=$$ "$ck/face.log" "$ck/tune/face.log" "$ck/eyes.log" "$ck/refine.log" 2>/dev/null | grep --line-buffered -E '^(face|eyes|refine) ' &
+# The progress lines. $t is tail itself (grep reads it through a process
+# substitution and ends when it does): killing the grep alone would leave
+# tail waiting for lines forever. --pid ends it also when this script is
+# killed outright, within a second.
+tail -q -n0 -F --pid=$$ "$ck/face.log" "$ck/tune/face.log" "$ck/eyes.log" \
+	"$ck/refine.log" 2>/dev/null > >(grep --line-buffered -E '^(face|eyes|refine) ') &
 t=$!
 ra=0; wait $a || ra=$?
 rb=0; wait $b || rb=$?
