@@ -119,7 +119,7 @@ url="http://127.0.0.1:$PORT/"
 FF_FCGI_BIN=$bin FF_MODELS_DIR=$models "$root/scripts/web.sh" start lighttpd \
 	>"$work/web.out" 2>&1 || die "lighttpd did not start; see $work/web.out"
 web_started=1
-workers=$(pgrep -P "$(cat "$work/run/lighttpd.pid")" | tr '\n' ' ')
+workers=$("$root/scripts/web.sh" workers lighttpd)
 skus=$(sql "SELECT sku FROM frames WHERE active = 1 ORDER BY sku" | paste -sd, -)
 echo "# lighttpd on $url, $FF_PROCS workers ($workers), models $models, $(nproc) cores"
 

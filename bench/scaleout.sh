@@ -128,7 +128,7 @@ for g in $groups; do
 	groups_started="$groups_started $g"
 done
 pids_of() {	# the workers of group $1
-	pgrep -P "$(cat "$work-$1/run/lighttpd.pid")" | tr '\n' ' '
+	FF_VAR=$work-$1 PORT=0 "$root/scripts/web.sh" workers
 }
 cpu_ticks() {	# user + system clock ticks of the given pids
 	local t=0 p f

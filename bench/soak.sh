@@ -90,13 +90,8 @@ sql() {
 	"$root/scripts/db.sh" sql -N -B -e "$1"
 }
 
-# The live framefit.fcgi processes under this lighttpd.
-worker_pids() {
-	local p
-	for p in $(pgrep -P "$(cat "$work/run/lighttpd.pid")"); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = framefit.fcgi ] && echo "$p"
-	done | sort -n | tr '\n' ' ' | sed 's/ $//'
-}
+# The live framefit.fcgi workers under this lighttpd.
+worker_pids() { "$root/scripts/web.sh" workers lighttpd; }
 # One memory sample: seconds since the soak began, then pid:VmRSS(KB)
 # of each worker, then their sum.
 rss_sample() {

@@ -4,11 +4,14 @@
 #   scripts/web.sh start [SERVER]   start in the background, print the URL
 #   scripts/web.sh stop [SERVER]    stop it and its FastCGI workers
 #   scripts/web.sh status [SERVER]  exit 0 if it answers, 3 if not
+#   scripts/web.sh workers [SERVER] the pids of its FastCGI workers, on
+#                                   one line (the tests watch them)
 #   scripts/web.sh run              lighttpd in the foreground; Ctrl-C stops
 #
-# SERVER is lighttpd (default: mod_fastcgi spawns the workers),
-# apache-fcgid (mod_fcgid spawns them) or apache-proxy (mod_proxy_fcgi,
-# workers started by spawn-fcgi). The configs are conf/*.conf.in with the
+# SERVER is lighttpd (default: mod_fastcgi spawns framefit's master,
+# which keeps the workers: src/http/prefork.h), apache-fcgid (mod_fcgid
+# spawns the workers itself) or apache-proxy (mod_proxy_fcgi, the master
+# started by spawn-fcgi). The configs are conf/*.conf.in with the
 # @NAMES@ filled in, written to $FF_VAR. The database is not started
 # here: see scripts/db.sh (the workers migrate the schema on connect).
 #
@@ -139,7 +142,7 @@ apache_perms() {
 # whatever holds it now.
 ours() {
 	case $(cat "/proc/$1/comm" 2>/dev/null) in
-	lighttpd|apache2|framefit.fcgi|spawn-fcgi) return 0 ;;
+	lighttpd|apache2|framefit.fcgi|framefit-master|spawn-fcgi) return 0 ;;
 	esac
 	return 1
 }
@@ -188,8 +191,10 @@ start() {
 		else
 			set --
 		fi
-		spawn-fcgi -s "$sock" -F "$procs" -P "$var/run/spawn-fcgi.pid" \
-			"$@" -- "$bin" >>"$var/log/spawn-fcgi.log" 2>&1 ||
+		# One master keeping the workers (src/http/prefork.h): it
+		# restarts one that dies, which spawn-fcgi -F would not.
+		spawn-fcgi -s "$sock" -P "$var/run/spawn-fcgi.pid" \
+			"$@" -- "$bin" --workers "$procs" >>"$var/log/spawn-fcgi.log" 2>&1 ||
 			die "spawn-fcgi failed; see $var/log/spawn-fcgi.log"
 		apache2 -f "$var/apache-proxy-fcgi.conf" -k start
 		;;
@@ -234,7 +239,7 @@ stop() {
 		echo "web.sh: $server stopped"
 	fi
 	if [ "$server" = apache-proxy ] && [ -s "$var/run/spawn-fcgi.pid" ]; then
-		# spawn-fcgi -F writes one worker pid per line.
+		# The master's pid (it stops its workers).
 		for p in $(cat "$var/run/spawn-fcgi.pid"); do
 			ours "$p" && kill -TERM "$p" 2>/dev/null
 		done
@@ -256,6 +261,30 @@ status() {
 	return 3
 }
 
+# The workers now alive: framefit.fcgi processes under the server (not
+# the master, framefit-master, which serves no request), sorted.
+descendants() {
+	for d in $(pgrep -P "$1" 2>/dev/null || true); do
+		echo "$d"
+		descendants "$d"
+	done
+}
+workers() {
+	case $1 in
+	apache-proxy)	top=$(cat "$var/run/spawn-fcgi.pid" 2>/dev/null || true) ;;
+	*)		top=$(cat "$(pidfile_of "$1")" 2>/dev/null || true) ;;
+	esac
+	for t in $top; do
+		ours "$t" && descendants "$t"
+	done | while read -r w; do
+		[ "$(cat "/proc/$w/comm" 2>/dev/null)" = framefit.fcgi ] || continue
+		# A zombie is a worker already dead.
+		grep -q '^State:[[:space:]]*Z' "/proc/$w/status" 2>/dev/null ||
+			echo "$w"
+	done | sort -n | tr '\n' ' ' | sed 's/ $//'
+	echo
+}
+
 run() {
 	prepare
 	render lighttpd.conf
@@ -274,7 +303,8 @@ case $cmd in
 start)	start "$server" ;;
 stop)	stop "$server" ;;
 status)	status "$server" ;;
+workers) workers "$server" ;;
 run)	run ;;
-*)	echo "usage: $0 start|stop|status [lighttpd|apache-fcgid|apache-proxy] | run" >&2
+*)	echo "usage: $0 start|stop|status|workers [lighttpd|apache-fcgid|apache-proxy] | run" >&2
 	exit 2 ;;
 esac

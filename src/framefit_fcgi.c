@@ -6,6 +6,9 @@
  *
  *   framefit.fcgi                 serve on fd 0 (started by a web server)
  *   framefit.fcgi --listen ADDR   serve on a Unix path or [host]:port
+ *   framefit.fcgi --workers N     a master keeping N worker processes on
+ *                                 the one socket (src/http/prefork.h);
+ *                                 lighttpd runs it so, with max-procs 1
  *   framefit.fcgi --migrate       apply sql/ migrations and exit
  *
  * The environment names its resources (see src/app/tryon.h and
@@ -21,6 +24,7 @@
 #include "app/tryon.h"
 #include "core/err.h"
 #include "http/fcgi.h"
+#include "http/prefork.h"
 #include "vision/blas.h"
 
 static void
@@ -29,8 +33,37 @@ usage(void)
 	fprintf(stderr,
 	    "usage: framefit.fcgi                (started by a FastCGI server)\n"
 	    "       framefit.fcgi --listen ADDR  (a Unix socket path or host:port)\n"
+	    "       framefit.fcgi [--listen ADDR] --workers N\n"
 	    "       framefit.fcgi --migrate\n");
 	exit(2);
+}
+
+struct serve_args {
+	struct tryon_opts	*to;
+	struct fcgi_opts	*fo;
+};
+
+/* One worker's life: its own BLAS, model, database session and accept
+ * loop. Returns the exit status. */
+static int
+serve(void *arg)
+{
+	struct serve_args	*sa = arg;
+	struct fcgi_handler	 h = { tryon_handle, tryon_reload, NULL };
+	struct tryon_app	*app;
+	enum ff_err		 er;
+
+	/* One forward pass per process: parallelism comes from processes. */
+	blas_init(1);
+	if ((er = tryon_open(sa->to, &app)) != FF_OK) {
+		fprintf(stderr, "framefit.fcgi: cannot start: %s\n",
+		    ff_strerror(er));
+		return 1;
+	}
+	h.arg = app;
+	er = fcgi_run(sa->fo, &h);
+	tryon_close(app);
+	return er == FF_OK ? 0 : 1;
 }
 
 int
@@ -39,14 +72,17 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "migrate", no_argument, NULL, 'm' },
+		{ "workers", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct tryon_opts	 to = { .migrate = 1 };
 	struct fcgi_opts	 fo = { 0 };
-	struct fcgi_handler	 h = { tryon_handle, tryon_reload, NULL };
-	struct tryon_app	*app;
+	struct serve_args	 sa = { &to, &fo };
+	struct prefork_opts	 po = { 0, serve, &sa };
 	enum ff_err		 er;
 	const char		*s;
+	char			*end;
+	long			 n;
 	int			 ch, migrate_only = 0, applied;
 
 	/* Keep blas.o (darknet's fast gemm) in the executable. */
@@ -55,6 +91,15 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'l': fo.listen = optarg; break;
 		case 'm': migrate_only = 1; break;
+		case 'w':
+			n = strtol(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || n < 1 || n > 256) {
+				fprintf(stderr, "framefit.fcgi: --workers takes "
+				    "a number from 1 to 256\n");
+				usage();
+			}
+			po.workers = (int)n;
+			break;
 		default: usage();
 		}
 	}
@@ -76,15 +121,11 @@ main(int argc, char **argv)
 	}
 	if ((s = getenv("FF_MAX_REQUESTS")) != NULL)
 		fo.max_requests = atol(s);
-	/* One forward pass per process: parallelism comes from processes. */
-	blas_init(1);
-	if ((er = tryon_open(&to, &app)) != FF_OK) {
-		fprintf(stderr, "framefit.fcgi: cannot start: %s\n",
-		    ff_strerror(er));
+	if (po.workers == 0)
+		return serve(&sa);
+	/* The master opens the --listen socket once, before the fork, so
+	 * every worker accepts on it. */
+	if (fo.listen != NULL && (er = fcgi_listen(&fo)) != FF_OK)
 		return 1;
-	}
-	h.arg = app;
-	er = fcgi_run(&fo, &h);
-	tryon_close(app);
-	return er == FF_OK ? 0 : 1;
+	return prefork_run(&po) == FF_OK ? 0 : 1;
 }

@@ -127,6 +127,23 @@ io_write(void *ctx, const void *p, size_t len)
 }
 
 enum ff_err
+fcgi_listen(struct fcgi_opts *o)
+{
+	if (FCGX_Init() != 0) {
+		req_log(NULL, "FCGX_Init failed");
+		return FF_ESYS;
+	}
+	o->sock = FCGX_OpenSocket(o->listen, o->backlog > 0 ? o->backlog : 64);
+	if (o->sock < 0) {
+		req_log(NULL, "cannot listen on %s: %s", o->listen,
+		    strerror(errno));
+		o->sock = 0;
+		return FF_ESYS;
+	}
+	return FF_OK;
+}
+
+enum ff_err
 fcgi_run(const struct fcgi_opts *o, const struct fcgi_handler *h)
 {
 	FCGX_Request	 fr;
@@ -139,7 +156,9 @@ fcgi_run(const struct fcgi_opts *o, const struct fcgi_handler *h)
 		req_log(NULL, "FCGX_Init failed");
 		return FF_ESYS;
 	}
-	if (o != NULL && o->listen != NULL && o->listen[0] != '\0') {
+	if (o != NULL && o->sock > 0)
+		sock = o->sock;
+	else if (o != NULL && o->listen != NULL && o->listen[0] != '\0') {
 		sock = FCGX_OpenSocket(o->listen, o->backlog > 0 ? o->backlog : 64);
 		if (sock < 0) {
 			req_log(NULL, "cannot listen on %s: %s", o->listen,

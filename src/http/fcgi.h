@@ -36,6 +36,8 @@ struct fcgi_opts {
 	 */
 	const char	*listen;
 	int		 backlog;	/* for listen; 0 = 64 */
+	/* The socket fcgi_listen() opened for listen (0: none yet). */
+	int		 sock;
 	/* Return after this many requests (0 = never), so a supervisor
 	 * can recycle the process. */
 	long		 max_requests;
@@ -55,6 +57,10 @@ struct fcgi_handler {
  * socket could not be opened or accept failed persistently (logged).
  */
 enum ff_err	 fcgi_run(const struct fcgi_opts *, const struct fcgi_handler *);
+
+/* Open o->listen into o->sock now, so that processes forked after it
+ * all accept on it (prefork.h). FF_ESYS when it cannot (logged). */
+enum ff_err	 fcgi_listen(struct fcgi_opts *);
 
 /* Ask fcgi_run() to stop after the current request (async-signal-safe). */
 void		 fcgi_stop(void);

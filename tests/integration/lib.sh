@@ -135,6 +135,10 @@ web_start() {	# web_start BIN MODELS
 	return 0
 }
 
+# The pids of the FastCGI workers of $server now alive, sorted, on one
+# line (scripts/web.sh workers: not framefit's master).
+worker_pids() { "$root/scripts/web.sh" workers "$server" 2>/dev/null; }
+
 web_stop() {
 	[ $web_started = 1 ] || return 0
 	"$root/scripts/web.sh" stop "$server" >>"$work/web.out" 2>&1

@@ -560,9 +560,6 @@ check_eq "CSV purges: both runs, newest first" \
 
 web_stop
 web_start "$bin" "$models" || bail "lighttpd did not start again; see $work/web.out"
-worker_pids() {	# the FastCGI workers lighttpd spawned
-	pgrep -P "$(cat "$work/run/lighttpd.pid")" | sort | tr '\n' ' '
-}
 workers=$(worker_pids)
 csrf=$(csrf_now)
 admin /admin/models/scan --data "csrf=$csrf"

@@ -47,13 +47,6 @@ export FF_MODEL_CHECK_S=0.2
 
 http_timeout=30
 
-# The pids of the FastCGI workers now serving (as test_web.sh).
-worker_pids() {
-	case $server in
-	lighttpd)	pgrep -P "$(cat "$work/run/lighttpd.pid")" ;;
-	apache-proxy)	tr -s ' ' '\n' <"$work/run/spawn-fcgi.pid" ;;
-	esac | sort | tr '\n' ' '
-}
 on_web_start() { workers=$(worker_pids); }
 same_workers() {
 	# mod_fcgid spawns and retires workers on its own; a crash shows as

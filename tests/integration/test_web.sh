@@ -34,13 +34,6 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 test_env web framefit_webtest
 
 
-# The pids of the FastCGI workers now serving.
-worker_pids() {
-	case $server in
-	lighttpd)	pgrep -P "$(cat "$work/run/lighttpd.pid")" ;;
-	apache-proxy)	tr -s ' ' '\n' <"$work/run/spawn-fcgi.pid" ;;
-	esac | sort | tr '\n' ' '
-}
 # lighttpd and spawn-fcgi start their workers before listening;
 # mod_fcgid starts them on demand, so it has no fixed set to watch.
 on_web_start() { workers=$(worker_pids); }
