@@ -149,26 +149,24 @@ fcgi_run(const struct fcgi_opts *o, const struct fcgi_handler *h)
 	FCGX_Request	 fr;
 	struct req_io	 io = { io_param, io_read, io_write, &fr };
 	struct http_req	 req;
+	struct fcgi_opts lo = { 0 };
 	long		 served = 0;
-	int		 sock = 0, rc, fails = 0;
+	int		 rc, fails = 0;
 
-	if (FCGX_Init() != 0) {
+	if (o != NULL)
+		lo = *o;
+	/* A socket the caller opened (a prefork master) or --listen's now;
+	 * fcgi_listen() also initialises libfcgi. */
+	if (lo.sock == 0 && lo.listen != NULL && lo.listen[0] != '\0') {
+		if (fcgi_listen(&lo) != FF_OK)
+			return FF_ESYS;
+	} else if (FCGX_Init() != 0) {
 		req_log(NULL, "FCGX_Init failed");
 		return FF_ESYS;
 	}
-	if (o != NULL && o->sock > 0)
-		sock = o->sock;
-	else if (o != NULL && o->listen != NULL && o->listen[0] != '\0') {
-		sock = FCGX_OpenSocket(o->listen, o->backlog > 0 ? o->backlog : 64);
-		if (sock < 0) {
-			req_log(NULL, "cannot listen on %s: %s", o->listen,
-			    strerror(errno));
-			return FF_ESYS;
-		}
-	}
 	/* After FCGX_Init, which installs libfcgi's own SIGPIPE handler. */
 	install_signals(0);
-	if (FCGX_InitRequest(&fr, sock, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (FCGX_InitRequest(&fr, lo.sock, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		req_log(NULL, "FCGX_InitRequest failed");
 		return FF_ESYS;
 	}
@@ -204,8 +202,7 @@ fcgi_run(const struct fcgi_opts *o, const struct fcgi_handler *h)
 		req_free(&req);
 		FCGX_Finish_r(&fr);
 		install_signals(0);
-		if (o != NULL && o->max_requests > 0 &&
-		    ++served >= o->max_requests)
+		if (lo.max_requests > 0 && ++served >= lo.max_requests)
 			break;
 	}
 	FCGX_Free(&fr, 1);

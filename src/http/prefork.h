@@ -13,8 +13,8 @@
  * web server would do only on its next request.
  *
  * The master does no request work and holds no database connection or
- * network: each worker sets itself up after the fork (prefork_main's
- * work function), so nothing is shared by accident.
+ * network: each worker sets itself up after the fork (prefork_opts.work),
+ * so nothing is shared by accident.
  *
  * Signals to the master:
  *   SIGTERM, SIGINT  forwarded; the master waits for every worker (each
