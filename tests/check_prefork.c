@@ -10,11 +10,14 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "http/fcgi.h"
 #include "http/prefork.h"
+#include "http/request.h"
 
 static int	 pids[2];	/* workers write their pid here */
 static int	 hups[2];	/* and a byte for each SIGHUP they get */
@@ -80,6 +83,59 @@ work_recycle(void *arg)
 	return 0;
 }
 
+/* One that ignores SIGTERM, as a worker stuck in a request would. */
+static int
+work_stuck(void *arg)
+{
+	(void)arg;
+	signal(SIGTERM, SIG_IGN);
+	tell();
+	for (;;)
+		pause();
+	return 0;	/* not reached */
+}
+
+/* A real FastCGI worker: fcgi_run() accepting on the socket the master
+ * opened (as framefit.fcgi --workers does), answering nothing useful. */
+static struct fcgi_opts	 fcgi_o;
+
+static void
+serve_none(void *arg, struct http_req *r)
+{
+	(void)arg;
+	(void)r;
+}
+
+static int
+work_fcgi(void *arg)
+{
+	struct fcgi_handler h = { serve_none, NULL, NULL };
+
+	(void)arg;
+	tell();
+	return fcgi_run(&fcgi_o, &h) == FF_OK ? 0 : 1;
+}
+
+/* The CPU time a process has used, in clock ticks (/proc/PID/stat). */
+static long
+cpu_ticks(pid_t pid)
+{
+	char	 path[64], buf[1024], *p;
+	long	 ut, st;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld",
+	    &ut, &st) != 2)
+		return -1;
+	return ut + st;
+}
+
 static pid_t
 master(int (*work)(void *), int n)
 {
@@ -88,8 +144,12 @@ master(int (*work)(void *), int n)
 
 	ck_assert_int_eq(pipe(pids), 0);
 	ck_assert_int_eq(pipe(hups), 0);
-	if ((m = fork()) == 0)
+	if ((m = fork()) == 0) {
+		/* A process group of its own, as under a web server, so the
+		 * tests can signal it all as a terminal's Ctrl-C does. */
+		setpgid(0, 0);
 		_exit(prefork_run(&o) == FF_OK ? 0 : 1);
+	}
 	ck_assert_int_gt(m, 0);
 	return m;
 }
@@ -164,6 +224,68 @@ START_TEST(test_recycling_is_not_failing)
 }
 END_TEST
 
+/* Ctrl-C: SIGINT to the master and its real FastCGI workers at once,
+ * whatever each is doing (starting, entering accept(), waiting in it).
+ * Every process must end within a few seconds, every time. */
+START_TEST(test_group_stop_with_fastcgi_workers)
+{
+	char	 path[] = "/tmp/ff-prefork-XXXXXX";
+	char	 sock[64];
+	pid_t	 m, a, b;
+	int	 round;
+
+	ck_assert_ptr_nonnull(mkdtemp(path));
+	snprintf(sock, sizeof(sock), "%s/s", path);
+	memset(&fcgi_o, 0, sizeof(fcgi_o));
+	fcgi_o.listen = sock;
+	ck_assert_int_eq(fcgi_listen(&fcgi_o), FF_OK);
+	for (round = 0; round < 40; round++) {
+		m = master(work_fcgi, 2);
+		a = next_pid(5000);
+		b = next_pid(5000);
+		ck_assert(a > 0 && b > 0);
+		/* 0 to ~4 ms: from "just forked" to "blocked in accept()". */
+		usleep((useconds_t)(round % 8) * 500);
+		ck_assert_int_eq(kill(-m, SIGINT), 0);
+		ck_assert_msg(master_end(m, 5) == 0, "round %d: master left "
+		    "running or failed", round);
+		usleep(20000);
+		ck_assert_msg(kill(a, 0) == -1 && kill(b, 0) == -1,
+		    "round %d: a worker outlived its master", round);
+		close(pids[0]); close(pids[1]); close(hups[0]); close(hups[1]);
+	}
+	close(fcgi_o.sock);
+	unlink(sock);
+	rmdir(path);
+}
+END_TEST
+
+/* A worker that does not end when asked: the master waits for it
+ * without spinning, and a second stop kills it. */
+START_TEST(test_stop_waits_without_spinning)
+{
+	pid_t	 m, a, b;
+	long	 t0, t1;
+
+	m = master(work_stuck, 2);
+	a = next_pid(5000);
+	b = next_pid(5000);
+	ck_assert(a > 0 && b > 0);
+	ck_assert_int_eq(kill(m, SIGTERM), 0);
+	usleep(100000);
+	t0 = cpu_ticks(m);
+	sleep(1);
+	t1 = cpu_ticks(m);
+	ck_assert(t0 >= 0 && t1 >= 0);
+	ck_assert_msg(t1 - t0 <= 5, "master used %ld ticks of CPU in 1 s "
+	    "while waiting for its workers", t1 - t0);
+	ck_assert_int_eq(kill(a, 0), 0);	/* still waiting for them */
+	ck_assert_int_eq(kill(m, SIGTERM), 0);
+	ck_assert_int_eq(master_end(m, 5), 0);
+	ck_assert(kill(a, 0) == -1 && kill(b, 0) == -1);
+}
+END_TEST
+
 START_TEST(test_status_text)
 {
 	char b[64];
@@ -186,6 +308,8 @@ main(void)
 	tcase_add_test(tc, test_replaces_killed_worker);
 	tcase_add_test(tc, test_gives_up_on_failing_starts);
 	tcase_add_test(tc, test_recycling_is_not_failing);
+	tcase_add_test(tc, test_group_stop_with_fastcgi_workers);
+	tcase_add_test(tc, test_stop_waits_without_spinning);
 	tcase_add_test(tc, test_status_text);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

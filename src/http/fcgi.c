@@ -23,6 +23,11 @@
 
 static volatile sig_atomic_t	stopping;
 static volatile sig_atomic_t	reloading;
+/* Set around FCGX_Accept_r(). A stop signal that lands after the loop's
+ * last look at `stopping` but before accept() blocks would otherwise
+ * leave the worker waiting for a connection forever (orphaned on a dead
+ * web server's socket); with nothing in hand it can simply end. */
+static volatile sig_atomic_t	in_accept;
 
 void
 fcgi_stop(void)
@@ -38,7 +43,13 @@ on_stop(int sig)
 	int saved = errno;
 
 	(void)sig;
+	if (in_accept)
+		_exit(0);
 	fcgi_stop();
+	/* Finish the request in hand, but not forever: a request stuck on a
+	 * dead peer or a database that does not answer must not keep a
+	 * stopping worker alive (SIGALRM's default action ends it). */
+	alarm(FCGI_STOP_GRACE_S);
 	errno = saved;
 }
 
@@ -176,7 +187,9 @@ fcgi_run(const struct fcgi_opts *o, const struct fcgi_handler *h)
 			if (h->reload != NULL)
 				h->reload(h->arg);
 		}
-		rc = FCGX_Accept_r(&fr);
+		in_accept = 1;
+		rc = stopping ? -EINTR : FCGX_Accept_r(&fr);
+		in_accept = 0;
 		install_signals(1);
 		if (rc < 0) {
 			install_signals(0);

@@ -62,7 +62,14 @@ enum ff_err	 fcgi_run(const struct fcgi_opts *, const struct fcgi_handler *);
  * all accept on it (prefork.h). FF_ESYS when it cannot (logged). */
 enum ff_err	 fcgi_listen(struct fcgi_opts *);
 
-/* Ask fcgi_run() to stop after the current request (async-signal-safe). */
+/*
+ * Ask fcgi_run() to stop after the current request (async-signal-safe).
+ * SIGTERM and SIGINT do the same, and more: a worker waiting for a
+ * connection ends at once (_exit(0): it holds nothing that needs saving),
+ * and one with a request in hand gets FCGI_STOP_GRACE_S seconds to finish
+ * it before SIGALRM ends it.
+ */
+#define FCGI_STOP_GRACE_S	10
 void		 fcgi_stop(void);
 
 /* 1 if fd 0 is a socket a FastCGI server gave us, 0 if we were started

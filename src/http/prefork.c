@@ -141,9 +141,19 @@ prefork_run(const struct prefork_opts *o)
 	for (;;) {
 		while (!got_stop && !got_hup && !got_chld && !got_alrm)
 			sigsuspend(&wait_mask);
-		if (got_stop && !stopping) {
-			stopping = 1;
-			forward(s, n, SIGTERM);
+		/* A stop is handled once and then forgotten: were the flag
+		 * left set, the wait above would return at once and the
+		 * master spin on waitpid() until the last worker ended. A
+		 * second stop, or a worker that outlives the grace time,
+		 * gets SIGKILL. */
+		if (got_stop) {
+			got_stop = 0;
+			if (!stopping) {
+				stopping = 1;
+				forward(s, n, SIGTERM);
+				alarm(PREFORK_STOP_S);
+			} else
+				forward(s, n, SIGKILL);
 		}
 		if (got_hup) {
 			got_hup = 0;
@@ -151,6 +161,15 @@ prefork_run(const struct prefork_opts *o)
 		}
 		if (got_alrm) {
 			got_alrm = 0;
+			if (stopping) {
+				for (i = 0; i < n; i++)
+					if (s[i].pid > 0)
+						req_log(NULL, "master: worker %d "
+						    "still running %d s after the "
+						    "stop; killing it",
+						    (int)s[i].pid, PREFORK_STOP_S);
+				forward(s, n, SIGKILL);
+			}
 			for (i = 0; i < n && !stopping; i++)
 				if (s[i].due)
 					start(o, &s[i], &old);
@@ -178,6 +197,7 @@ prefork_run(const struct prefork_opts *o)
 				er = FF_ESYS;
 				stopping = 1;
 				forward(s, n, SIGTERM);
+				alarm(PREFORK_STOP_S);
 				continue;
 			}
 			if (!ok_end)

@@ -18,7 +18,9 @@
  *
  * Signals to the master:
  *   SIGTERM, SIGINT  forwarded; the master waits for every worker (each
- *                    finishes the request in hand) and returns.
+ *                    finishes the request in hand) and returns. A worker
+ *                    still running PREFORK_STOP_S seconds later, or at a
+ *                    second stop signal, is killed (SIGKILL).
  *   SIGHUP           forwarded (the workers' reload hook).
  * Each worker asks the kernel for SIGTERM when the master dies, so no
  * worker is left on a socket nobody supervises. The master does not ask
@@ -39,6 +41,9 @@
  * cannot start (no database, no model) is the web server's to report,
  * not a loop of the master's. */
 #define PREFORK_QUICK_MAX	5
+/* After a stop, the seconds the master gives its workers before SIGKILL:
+ * longer than a worker's own grace for the request in hand (fcgi.h). */
+#define PREFORK_STOP_S		15
 
 struct prefork_opts {
 	int	  workers;	/* processes to keep running, >= 1 */
