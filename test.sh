@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ./test.sh: the same set-up as run.sh, then every test:
-#   1. unit tests (Check): make check
+#   1. unit tests (Check): make check; then make distcheck (the tarball
+#      builds and passes make check in a read-only copy of its own)
 #   2. with FF_SANITIZE=1: the same unit tests built with ASan + UBSan
 #   3. integration tests against the real stack (MariaDB, lighttpd,
 #      Apache with mod_fcgid and with mod_proxy_fcgi, Chromium); with
@@ -91,8 +92,30 @@ for sig in INT TERM HUP; do trap "on_signal $sig" $sig; done
 # other word, which these lines would have named.
 trap 'rc=$?; [ -z "$cur" ] || printf "\ntest.sh: exit %d during %s\n" "$rc" "$cur"' EXIT
 
-# 1. Unit tests. check_store starts the private MariaDB itself.
+# 1. Unit tests. check_store starts the private MariaDB itself, in
+# build/release/var/mysql (AM_TESTS_ENVIRONMENT in Makefile.am).
 run_step unit bash -c 'cd build/release && make -s check; rc=$?; cat tests/*.log src/*.log 2>/dev/null | grep -E "Checks:|:[FE]:"; exit $rc'
+
+# 1b. make distcheck: the tarball, then configure, make, make check,
+# install and dist again in a read-only copy of it with a build directory
+# of its own (-j2; no sanitizers, no fuzzing). It counts as one check:
+# make's output goes to var/artifacts/distcheck-make.log, and a failed
+# run keeps its copy (the test logs under build/release/framefit-*/_build/
+# sub/tests/). A failed run also leaves the copy's MariaDB running (a
+# passing one stops it at distclean): stop it.
+run_step distcheck bash -c '
+	cd build/release || exit 1
+	make -s -j2 distcheck >"$1" 2>&1; rc=$?
+	for d in framefit-*/_build/sub/var/mysql; do
+		[ -d "$d" ] && FF_DB_DIR=$PWD/$d FF_DB_SOCKET= ../../scripts/db.sh stop >/dev/null 2>&1
+	done
+	if [ $rc -eq 0 ]; then
+		echo "1 passed, 0 failed"
+	else
+		{ grep -E "^(FAIL|ERROR|XPASS):|\*\*\*|error:" "$1" | head -n 15; tail -n 15 "$1"; } | grep -v "Checks:"
+		echo "0 passed, 1 failed"
+	fi
+	exit $rc' distcheck "$art/distcheck-make.log"
 
 # 2. Sanitizers. libdarknet's own allocations at start are never freed
 # (it has no free for parsed cfgs): suppress leaks inside it only.
@@ -143,8 +166,13 @@ fi
 run_step fuzz bash -c "cd build/release && mkdir -p fuzz && make -s fuzz FUZZ_SECONDS=${FF_FUZZ_SECONDS:-15} | tee fuzz/summary.txt;
 	echo \"\$(grep -c '0 crashes' fuzz/summary.txt) passed, \$(grep -c CRASH fuzz/summary.txt) failed\""
 
-# The unit tests started the private MariaDB under ./var (check_store).
-scripts/db.sh stop >/dev/null 2>&1 || true
+# The unit tests started their private MariaDB (check_store), in the
+# build directory unless FF_DB_DIR or FF_DB_SOCKET named another.
+if [ -z "${FF_DB_DIR:-}${FF_DB_SOCKET:-}" ]; then
+	FF_DB_DIR=$top/build/release/var/mysql scripts/db.sh stop >/dev/null 2>&1 || true
+else
+	scripts/db.sh stop >/dev/null 2>&1 || true
+fi
 
 printf '\n\n'
 printf '== %s\n' "${steps[@]}"

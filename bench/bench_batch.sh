@@ -16,9 +16,8 @@
 # is a symlink of its own (var/bench-batch/set/NNN/NNNNNNN.jpg).
 #
 # Environment:
-#   FF_BUILD_DIR    where `make check` built tests/integration/framefit_batch
-#                   (default: the current directory if it has it, else the
-#                   source tree)
+#   FF_BUILD_DIR    where `make` built src/framefit (default: the current
+#                   directory if it has it, else the source tree)
 #   FF_FACES        the photos (default <repo>/../shared/data/faces)
 #   FF_BENCH_MODELS the models (default <repo>/models when it holds trained
 #                   weights, else /tmp/m)
@@ -34,12 +33,12 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ -n "${FF_BUILD_DIR:-}" ]; then
 	build=$FF_BUILD_DIR
-elif [ -x ./tests/integration/framefit_batch ]; then
+elif [ -x ./src/framefit ]; then
 	build=$(pwd)
 else
 	build=$root
 fi
-bin=$build/tests/integration/framefit_batch
+cli=$build/src/framefit
 faces=${FF_FACES:-$root/../shared/data/faces}
 count=${1:-10000}
 jobs=${JOBS:-2}
@@ -61,7 +60,7 @@ export FF_DB_NAME=framefit_bench
 unset FF_SQL_DIR FF_MIGRATE FF_MODELS_DIR
 
 die() { echo "bench_batch.sh: $*" >&2; exit 1; }
-[ -x "$bin" ] || die "no $bin: run make check (or set FF_BUILD_DIR)"
+[ -x "$cli" ] || die "no $cli: run make (or set FF_BUILD_DIR)"
 case $count in ''|*[!0-9]*|0) die "COUNT must be a positive number" ;; esac
 mkdir -p "$work"
 
@@ -106,7 +105,7 @@ echo "# framefit batch: $count photos, --jobs $jobs, --claim $claim," \
 	"detector real, models $models"
 echo "# $(nproc) cores; $(uptime | sed 's/.*load average/load average/')"
 t0=$(date +%s.%N)
-"$bin" --models "$models" --no-progress --jobs "$jobs" --claim "$claim" \
+"$cli" batch --models "$models" --no-progress --jobs "$jobs" --claim "$claim" \
 	${SIZE:+--size "$SIZE"} --job bench "$list" >"$work/run.out" 2>"$work/run.err"
 rc=$?
 t1=$(date +%s.%N)

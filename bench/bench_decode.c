@@ -1,6 +1,6 @@
 /*
  * bench_decode: decode + downscale of a large JPEG to the try-on size
- * (TRYON_MAX_SIDE, 1600 px), the first stage of every POST /tryon.
+ * (PHOTO_MAX_SIDE, 1600 px), the first stage of every POST /tryon.
  * See bench() for the three paths it compares.
  *
  * The JPEGs are made at run time: a shared face photo (caltech-webfaces
@@ -22,7 +22,7 @@
 #include "image/decode.h"
 
 #define REPS		15
-#define MAX_SIDE	1600	/* TRYON_MAX_SIDE of src/app/tryon.h */
+#define MAX_SIDE	1600	/* PHOTO_MAX_SIDE of src/app/photo.h */
 
 static int
 cmp_double(const void *a, const void *b)
@@ -80,7 +80,7 @@ mean_abs_diff(gdImagePtr a, gdImagePtr b)
 static void
 bench(gdImagePtr photo, int side)
 {
-	struct img_limits lim = { 0, MAX_SIDE };
+	struct img_limits lim = { 0, MAX_SIDE, 0, 0 };
 	double		 t_gd[REPS], t_before[REPS], t_now[REPS], t_store[REPS];
 	double		 t0, diff = 0;
 	gdImagePtr	 big, im, small;

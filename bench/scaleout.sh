@@ -9,9 +9,8 @@
 #   bench/scaleout.sh
 #
 # Environment:
-#   FF_BUILD_DIR     where cgi-bin/framefit.fcgi and
-#                    tests/integration/framefit_apikey were built
-#                    (default: the source tree)
+#   FF_BUILD_DIR     where cgi-bin/framefit.fcgi and src/framefit were
+#                    built (default: the source tree)
 #   SCALE_DETECTOR   real (default and only choice: the trained networks
 #                    in FF_MODELS_DIR or models/; the stand-in detector
 #                    that measured all but the networks is gone)
@@ -42,13 +41,7 @@ conns=${SCALE_CONNS:-4}
 procs=${SCALE_PROCS:-2}
 ngroups=${SCALE_GROUPS:-2}
 photo=${SCALE_PHOTO:-$root/../shared/data/faces/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg}
-# `framefit apikey`, or the program of its own until framefit dispatches it.
-if [ -x "$build/src/framefit" ] &&
-    "$build/src/framefit" apikey 2>&1 | grep -q 'apikey create'; then
-	keytool() { "$build/src/framefit" apikey "$@"; }
-else
-	keytool() { "$build/tests/integration/framefit_apikey" "$@"; }
-fi
+cli=$build/src/framefit
 
 die() { echo "scaleout.sh: $*" >&2; exit 1; }
 case $secs in ''|*[!0-9]*) die "SCALE_SECONDS must be a number" ;; esac
@@ -62,9 +55,8 @@ real) bin=$build/cgi-bin/framefit.fcgi ;;
 *) die "SCALE_DETECTOR must be real (the stand-in detector is gone)" ;;
 esac
 case $endpoint in tryon|detect) ;; *) die "SCALE_ENDPOINT must be tryon or detect" ;; esac
-[ -x "$bin" ] || die "no $bin: build it (make; make check)"
-[ -x "$build/src/framefit" ] || [ -x "$build/tests/integration/framefit_apikey" ] ||
-	die "no framefit apikey: build it (make; make check)"
+[ -x "$bin" ] || die "no $bin: build it (make)"
+[ -x "$cli" ] || die "no $cli: build it (make)"
 [ -r "$photo" ] || die "no photo at $photo"
 command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
 command -v lighttpd >/dev/null || die "lighttpd is not installed"
@@ -120,7 +112,7 @@ sku=$(sql "SELECT sku FROM frames WHERE active = 1 ORDER BY id LIMIT 1")
 declare -A port key
 for g in $groups; do
 	port[$g]=$(free_port)
-	key[$g]=$(keytool create "scale group $g" --rate 0 2>/dev/null) ||
+	key[$g]=$("$cli" apikey create "scale group $g" --rate 0 2>/dev/null) ||
 		die "cannot create a key"
 	FF_VAR=$work-$g PORT=${port[$g]} FF_FCGI_BIN=$bin FF_MODELS_DIR=$models \
 		"$root/scripts/web.sh" start >"$work/web-$g.out" 2>&1 ||
@@ -225,7 +217,7 @@ echo "CPU: MariaDB $(printf '%.0f' "$dbms") ms ($(printf '%.2f' "$(echo "$dbms /
 
 [ "$ngroups" -ge 2 ] || exit 0
 
-lim=$(keytool create "scale limited" --rate 8 2>/dev/null)
+lim=$("$cli" apikey create "scale limited" --rate 8 2>/dev/null)
 s=$(date +%S)
 s=${s#0}
 [ "$s" -le 50 ] || sleep $((61 - s))

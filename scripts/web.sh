@@ -28,7 +28,7 @@
 #                    (default www-data; Apache refuses to serve as root)
 #   FF_DB_*, FF_MODELS_DIR, FF_TEMPLATES, FF_STATIC, FF_SQL_DIR,
 #   FF_SECRET_FILE, FF_MIGRATE, FF_MAX_REQUESTS are passed to the workers
-#   (see src/store/db.h and src/app/tryon.h).
+#   (see src/store/db.h and src/app/app.h).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,5 +1,5 @@
 -- 010_batch.sql: the job table and work queue of `framefit batch`
--- (src/app/batch.c, src/app/batch.h).
+-- (its statements: src/store/batchq.c; the command: src/app/batch.h).
 --
 -- DDL commits as it goes in MariaDB, so, like 001, every statement is
 -- written to be re-runnable (IF NOT EXISTS) should a run die half way.

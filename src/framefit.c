@@ -12,8 +12,8 @@
 #include "core/json.h"
 #include "app/apikey.h"
 #include "app/batch.h"
+#include "app/photo.h"
 #include "app/purge.h"
-#include "image/decode.h"
 #include "vision/blas.h"
 #include "vision/detector.h"
 #include "vision/evaluate.h"
@@ -24,7 +24,7 @@ static const char *default_data = FF_DATADIR "/../shared/data/faces";
 static const char *default_models = FF_DATADIR "/models";
 
 /* The limits of an upload apply to the CLI too: one code path. */
-#define CLI_MAX_PIXELS	(50u * 1000 * 1000)
+#define CLI_MAX_PIXELS	PHOTO_MAX_PIXELS
 
 static void
 usage(void)
@@ -120,7 +120,7 @@ cmd_detect(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct det_opts o = { .dir = default_models };
-	struct img_limits lim = { .max_pixels = CLI_MAX_PIXELS, .max_side = 0 };
+	static const struct photo_limits lim = { CLI_MAX_PIXELS, 0, 0, 0 };
 	struct detector *det;
 	struct det_result r;
 	struct buf b;
@@ -143,13 +143,17 @@ cmd_detect(int argc, char **argv)
 	}
 	buf_init(&b);
 	for (int i = optind; i < argc; i++) {
+		struct photo ph;
 		gdImagePtr im;
 
-		if ((er = img_load_file(argv[i], &lim, &im, NULL)) != FF_OK) {
+		if ((er = photo_prepare_file(&ph, argv[i], &lim)) != FF_OK) {
 			fprintf(stderr, "framefit detect: %s: %s\n", argv[i], ff_strerror(er));
+			photo_free(&ph);
 			status = 1;
 			continue;
 		}
+		im = ph.im;
+		/* Every face the detector reports, not the face policy's. */
 		det_run(det, im, &r);
 		buf_reset(&b);
 		buf_puts(&b, "{\"file\":");
@@ -161,7 +165,7 @@ cmd_detect(int argc, char **argv)
 		buf_puts(&b, "}\n");
 		fwrite(b.ptr, 1, b.len, stdout);
 		fflush(stdout);
-		gdImageDestroy(im);
+		photo_free(&ph);
 	}
 	buf_free(&b);
 	det_close(det);

@@ -1,7 +1,7 @@
 /*
  * framefit.fcgi: the FastCGI worker. The web server starts it with the
  * listening socket on fd 0 (lighttpd bin-path, mod_fcgid, spawn-fcgi);
- * each process sets up its long-lived state once (tryon_open) and then
+ * each process sets up its long-lived state once (app_open) and then
  * serves requests one at a time until SIGTERM.
  *
  *   framefit.fcgi                 serve on fd 0 (started by a web server)
@@ -11,7 +11,7 @@
  *                                 lighttpd runs it so, with max-procs 1
  *   framefit.fcgi --migrate       apply sql/ migrations and exit
  *
- * The environment names its resources (see src/app/tryon.h and
+ * The environment names its resources (see src/app/app.h and
  * src/store/db.h): FF_DB_SOCKET, FF_DB_NAME, FF_DB_USER, FF_DB_PASSWORD,
  * FF_MODELS_DIR, FF_TEMPLATES, FF_STATIC, FF_SQL_DIR, FF_SECRET_FILE,
  * FF_MIGRATE, and FF_MAX_REQUESTS (recycle the process after so many).
@@ -21,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/tryon.h"
+#include "app/app.h"
+#include "app/router.h"
 #include "core/err.h"
 #include "http/fcgi.h"
 #include "http/prefork.h"
@@ -39,7 +40,7 @@ usage(void)
 }
 
 struct serve_args {
-	struct tryon_opts	*to;
+	struct app_opts		*to;
 	struct fcgi_opts	*fo;
 };
 
@@ -49,20 +50,20 @@ static int
 serve(void *arg)
 {
 	struct serve_args	*sa = arg;
-	struct fcgi_handler	 h = { tryon_handle, tryon_reload, NULL };
+	struct fcgi_handler	 h = { router_handle, app_reload, NULL };
 	struct tryon_app	*app;
 	enum ff_err		 er;
 
 	/* One forward pass per process: parallelism comes from processes. */
 	blas_init(1);
-	if ((er = tryon_open(sa->to, &app)) != FF_OK) {
+	if ((er = app_open(sa->to, &app)) != FF_OK) {
 		fprintf(stderr, "framefit.fcgi: cannot start: %s\n",
 		    ff_strerror(er));
 		return 1;
 	}
 	h.arg = app;
 	er = fcgi_run(sa->fo, &h);
-	tryon_close(app);
+	app_close(app);
 	return er == FF_OK ? 0 : 1;
 }
 
@@ -75,7 +76,7 @@ main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct tryon_opts	 to = { .migrate = 1 };
+	struct app_opts		 to = { .migrate = 1 };
 	struct fcgi_opts	 fo = { 0 };
 	struct serve_args	 sa = { &to, &fo };
 	struct prefork_opts	 po = { 0, serve, &sa };
@@ -106,7 +107,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	if (migrate_only) {
-		if ((er = tryon_migrate(&to, &applied)) != FF_OK) {
+		if ((er = app_migrate(&to, &applied)) != FF_OK) {
 			fprintf(stderr, "framefit.fcgi: migrate: %s\n",
 			    ff_strerror(er));
 			return 1;

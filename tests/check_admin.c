@@ -1,13 +1,14 @@
 /*
  * check_admin.c: the parts of the admin pages that need no database.
  *
- * Access goes through admin_handle() itself over an in-memory transport
- * (struct req_io), with a worker whose database is "away": a request
- * without REMOTE_USER must get 403, a POST without a valid CSRF token
- * 403, and a POST with a valid one gets past both checks (to the 503 of
- * the missing database). The rest is tables: the CSRF token's validity
- * window, the PNG artwork checks (images drawn here with libgd), CSV
- * fields, report dates, ranges and percentiles.
+ * Access goes through the worker's router (router_handle()) over an
+ * in-memory transport (struct req_io), with a worker whose database is
+ * "away": a request without REMOTE_USER must get 403, a POST without a
+ * valid CSRF token 403, and a POST with a valid one gets past both
+ * checks (to the 503 of the missing database). The rest is tables: the
+ * CSRF token's validity window, the PNG artwork checks (images drawn
+ * here with libgd), CSV fields, report dates, ranges and percentiles,
+ * and the frame form handler's two routes.
  */
 #include <check.h>
 #include <math.h>
@@ -21,9 +22,12 @@
 #include "app/app.h"
 #include "app/artwork.h"
 #include "app/report.h"
+#include "app/router.h"
 #include "core/buf.h"
 #include "core/xalloc.h"
 #include "http/request.h"
+#include "http/route.h"
+#include "view/template.h"
 
 #include "mem_req.h"
 
@@ -67,7 +71,7 @@ run(struct tryon_app *a, const char *const *env, const char *body,
 	m.body_len = strlen(m.body);
 	buf_init(&m.out);
 	req_init(&r, &io);
-	admin_handle(a, &r);
+	router_handle(a, &r);
 	req_finish(&r);
 	status = r.status;
 	req_free(&r);
@@ -419,6 +423,83 @@ START_TEST(t_laggards)
 }
 END_TEST
 
+/*
+ * The one frame form handler, called as a router would: /admin/catalog/new
+ * (no {sku}) shows the form of a new frame without the database; a POST
+ * there checks the CSRF token first. /admin/catalog/{sku} needs the
+ * database first (503 here), whatever the method.
+ */
+static const struct {
+	const char	*method;
+	const char	*path;
+	int		 csrf;		/* send a valid token */
+	int		 status;
+	const char	*body;		/* in the answer, or NULL */
+} frame_forms[] = {
+	{ "GET", "/admin/catalog/new", 0, 200,
+	    "action=/admin/catalog/new|editing=|price=129.00|error=|" },
+	{ "HEAD", "/admin/catalog/new", 0, 200, NULL },
+	{ "POST", "/admin/catalog/new", 0, 403, NULL },
+	{ "POST", "/admin/catalog/new", 1, 503, NULL },
+	{ "GET", "/admin/catalog/FF-RND-4721-TOR", 0, 503, NULL },
+	{ "POST", "/admin/catalog/FF-RND-4721-TOR", 0, 503, NULL },
+	{ "POST", "/admin/catalog/FF-RND-4721-TOR", 1, 503, NULL },
+};
+
+START_TEST(t_frame_form)
+{
+	static const struct route routes[] = {
+		{ ROUTE_GET | ROUTE_POST, "/admin/catalog/new", 0 },
+		{ ROUTE_GET | ROUTE_POST, "/admin/catalog/{sku}", 1 },
+	};
+	struct tryon_app	*a = fake_app();
+	struct tpl_set		*tpl = tpl_set_new();
+	const struct route	*rt;
+	struct mem		 m;
+	struct req_io		 io = { m_param, m_read, m_write, &m };
+	struct http_req		 r;
+	struct buf		 body;
+	char			 tok[44];
+	const char *env[] = { "REQUEST_METHOD", frame_forms[_i].method,
+	    "REQUEST_URI", frame_forms[_i].path, "REMOTE_USER", "alice",
+	    "CONTENT_TYPE", "application/x-www-form-urlencoded", "HTTP_HOST",
+	    "admin.example", NULL };
+	size_t			 i;
+
+	ck_assert_int_eq(tpl_set_add_string(tpl, "admin_frame",
+	    "action={{action}}|editing={{#editing}}yes{{/editing}}|"
+	    "price={{f.price}}|error={{error}}|", NULL), FF_OK);
+	ck_assert_int_eq(tpl_set_link(tpl, NULL), FF_OK);
+	buf_init(&body);
+	admin_csrf_token(a, "alice", (long long)time(NULL), tok);
+	buf_printf(&body, "csrf=%s&sku=X", frame_forms[_i].csrf ? tok : "no");
+	memset(&m, 0, sizeof(m));
+	for (i = 0; env[i] != NULL; i++)
+		m.env[i] = env[i];
+	m.body = body.ptr;
+	m.body_len = body.len;
+	buf_init(&m.out);
+	req_init(&r, &io);
+	r.tpl = tpl;
+	ck_assert_int_eq(route_find(routes, 2, r.method, r.path, &rt, &r.params,
+	    NULL), FF_OK);
+	ck_assert_int_eq(rt->id, strcmp(frame_forms[_i].path,
+	    "/admin/catalog/new") != 0);
+	admin_frame_form(a, &r);
+	req_finish(&r);
+	ck_assert_int_eq(r.status, frame_forms[_i].status);
+	if (frame_forms[_i].body != NULL) {
+		buf_putc(&m.out, '\0');
+		ck_assert_ptr_nonnull(strstr(m.out.ptr, frame_forms[_i].body));
+	}
+	req_free(&r);
+	buf_free(&m.out);
+	buf_free(&body);
+	tpl_set_free(tpl);
+	fake_free(a);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -429,6 +510,8 @@ suite(void)
 	tcase_add_test(t, t_no_remote_user);
 	tcase_add_test(t, t_csrf_post);
 	tcase_add_test(t, t_csrf_window);
+	tcase_add_loop_test(t, t_frame_form, 0,
+	    sizeof(frame_forms) / sizeof(frame_forms[0]));
 	tcase_add_loop_test(t, t_artwork, 0, sizeof(arts) / sizeof(arts[0]));
 	tcase_add_loop_test(t, t_csv, 0, sizeof(csvs) / sizeof(csvs[0]));
 	tcase_add_loop_test(t, t_date, 0, sizeof(dates) / sizeof(dates[0]));

@@ -1,6 +1,6 @@
 /*
- * check_api.c: api_handle() over an in-memory transport, for everything
- * it decides before the database: routing, the query, the key header, the
+ * check_api.c: the API's calls through the router (router_handle()) over
+ * an in-memory transport, for everything decided before the database: routing, the query, the key header, the
  * JSON error format, draining the body, and 503 while the database is
  * away. (Keys, limits and photos against the real stack:
  * tests/integration/test_api.sh.)
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/api.h"
 #include "app/app.h"
+#include "app/router.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "http/request.h"
@@ -99,7 +99,7 @@ START_TEST(t_rows)
 		m.body_len = strlen(rows[_i].body);
 	}
 	req_init(&r, &io);
-	api_handle(&a, &r);
+	router_handle(&a, &r);
 	req_finish(&r);
 
 	snprintf(status, sizeof(status), "Status: %d ", rows[_i].status);

@@ -1,14 +1,20 @@
 /*
- * check_batch.c: table-driven tests of the pure parts of src/app/batch.c:
- * try-on names, the drawability of faces, face cleaning, option parsing,
- * failure reasons and the progress text. batch.c is included (lighttpd's
- * way) so its static functions can be reached. The queue itself runs
- * against a real MariaDB in tests/integration/test_batch.sh.
+ * check_batch.c: table-driven tests of the pure parts of `framefit batch`
+ * (src/app/batch*.c): try-on names, the face policy the try-ons are
+ * drawn by (photo_face_plausible() of app/photo.h), face cleaning, option parsing, failure reasons and the progress text. The
+ * sources are included (lighttpd's way) so their static functions can be
+ * reached. The queue's statements are tested against a real MariaDB in
+ * tests/check_batchq.c, the whole command in tests/integration/
+ * test_batch.sh.
  */
 /* First, so its feature macro (_GNU_SOURCE) comes before any header. */
 #include "app/batch.c"
+#include "app/batch_load.c"
+#include "app/batch_work.c"
 
 #include <check.h>
+
+#include "render/frames.h"
 
 /* ---- tryon_name ---- */
 
@@ -56,28 +62,7 @@ START_TEST(test_tryon_name)
 }
 END_TEST
 
-/* ---- dir_of ---- */
-
-static const struct {
-	const char	*in;
-	const char	*want;
-} dirs[] = {
-	{ "/a/b/list.txt", "/a/b" },
-	{ "/list.txt", "/" },
-	{ "/a", "/" },
-	{ "rel", "/" },
-};
-
-START_TEST(test_dir_of)
-{
-	char *s = dir_of(dirs[_i].in);
-
-	ck_assert_str_eq(s, dirs[_i].want);
-	free(s);
-}
-END_TEST
-
-/* ---- face_drawable ---- */
+/* ---- the face policy of the try-ons (photo_face_plausible) ---- */
 
 #define FACE(bx, by, bw, bh, lx, ly, rx, ry) \
 	{ .score = 0.9f, .box = { bx, by, bw, bh }, \
@@ -109,10 +94,11 @@ START_TEST(test_face_drawable)
 {
 	struct face_eyes e;
 
-	ck_assert_msg(face_drawable(&drawables[_i].f, drawables[_i].w,
-	    drawables[_i].h, &e) == drawables[_i].want, "%s: want %d",
+	ck_assert_msg(photo_face_plausible(&drawables[_i].f, drawables[_i].w,
+	    drawables[_i].h) == drawables[_i].want, "%s: want %d",
 	    drawables[_i].what, drawables[_i].want);
 	if (drawables[_i].want) {
+		photo_face_eyes(&drawables[_i].f, &e);
 		ck_assert(e.lx == drawables[_i].f.left_eye[0]);
 		ck_assert(e.ry == drawables[_i].f.right_eye[1]);
 	}
@@ -201,7 +187,7 @@ END_TEST
 /* ---- progress_text ---- */
 
 static const struct {
-	struct counts	 c;
+	struct batchq_counts c;
 	long long	 loading;
 	double		 rate;
 	int		 bar;
@@ -306,17 +292,6 @@ START_TEST(test_opts_parse)
 }
 END_TEST
 
-/* ---- sql_in ---- */
-
-START_TEST(test_sql_in)
-{
-	char *s = sql_in("UPDATE t SET x = 1 WHERE id IN (", 3);
-
-	ck_assert_str_eq(s, "UPDATE t SET x = 1 WHERE id IN (?, ?, ?)");
-	free(s);
-}
-END_TEST
-
 #define NROWS(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -326,14 +301,12 @@ batch_suite(void)
 	TCase	*tc = tcase_create("pure");
 
 	tcase_add_loop_test(tc, test_tryon_name, 0, NROWS(names));
-	tcase_add_loop_test(tc, test_dir_of, 0, NROWS(dirs));
 	tcase_add_loop_test(tc, test_face_drawable, 0, NROWS(drawables));
 	tcase_add_test(tc, test_faces_clean);
 	tcase_add_loop_test(tc, test_reason_of, 0, NROWS(reasons));
 	tcase_add_loop_test(tc, test_fmt_duration, 0, NROWS(durations));
 	tcase_add_loop_test(tc, test_progress_text, 0, NROWS(texts));
 	tcase_add_loop_test(tc, test_opts_parse, 0, NROWS(argvs));
-	tcase_add_test(tc, test_sql_in);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -403,7 +403,7 @@ static const struct {
 START_TEST(decode_roundtrip)
 {
 	static const int	 upright[4] = { Q_A, Q_B, Q_C, Q_D };
-	struct img_limits	 lim = { 50000000, 0 };
+	struct img_limits	 lim = { 50000000, 0, 0, 0 };
 	gdImagePtr		 src = quad_image(), im = NULL;
 	unsigned char		*d;
 	int			 n, o = -1;
@@ -429,7 +429,7 @@ END_TEST
  */
 START_TEST(decode_truncated)
 {
-	struct img_limits	 lim = { 50000000, 0 };
+	struct img_limits	 lim = { 50000000, 0, 0, 0 };
 	gdImagePtr		 src = quad_image(), im = NULL;
 	unsigned char		*d;
 	int			 n, k, cut;
@@ -477,7 +477,7 @@ END_TEST
 /* A GIF whose screen is larger than its frame: the probe says the screen, the decode the frame. */
 START_TEST(decode_gif_small_frame)
 {
-	struct img_limits	 lim = { 0, 0 };
+	struct img_limits	 lim = { 0, 0, 0, 0 };
 	gdImagePtr		 src = quad_image(), im = NULL;
 	unsigned char		*d;
 	int			 n, w, h;
@@ -504,7 +504,7 @@ END_TEST
 /* The pixel limit is checked against width * height, inclusive. */
 START_TEST(decode_limit_boundary)
 {
-	struct img_limits	 lim = { 64 * 48, 0 };
+	struct img_limits	 lim = { 64 * 48, 0, 0, 0 };
 	gdImagePtr		 src = quad_image(), im = NULL;
 	unsigned char		*d;
 	int			 n;
@@ -540,7 +540,7 @@ static const struct {
 
 START_TEST(decode_bomb)
 {
-	struct img_limits	 lim = { 50000000, 2048 };
+	struct img_limits	 lim = { 50000000, 2048, 0, 0 };
 	gdImagePtr		 im = NULL;
 	double			 t0 = now();
 	int			 k;
@@ -592,7 +592,7 @@ static const struct {
 
 START_TEST(decode_orientation)
 {
-	struct img_limits	 lim = { 50000000, 0 };
+	struct img_limits	 lim = { 50000000, 0, 0, 0 };
 	gdImagePtr		 src = quad_image(), im = NULL;
 	unsigned char		*jpg, *withexif, app1[64];
 	char			 what[32];
@@ -790,6 +790,218 @@ START_TEST(decode_too_many_scans)
 }
 END_TEST
 
+/* ---- The decode budget (decode.h) ---- */
+
+/*
+ * A JPEG of markers only: SOF (marker m) of w x h with n components of
+ * the given sampling bytes (ids 1..n), then one SOS per entry of scans,
+ * each a string of component ids, then EOI. No tables and no entropy
+ * data worth the name: img_cost() reads only the markers, and libjpeg
+ * complains (logs) at once if it is ever run on it.
+ */
+static unsigned char *
+jpeg_markers(unsigned m, int w, int h, int n, const unsigned char *samp,
+    const char *const *scans, size_t nscans, size_t *len)
+{
+	unsigned char	*d, *p;
+	size_t		 k, i, ns, cap = 32 + 3 * (size_t)n;
+
+	for (k = 0; k < nscans; k++)
+		cap += 16 + 2 * strlen(scans[k]);
+	d = p = malloc(cap);
+	*p++ = 0xff; *p++ = 0xd8;
+	*p++ = 0xff; *p++ = (unsigned char)m;
+	*p++ = 0; *p++ = (unsigned char)(8 + 3 * n);
+	*p++ = 8;
+	*p++ = (unsigned char)(h >> 8); *p++ = (unsigned char)h;
+	*p++ = (unsigned char)(w >> 8); *p++ = (unsigned char)w;
+	*p++ = (unsigned char)n;
+	for (i = 0; i < (size_t)n; i++) {
+		*p++ = (unsigned char)(i + 1);
+		*p++ = samp[i];
+		*p++ = 0;
+	}
+	for (k = 0; k < nscans; k++) {
+		ns = strlen(scans[k]);
+		*p++ = 0xff; *p++ = 0xda;
+		*p++ = 0; *p++ = (unsigned char)(6 + 2 * ns);
+		*p++ = (unsigned char)ns;
+		for (i = 0; i < ns; i++) {
+			*p++ = (unsigned char)(scans[k][i] - '0');
+			*p++ = 0;
+		}
+		*p++ = 0; *p++ = 63; *p++ = 0;
+		*p++ = 0x12; *p++ = 0x34;	/* "entropy data" */
+	}
+	*p++ = 0xff; *p++ = 0xd9;
+	*len = (size_t)(p - d);
+	return d;
+}
+
+static const unsigned char s420[] = { 0x22, 0x11, 0x11 };
+static const unsigned char s444[] = { 0x11, 0x11, 0x11, 0x11 };
+/* libjpeg's standard progressive script for YCbCr (jcparam.c). */
+static const char *const std_scans[] = {
+	"123", "1", "3", "2", "1", "1", "123", "3", "2", "1"
+};
+static const char *const one_scan[] = { "123" };
+static const char *const y_scans[] = {
+	"1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1",
+	"1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1",
+	"1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1",
+	"1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1",
+	"1", "1", "1", "1", "1", "1", "1", "1", "1"
+};
+
+START_TEST(budget_reference)
+{
+	struct img_cost max;
+
+	img_budget(&max);
+	/* 4032 x 3024 4:2:0: 504 x 378 luma blocks, 252 x 189 each chroma;
+	 * six luma scans and four of each chroma, twice. */
+	ck_assert_uint_eq(max.work, 2ull * (6 * 190512 + 8 * 47628));
+	ck_assert_uint_eq(max.coef_blocks, 2ull * 285768);
+	ck_assert_uint_eq(max.full_pixels, 8000000);
+}
+END_TEST
+
+static const struct {
+	const char		*name;
+	unsigned		 sof;
+	int			 w, h, n;
+	const unsigned char	*samp;
+	const char *const	*scans;
+	size_t			 nscans;
+	unsigned long long	 work, coef, full;
+} costs[] = {
+	{ "12 MP baseline, one scan", 0xc0, 4032, 3024, 3, s420, one_scan, 1,
+	    285768, 0, 0 },
+	{ "12 MP progressive, standard scans", 0xc2, 4032, 3024, 3, s420,
+	    std_scans, 10, 1524096, 285768, 0 },
+	{ "odd sizes round up to whole blocks", 0xc2, 4033, 3023, 3, s420,
+	    one_scan, 1, 505 * 378 + 2 * 253 * 189, 505 * 378 + 2 * 253 * 189, 0 },
+	{ "50 MP progressive, 65 luma scans", 0xc2, 7071, 7071, 3, s420,
+	    y_scans, 65, 65ull * 884 * 884, 884 * 884 + 2 * 442 * 442, 0 },
+	{ "sequential, two scans, buffers", 0xc0, 64, 48, 3, s420, std_scans, 2,
+	    (48 + 2 * 12) + 48, 48 + 2 * 12, 0 },
+	{ "CMYK: decoded whole by libgd", 0xc0, 1000, 1000, 4, s444, one_scan, 1,
+	    3 * 125 * 125, 0, 1000000 },
+};
+
+START_TEST(cost_table)
+{
+	struct img_cost	 c;
+	unsigned char	*d;
+	size_t		 n;
+
+	d = jpeg_markers(costs[_i].sof, costs[_i].w, costs[_i].h, costs[_i].n,
+	    costs[_i].samp, costs[_i].scans, costs[_i].nscans, &n);
+	ck_assert_int_eq(img_cost(d, n, &c), FF_OK);
+	ck_assert_msg(c.work == costs[_i].work, "%s: work %llu, want %llu",
+	    costs[_i].name, c.work, costs[_i].work);
+	ck_assert_msg(c.coef_blocks == costs[_i].coef, "%s: coef %llu, want %llu",
+	    costs[_i].name, c.coef_blocks, costs[_i].coef);
+	ck_assert_msg(c.full_pixels == costs[_i].full, "%s: full %llu, want %llu",
+	    costs[_i].name, c.full_pixels, costs[_i].full);
+	ck_assert_int_eq(c.scans, (int)costs[_i].nscans);
+	free(d);
+}
+END_TEST
+
+START_TEST(cost_other_formats)
+{
+	static const char png[] = P_SIG P_IHDR("\x00\x00\x1b\x9f", "\x00\x00\x1b\x9f");
+	struct img_cost	 c;
+
+	ck_assert_int_eq(img_cost(png, sizeof(png) - 1, &c), FF_OK);
+	ck_assert_uint_eq(c.full_pixels, 7071ull * 7071);
+	ck_assert_uint_eq(c.work, 0);
+	ck_assert_int_eq(img_cost("hello", 5, &c), FF_EMEDIATYPE);
+}
+END_TEST
+
+/* At the budget a JPEG reaches libjpeg; one scan more and it never does.
+ * Grey 2016 x 1512 is 47628 blocks a scan: 64 scans are the work budget. */
+START_TEST(decode_budget_boundary)
+{
+	struct img_limits	 lim = { 0, 0, 1, 0 };
+	static const unsigned char grey = 0x11;
+	unsigned char		*d;
+	gdImagePtr		 im = NULL;
+	size_t			 n;
+
+	img_init(count_gd_messages);
+	logged = 0;
+	d = jpeg_markers(0xc2, 2016, 1512, 1, &grey, y_scans, 65, &n);
+	ck_assert_int_eq(img_decode(d, n, &lim, &im, NULL), FF_ECOST);
+	ck_assert_int_eq(logged, 0);
+	/* Without the budget the same bytes go to libjpeg. */
+	ck_assert_int_eq(img_decode(d, n, NULL, &im, NULL), FF_EIMAGE);
+	ck_assert_int_gt(logged, 0);
+	free(d);
+	logged = 0;
+	d = jpeg_markers(0xc2, 2016, 1512, 1, &grey, y_scans, 64, &n);
+	ck_assert_int_eq(img_decode(d, n, &lim, &im, NULL), FF_EIMAGE);
+	ck_assert_int_gt(logged, 0);
+	ck_assert_ptr_null(im);
+	free(d);
+}
+END_TEST
+
+/* Real files: a 12 MP progressive photo (libgd writes libjpeg's standard
+ * scans) is decoded; a 24 MP one is over the budget as progressive and
+ * within it as baseline; PNG up to the full-size pixel budget. */
+static void *
+flat_file(int w, int h, int type, int *n)
+{
+	gdImagePtr	 im = gdImageCreateTrueColor(w, h);
+	void		*d;
+	int		 x, y;
+
+	for (y = 0; y < h; y += 7)
+		for (x = 0; x < w; x += 7)
+			gdImageSetPixel(im, x, y, gdTrueColor(x & 255, y & 255, 99));
+	if (type == 'P') {
+		d = gdImagePngPtrEx(im, n, 1);
+	} else {
+		gdImageInterlace(im, type == 'p');
+		d = gdImageJpegPtr(im, n, 80);
+	}
+	gdImageDestroy(im);
+	return d;
+}
+
+static const struct {
+	int		 w, h, type;	/* 'p' progressive JPEG, 'b' baseline, 'P' PNG */
+	enum ff_err	 want;
+} real_costs[] = {
+	{ 4032, 3024, 'p', FF_OK },
+	{ 5800, 4400, 'p', FF_ECOST },
+	{ 5800, 4400, 'b', FF_OK },
+	{ 2828, 2828, 'P', FF_OK },
+	{ 2829, 2829, 'P', FF_ECOST },
+};
+
+START_TEST(decode_budget_files)
+{
+	struct img_limits	 lim = { 50u * 1000 * 1000, 1600, 1, 0 };
+	gdImagePtr		 im = NULL;
+	void			*d;
+	int			 n;
+
+	d = flat_file(real_costs[_i].w, real_costs[_i].h, real_costs[_i].type, &n);
+	ck_assert_int_eq(img_decode(d, (size_t)n, &lim, &im, NULL),
+	    real_costs[_i].want);
+	if (real_costs[_i].want == FF_OK) {
+		ck_assert_ptr_nonnull(im);
+		gdImageDestroy(im);
+	} else
+		ck_assert_ptr_null(im);
+	gdFree(d);
+}
+END_TEST
+
 /* ---- Real photos and files ---- */
 
 static const char *
@@ -818,7 +1030,7 @@ static const struct {
 
 START_TEST(photo_sizes)
 {
-	struct img_limits	 lim = { 50000000, photos[_i].max_side };
+	struct img_limits	 lim = { 50000000, photos[_i].max_side, 0, 0 };
 	char			 path[4096];
 	gdImagePtr		 im = NULL;
 	int			 o = -1;
@@ -1067,7 +1279,7 @@ START_TEST(jpeg_decode_matches_gd)
 	int		 n, max;
 
 	jpg = encode(src, IMG_JPEG, &n);
-	ck_assert_int_eq(jpeg_decode(jpg, (size_t)n, 97, 61, 0, NULL, &a), FF_OK);
+	ck_assert_int_eq(jpeg_decode(jpg, (size_t)n, 97, 61, 0, 0, NULL, &a), FF_OK);
 	b = gdImageCreateFromJpegPtr(n, jpg);
 	ck_assert_ptr_nonnull(b);
 	ck_assert_int_eq(gdImageSX(a), 97);
@@ -1079,7 +1291,7 @@ START_TEST(jpeg_decode_matches_gd)
 	/* A declared size that is not the file's is refused. */
 	gdImageDestroy(a);
 	a = NULL;
-	ck_assert_int_eq(jpeg_decode(jpg, (size_t)n, 98, 61, 0, NULL, &a), FF_EIMAGE);
+	ck_assert_int_eq(jpeg_decode(jpg, (size_t)n, 98, 61, 0, 0, NULL, &a), FF_EIMAGE);
 	ck_assert_ptr_null(a);
 	gdImageDestroy(b);
 	gdFree(jpg);
@@ -1248,7 +1460,7 @@ static const struct {
 
 START_TEST(store_reencodes)
 {
-	struct img_limits	 lim = { 50000000, restores[_i].max_side };
+	struct img_limits	 lim = { 50000000, restores[_i].max_side, 0, 0 };
 	gdImagePtr		 src = busy_image(64, 48), im = NULL, back;
 	unsigned char		*data, *tagged = NULL, app1[64];
 	void			*out;
@@ -1310,6 +1522,15 @@ decode_suite(void)
 	tcase_add_test(tc, decode_corrupt_scan);
 	tcase_add_test(tc, decode_benign_warning);
 	tcase_add_test(tc, decode_too_many_scans);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("budget");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, budget_reference);
+	tcase_add_loop_test(tc, cost_table, 0, LEN(costs));
+	tcase_add_test(tc, cost_other_formats);
+	tcase_add_test(tc, decode_budget_boundary);
+	tcase_add_loop_test(tc, decode_budget_files, 0, LEN(real_costs));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");

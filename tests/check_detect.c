@@ -1,10 +1,11 @@
 /*
  * check_detect.c: the shipped model on real photos.
  *
- * Photos come from ../shared/data/faces at test time, picked by a fixed
- * rule (not by how well the model does on them): the first validation
- * photos, in annotation order, with exactly one labelled face that is
- * frontal with the eyes >= 30 px apart; 8 from MTFL and 4 from Caltech.
+ * Photos come from $FF_FACES_DIR (default ../shared/data/faces beside the
+ * source tree) at test time, picked by a fixed rule (not by how well the
+ * model does on them): the first validation photos, in annotation order,
+ * with exactly one labelled face that is frontal with the eyes >= 30 px
+ * apart; 8 from MTFL and 4 from Caltech.
  * Every eye must be within e <= 0.10 of its label, and that face's box
  * must overlap the labelled box (geometry.h) at IoU >= 0.5, on the photo
  * as stored and on the same photo scaled up to phone size (3000 px long
@@ -33,6 +34,13 @@ models_dir(void)
 	return d ? d : FF_DATADIR "/models";
 }
 
+static const char *
+faces_dir(void)
+{
+	const char *d = getenv("FF_FACES_DIR");
+	return d ? d : FF_DATADIR "/../shared/data/faces";
+}
+
 static void
 setup(void)
 {
@@ -40,7 +48,7 @@ setup(void)
 	int mtfl = 0, cal = 0;
 
 	ck_assert_int_eq(det_open(&o, &det), FF_OK);
-	ck_assert_int_eq(ds_load(FF_DATADIR "/../shared/data/faces", &ds), FF_OK);
+	ck_assert_int_eq(ds_load(faces_dir(), &ds), FF_OK);
 	for (int i = 0; i < ds.n && npicked < 12; i++) {
 		const struct ds_image *im = &ds.img[i];
 		if (!im->val || im->nfaces != 1 || !geom_is_frontal(&im->faces[0].pts) ||

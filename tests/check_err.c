@@ -17,6 +17,7 @@ static const struct { enum ff_err er; int status; const char *code; } err_rows[]
 	{ FF_EPIXELS, 422, "image_too_large" }, { FF_ENOFACE, 422, "no_face" },
 	{ FF_ERATE, 429, "rate_limited" }, { FF_EDB, 503, "unavailable" },
 	{ FF_EMODEL, 503, "unavailable" }, { FF_ESYS, 500, "internal" },
+	{ FF_ECOST, 422, "image_too_costly" },
 	{ FF_ERR__MAX, 500, "internal" },
 };
 

@@ -1038,6 +1038,12 @@ START_TEST(test_models)
 	    FF_EINPUT);
 	ck_assert_int_eq(db_model_register(db, "2026.01-c", sha, 0,
 	    "{not json", &id), FF_EINPUT);
+	/* By version, as the worker and the batch runner find theirs. */
+	ck_assert_int_eq(db_model_by_version(db, "2026.01-b", &id), FF_OK);
+	ck_assert_int_eq(id, b);
+	ck_assert_int_eq(db_model_by_version(db, "2026.01-none", &id),
+	    FF_ENOTFOUND);
+	ck_assert_int_eq(id, 0);
 
 	ck_assert_int_eq(db_model_activate(db, a), FF_OK);
 	ck_assert_int_eq(db_model_active(db, &id, ver), FF_OK);

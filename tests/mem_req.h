@@ -6,6 +6,7 @@
  * and the response goes into a struct buf (or every write fails, with
  * fail_write set). Wire it up with
  *     struct req_io io = { m_param, m_read, m_write, &m };
+ * m_body() and m_has_line() read the response back.
  */
 #ifndef FF_TESTS_MEM_REQ_H
 #define FF_TESTS_MEM_REQ_H
@@ -60,6 +61,32 @@ m_write(void *ctx, const void *p, size_t len)
 	if (m->fail_write)
 		return -1;
 	buf_append(&m->out, p, len);
+	return 0;
+}
+
+/* The body of a response (after the blank line), or NULL. */
+static inline const char *
+m_body(const struct buf *b)
+{
+	const char *p = b->ptr ? strstr(b->ptr, "\r\n\r\n") : NULL;
+
+	return p ? p + 4 : NULL;
+}
+
+/* 1 if the head of a response has the exact line. */
+static inline int
+m_has_line(const struct buf *b, const char *line)
+{
+	const char	*end = m_body(b), *p = b->ptr;
+	size_t		 len = strlen(line);
+
+	while (p != NULL && p < end) {
+		if (strncmp(p, line, len) == 0 && p[len] == '\r')
+			return 1;
+		p = strstr(p, "\r\n");
+		if (p != NULL)
+			p += 2;
+	}
 	return 0;
 }
 

@@ -1,6 +1,8 @@
 /*
- * admin.h: the staff pages under /admin/ (tryon.c hands every path there
- * to admin_handle()).
+ * admin.h: the staff pages under /admin/, one handler per route:
+ * admin_reports.c (reports, charts, CSV), admin_catalog.c (frames),
+ * admin_models.c (the model registry), admin_retention.c (the purge);
+ * what they share is admin_page.h.
  *
  *   GET  /admin/                           reports: live counters, try-ons
  *                                          per frame, per day and hour,
@@ -51,8 +53,30 @@ struct tryon_app;
 /* Most uploads run through two models on the comparison page. */
 #define ADMIN_COMPARE_MAX	10
 
-/* Answer any request under /admin/. */
-void		 admin_handle(struct tryon_app *, struct http_req *);
+/*
+ * The pages, one handler per admin route of the router's table (router.c). The router calls
+ * them only for a request whose REMOTE_USER is set (each reads it with
+ * req_env()), whose method the route takes and whose query parsed; the
+ * route's captures ({name}, {table}, {sku}, {id}) are in r->params.
+ */
+void		 admin_reports(struct tryon_app *, struct http_req *);
+void		 admin_chart(struct tryon_app *, struct http_req *);
+void		 admin_export(struct tryon_app *, struct http_req *);
+void		 admin_css(struct tryon_app *, struct http_req *);
+void		 admin_catalog(struct tryon_app *, struct http_req *);
+/* Both /admin/catalog/new (no {sku}: a new frame) and
+ * /admin/catalog/{sku}, GET and POST. */
+void		 admin_frame_form(struct tryon_app *, struct http_req *);
+void		 admin_frame_retire(struct tryon_app *, struct http_req *);
+void		 admin_frame_restore(struct tryon_app *, struct http_req *);
+void		 admin_artwork(struct tryon_app *, struct http_req *);
+void		 admin_preview(struct tryon_app *, struct http_req *);
+void		 admin_models(struct tryon_app *, struct http_req *);
+void		 admin_models_scan(struct tryon_app *, struct http_req *);
+void		 admin_models_activate(struct tryon_app *, struct http_req *);
+void		 admin_models_compare(struct tryon_app *, struct http_req *);
+void		 admin_retention(struct tryon_app *, struct http_req *);
+void		 admin_purge(struct tryon_app *, struct http_req *);
 
 /* The CSRF token of user on the UTC day of now (Unix s): 43 characters. */
 void		 admin_csrf_token(const struct tryon_app *, const char *user,

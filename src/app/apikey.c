@@ -15,7 +15,7 @@
 #include <openssl/evp.h>
 
 #include "app/apikey.h"
-#include "core/xalloc.h"
+#include "store/apikeys.h"
 #include "store/db.h"
 
 static void
@@ -32,12 +32,15 @@ all_digits(const char *s)
 	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
 }
 
+/* The store's columns hold what apiparse.h allows. */
+_Static_assert(API_NAME_MAX == DB_APIKEY_NAME_MAX, "api_keys.name");
+_Static_assert(API_KEY_SHOWN <= DB_APIKEY_PREFIX_MAX, "api_keys.key_prefix");
+
 enum ff_err
 apikey_create(struct db *db, const char *name, long rate,
     char key[API_KEY_LEN + 1], long long *id)
 {
 	unsigned char	 raw[24], h[32];
-	struct db_arg	 a[4];
 	long long	 active = 0, tmp;
 	enum ff_err	 er;
 
@@ -47,9 +50,7 @@ apikey_create(struct db *db, const char *name, long rate,
 	*id = 0;
 	if (!api_name_valid(name) || rate < -1 || rate > 1000000)
 		return FF_EINPUT;
-	a[0] = DB_TEXT(name);
-	if ((er = db_query_int(db, "SELECT COUNT(*) FROM api_keys WHERE "
-	    "name = ? AND revoked IS NULL", a, 1, &active)) != FF_OK)
+	if ((er = db_apikey_active_count(db, name, &active)) != FF_OK)
 		return er;
 	if (active > 0)
 		return FF_EINPUT;
@@ -58,11 +59,7 @@ apikey_create(struct db *db, const char *name, long rate,
 	api_key_format(raw, key);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	key_hash(key, h);
-	a[1] = DB_BLOB(h, sizeof(h));
-	a[2] = DB_TEXTN(key, API_KEY_SHOWN);
-	a[3] = rate < 0 ? DB_NULL : DB_INT(rate);
-	if ((er = db_exec(db, "INSERT INTO api_keys (name, key_hash, "
-	    "key_prefix, rate_per_min) VALUES (?, ?, ?, ?)", a, 4, NULL,
+	if ((er = db_apikey_insert(db, name, h, key, API_KEY_SHOWN, rate,
 	    id)) != FF_OK) {
 		OPENSSL_cleanse(key, API_KEY_LEN + 1);
 		key[0] = '\0';
@@ -73,8 +70,7 @@ apikey_create(struct db *db, const char *name, long rate,
 enum ff_err
 apikey_revoke(struct db *db, const char *which, int *n)
 {
-	struct db_arg	 a;
-	long long	 affected = 0;
+	long long	 affected = 0, id;
 	enum ff_err	 er;
 	int		 tmp;
 
@@ -85,16 +81,12 @@ apikey_revoke(struct db *db, const char *which, int *n)
 		return FF_EINPUT;
 	if (all_digits(which)) {
 		errno = 0;
-		a = DB_INT(strtoll(which, NULL, 10));
+		id = strtoll(which, NULL, 10);
 		if (errno != 0)
 			return FF_ENOTFOUND;
-		er = db_exec(db, "UPDATE api_keys SET revoked = UTC_TIMESTAMP() "
-		    "WHERE id = ? AND revoked IS NULL", &a, 1, &affected, NULL);
-	} else {
-		a = DB_TEXT(which);
-		er = db_exec(db, "UPDATE api_keys SET revoked = UTC_TIMESTAMP() "
-		    "WHERE name = ? AND revoked IS NULL", &a, 1, &affected, NULL);
-	}
+		er = db_apikey_revoke_id(db, id, &affected);
+	} else
+		er = db_apikey_revoke_name(db, which, &affected);
 	if (er != FF_OK)
 		return er;
 	*n = (int)affected;
@@ -102,59 +94,12 @@ apikey_revoke(struct db *db, const char *which, int *n)
 }
 
 enum ff_err
-apikey_list(struct db *db, struct apikey_row **out, size_t *n)
-{
-	struct db_rows		*r;
-	struct apikey_row	*v = NULL;
-	const char		*s;
-	enum ff_err		 er;
-	size_t			 i = 0;
-	int			 rc;
-
-	*out = NULL;
-	*n = 0;
-	/* The calls are the API metrics except the refusals, over the
-	 * hourly rollups of the last 24 hours (whole hours). */
-	if ((er = db_query(db, "SELECT k.id, k.name, k.key_prefix, "
-	    "UNIX_TIMESTAMP(k.created), COALESCE(UNIX_TIMESTAMP(k.revoked), 0), "
-	    "k.rate_per_min, (SELECT COALESCE(SUM(h.n), 0) FROM hourly_rollups h "
-	    "WHERE h.api_key_id = k.id AND h.metric IN ('api_detect', "
-	    "'api_tryon', 'api_frames') AND h.hour >= UTC_TIMESTAMP() - "
-	    "INTERVAL 24 HOUR) FROM api_keys k ORDER BY k.id DESC", NULL, 0,
-	    &r)) != FF_OK)
-		return er;
-	v = xcalloc(db_rows_count(r) + 1, sizeof(*v));
-	while ((rc = db_rows_next(r)) == 1 && i < db_rows_count(r)) {
-		v[i].id = db_col_int(r, 0);
-		if ((s = db_col_text(r, 1, NULL)) != NULL)
-			snprintf(v[i].name, sizeof(v[i].name), "%s", s);
-		if ((s = db_col_text(r, 2, NULL)) != NULL)
-			snprintf(v[i].prefix, sizeof(v[i].prefix), "%s", s);
-		v[i].created = db_col_int(r, 3);
-		v[i].revoked = db_col_int(r, 4);
-		v[i].rate = db_col_null(r, 5) ? -1 : (long)db_col_int(r, 5);
-		v[i].calls_24h = db_col_int(r, 6);
-		i++;
-	}
-	db_rows_free(r);
-	if (rc < 0) {
-		free(v);
-		return FF_EDB;
-	}
-	*out = v;
-	*n = i;
-	return FF_OK;
-}
-
-enum ff_err
 apikey_check(struct db *db, const char *key, long long *id, long *rate,
     int *revoked)
 {
-	struct db_rows	*r;
-	struct db_arg	 a;
 	unsigned char	 h[32];
 	enum ff_err	 er;
-	int		 rc, rv = 0;
+	int		 rv = 0;
 
 	*id = 0;
 	*rate = -1;
@@ -165,19 +110,10 @@ apikey_check(struct db *db, const char *key, long long *id, long *rate,
 	/* An equality lookup of a hash of 192 secret bits: its timing tells
 	 * an attacker nothing about any stored key. */
 	key_hash(key, h);
-	a = DB_BLOB(h, sizeof(h));
-	if ((er = db_query(db, "SELECT id, revoked IS NOT NULL, rate_per_min "
-	    "FROM api_keys WHERE key_hash = ?", &a, 1, &r)) != FF_OK)
+	er = db_apikey_find(db, h, id, &rv, rate);
+	if (er != FF_OK && er != FF_ENOTFOUND)
 		return er;
-	if ((rc = db_rows_next(r)) == 1) {
-		*id = db_col_int(r, 0);
-		rv = db_col_int(r, 1) != 0;
-		*rate = db_col_null(r, 2) ? -1 : (long)db_col_int(r, 2);
-	}
-	db_rows_free(r);
-	if (rc < 0)
-		return FF_EDB;
-	if (rc == 0 || rv) {
+	if (er == FF_ENOTFOUND || rv) {
 		if (revoked != NULL)
 			*revoked = rv;
 		*id = 0;
@@ -189,18 +125,11 @@ apikey_check(struct db *db, const char *key, long long *id, long *rate,
 enum ff_err
 apikey_rate_hit(struct db *db, long long id, long long win, long long *n)
 {
-	struct db_arg	 a[2] = { DB_INT(id), DB_INT(win) };
-	enum ff_err	 er;
+	enum ff_err er;
 
-	*n = 0;
-	/* LAST_INSERT_ID(expr) makes the statement's insert id the count it
-	 * wrote, for this connection only: increment and read in one. */
-	if ((er = db_exec(db, "INSERT INTO api_rate (api_key_id, win, n) "
-	    "VALUES (?, ?, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE "
-	    "n = LAST_INSERT_ID(n + 1)", a, 2, NULL, n)) != FF_OK)
+	if ((er = db_api_rate_bump(db, id, win, n)) != FF_OK)
 		return er;
-	if (*n == 1 && db_exec(db, "DELETE FROM api_rate WHERE api_key_id = ? "
-	    "AND win < ?", a, 2, NULL, NULL) != FF_OK)
+	if (*n == 1 && db_api_rate_prune(db, id, win) != FF_OK)
 		fprintf(stderr, "framefit: old rate windows of key %lld not "
 		    "deleted\n", id);
 	return FF_OK;
@@ -210,20 +139,12 @@ void
 apikey_count(struct db *db, long long id, const char *metric,
     long long frame_id)
 {
-	struct db_arg a[3] = { DB_TEXT(metric), DB_INT(frame_id), DB_INT(id) };
-
 	/* One autocommitted statement each: the call is the event, there
 	 * is no other row to be consistent with. */
-	if (db_exec(db, "INSERT INTO hourly_rollups (hour, metric, frame_id, "
-	    "api_key_id, n) VALUES (DATE_FORMAT(UTC_TIMESTAMP(), "
-	    "'%Y-%m-%d %H:00:00'), ?, ?, ?, 1) ON DUPLICATE KEY UPDATE "
-	    "n = n + 1", a, 3, NULL, NULL) != FF_OK)
+	if (db_api_rollup_bump(db, id, metric, frame_id) != FF_OK)
 		fprintf(stderr, "framefit: rollup %s of key %lld not bumped\n",
 		    metric, id);
-	if (db_exec(db, "INSERT INTO live_counters (metric, minute, frame_id, "
-	    "api_key_id, n) VALUES (?, DATE_FORMAT(UTC_TIMESTAMP(), "
-	    "'%Y-%m-%d %H:%i:00'), ?, ?, 1) ON DUPLICATE KEY UPDATE n = n + 1",
-	    a, 3, NULL, NULL) != FF_OK)
+	if (db_api_live_bump(db, id, metric, frame_id) != FF_OK)
 		fprintf(stderr, "framefit: live counter %s of key %lld not "
 		    "bumped\n", metric, id);
 }
@@ -344,7 +265,7 @@ cmd_list(struct db *db, int argc)
 		usage();
 		return 2;
 	}
-	if ((er = apikey_list(db, &v, &n)) != FF_OK) {
+	if ((er = db_apikey_list(db, &v, &n)) != FF_OK) {
 		fprintf(stderr, "framefit apikey: list: %s\n", ff_strerror(er));
 		return 1;
 	}

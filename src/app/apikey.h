@@ -23,6 +23,7 @@
 
 #include "app/apiparse.h"
 #include "core/err.h"
+#include "store/apikeys.h"
 
 struct db;
 
@@ -31,17 +32,6 @@ struct db;
 #define METRIC_API_TRYON	"api_tryon"	/* frame_id: the frame */
 #define METRIC_API_FRAMES	"api_frames"
 #define METRIC_API_LIMITED	"api_limited"	/* refused with 429 */
-
-/* One key as listed; never the key itself. */
-struct apikey_row {
-	long long	 id;
-	char		 name[API_NAME_MAX + 1];
-	char		 prefix[17];	/* "ffk_" and 6 characters */
-	long long	 created;	/* Unix s, UTC */
-	long long	 revoked;	/* Unix s, UTC; 0 while active */
-	long		 rate;		/* calls per minute; -1 = the default */
-	long long	 calls_24h;	/* API calls in the last 24 hours */
-};
 
 /*
  * Make a key named name (api_name_valid()) and print nothing: the new
@@ -60,8 +50,7 @@ enum ff_err	 apikey_create(struct db *, const char *name, long rate,
  */
 enum ff_err	 apikey_revoke(struct db *, const char *name_or_id, int *n);
 
-/* Every key, newest first. The caller frees *rows with free(). */
-enum ff_err	 apikey_list(struct db *, struct apikey_row **rows, size_t *n);
+/* The list of keys, struct apikey_row: db_apikey_list() (store/apikeys.h). */
 
 /*
  * Who is calling: the id and per-minute limit (-1 = default) of key.

@@ -1,6 +1,6 @@
 /*
  * artwork.h: the checks a frame's PNG artwork must pass before it is
- * stored (the admin catalog's upload form, admin.c).
+ * stored (the admin catalog's upload form, admin_catalog.c).
  *
  * The artwork is drawn over shoppers' faces (render/frames.h), so it
  * must be a PNG (RFC 2083: signature, then IHDR), small enough to keep

@@ -15,24 +15,26 @@
  * absolute path of INPUT, so running the same command again resumes the
  * same job, and `framefit batch --job NAME` with no INPUT joins an existing
  * one (e.g. from another host). The input is loaded into batch_items once:
- * streamed, 1000 rows per multi-row INSERT IGNORE, deduplicated by the
- * SHA-256 of the path per job. One runner loads while the others wait for
- * it (a named lock; if the loader dies, the lock dies with its session and
- * the next runner loads again, skipping the rows already there). Files
- * added to a directory after it was loaded are not seen: use a new job.
+ * streamed, 1000 rows a statement, deduplicated by the SHA-256 of the
+ * path per job (the queue's statements: store/batchq.h). One runner loads
+ * while the others wait for it (a named lock; if the loader dies, the
+ * lock dies with its session and the next runner loads again, skipping
+ * the rows already there). Files added to a directory after it was loaded
+ * are not seen: use a new job.
  * With --frame SKU --out DIR every photo with a drawable face is also
  * written as a try-on JPEG under DIR, mirroring its path below INPUT (or
  * below the list's directory); a .jpg/.jpeg name is kept, any other name
  * gets ".jpg" appended. A job remembers its frame and output folder.
  *
- * Claiming. A worker claims up to --claim (16) items at a time with
- * SELECT ... FOR UPDATE SKIP LOCKED, in its own short transaction, so any
- * number of workers on any number of hosts share one job and no item is
- * handed to two live workers. A claim is a lease of --lease (300) seconds,
- * timed by the server's clock and written in the row (lease_until), so
- * runners with different leases can share a job: a worker renews the
- * claims it still holds every lease/3 seconds, and a claim past its lease
- * (its worker died or hangs) is taken over by the next worker that asks.
+ * Claiming. A worker claims up to --claim (16) items at a time with a
+ * locking read that skips the rows others have locked, in its own short
+ * transaction, so any number of workers on any number of hosts share one
+ * job and no item is handed to two live workers. A claim is a lease of
+ * --lease (300) seconds, timed by the server's clock and written in the
+ * row (lease_until), so runners with different leases can share a job: a
+ * worker renews the claims it still holds every lease/3 seconds, and a
+ * claim past its lease (its worker died or hangs) is taken over by the
+ * next worker that asks.
  * Renewals happen between photos, so keep the lease well above the time
  * one photo takes (a lease that runs out mid-photo wastes the work; it
  * never doubles it). A result is written only if the item is still
@@ -86,16 +88,17 @@
  */
 #ifndef FF_APP_BATCH_H
 #define FF_APP_BATCH_H
+#include "store/batchq.h"
 
-/* Items one INSERT of the loader carries. */
-#define BATCH_LOAD_ROWS		1000
+/* Paths one statement of the loader carries. */
+#define BATCH_LOAD_ROWS		BATCHQ_LOAD_ROWS
 /* Defaults of --claim, --lease and --max-attempts. */
 #define BATCH_CLAIM		16
 #define BATCH_LEASE_S		300
 #define BATCH_MAX_ATTEMPTS	3
 /* Longest path batch_items.path holds, bytes; longer ones are skipped
  * (and counted) by the loader. */
-#define BATCH_PATH_MAX		1024
+#define BATCH_PATH_MAX		BATCHQ_PATH_MAX
 
 /*
  * The subcommand: argv[0] is "batch", the rest its options and INPUT.

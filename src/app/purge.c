@@ -9,15 +9,11 @@
 
 #include "app/purge.h"
 #include "core/clock.h"
-#include "core/xalloc.h"
 #include "store/db.h"
+#include "store/purge.h"
 
 /* Deadlocks a batch is retried through before the run gives up. */
 #define PURGE_TRIES	3
-
-/* The condition "this photo is due", with its two parameters: now and
- * the retention cutoff, Unix s. */
-#define DUE "(u.expires <= FROM_UNIXTIME(?) OR u.created < FROM_UNIXTIME(?))"
 
 int
 purge_retention_days(void)
@@ -34,105 +30,30 @@ purge_retention_days(void)
 	return (int)v;
 }
 
-static enum ff_err
-count(struct db *db, const char *sql, const struct db_arg *a, size_t n,
-    long long *out)
-{
-	enum ff_err er = db_query_int(db, sql, a, n, out);
-
-	if (er == FF_ENOTFOUND) {
-		*out = 0;
-		er = FF_OK;
-	}
-	return er;
-}
-
 /*
- * One batch: the next PURGE_BATCH due photos after *last (by id), their
- * derived rows counted, then deleted. *more is 0 once none is left.
+ * One batch of due photos after *last (by id), added to st. *more is 0
+ * once none is left.
  */
 static enum ff_err
-purge_batch(struct db *db, long long now, long long cutoff, int dry_run,
+batch_run(struct db *db, long long now, long long cutoff, int dry_run,
     long long *last, int *more, struct purge_stats *st)
 {
-	struct db_arg	 a[4];
-	struct db_rows	*r;
-	enum ff_err	 er;
-	long long	 lo = 0, hi = 0, n = 0, bytes = 0, det, faces, tri, clk,
-			 gone;
-	int		 rc;
+	struct purge_batch	b;
+	enum ff_err		er;
 
 	*more = 0;
-	if ((er = db_begin(db)) != FF_OK)
+	if ((er = db_purge_batch(db, now, cutoff, *last, PURGE_BATCH, dry_run,
+	    &b)) != FF_OK || b.n == 0)
 		return er;
-	a[0] = DB_INT(*last);
-	a[1] = DB_INT(now);
-	a[2] = DB_INT(cutoff);
-	a[3] = DB_INT(PURGE_BATCH);
-	/* Locks the batch: nothing can add to a photo while it goes. */
-	if ((er = db_query(db, "SELECT u.id, LENGTH(u.bytes) FROM uploads u "
-	    "WHERE u.id > ? AND " DUE " ORDER BY u.id LIMIT ? FOR UPDATE",
-	    a, 4, &r)) != FF_OK)
-		goto fail;
-	while ((rc = db_rows_next(r)) == 1) {
-		if (n == 0)
-			lo = db_col_int(r, 0);
-		hi = db_col_int(r, 0);
-		bytes += db_col_int(r, 1);
-		n++;
-	}
-	db_rows_free(r);
-	if (rc < 0) {
-		er = FF_EDB;
-		goto fail;
-	}
-	if (n == 0) {
-		db_rollback(db);
-		return FF_OK;
-	}
-	/* Every due photo in [lo, hi] is in this batch (ids grow; a new
-	 * photo is never due). */
-	a[0] = DB_INT(lo);
-	a[1] = DB_INT(hi);
-	a[2] = DB_INT(now);
-	a[3] = DB_INT(cutoff);
-	if ((er = count(db, "SELECT COUNT(*) FROM detections d JOIN uploads u "
-	    "ON u.id = d.upload_id WHERE u.id BETWEEN ? AND ? AND " DUE, a, 4,
-	    &det)) != FF_OK ||
-	    (er = count(db, "SELECT COUNT(*) FROM detection_faces f JOIN "
-	    "detections d ON d.id = f.detection_id JOIN uploads u ON u.id = "
-	    "d.upload_id WHERE u.id BETWEEN ? AND ? AND " DUE, a, 4,
-	    &faces)) != FF_OK ||
-	    (er = count(db, "SELECT COUNT(*) FROM tryons t JOIN uploads u ON "
-	    "u.id = t.upload_id WHERE u.id BETWEEN ? AND ? AND " DUE, a, 4,
-	    &tri)) != FF_OK ||
-	    (er = count(db, "SELECT COUNT(*) FROM clicks c JOIN uploads u ON "
-	    "u.token = c.upload_token WHERE u.id BETWEEN ? AND ? AND " DUE, a,
-	    4, &clk)) != FF_OK)
-		goto fail;
-	gone = n;
-	if (!dry_run) {
-		/* The foreign keys cascade to detections, their faces and
-		 * try-ons, and set the clicks' token to NULL. */
-		if ((er = db_exec(db, "DELETE u FROM uploads u WHERE u.id "
-		    "BETWEEN ? AND ? AND " DUE, a, 4, &gone, NULL)) != FF_OK)
-			goto fail;
-		if ((er = db_commit(db)) != FF_OK)
-			return er;
-	} else
-		db_rollback(db);
-	st->uploads += gone;
-	st->bytes += bytes;
-	st->detections += det;
-	st->faces += faces;
-	st->tryons += tri;
-	st->clicks += clk;
-	*last = hi;
-	*more = n == PURGE_BATCH;
+	st->uploads += b.gone;
+	st->bytes += b.bytes;
+	st->detections += b.detections;
+	st->faces += b.faces;
+	st->tryons += b.tryons;
+	st->clicks += b.clicks;
+	*last = b.hi;
+	*more = b.n == PURGE_BATCH;
 	return FF_OK;
-fail:
-	db_rollback(db);
-	return er;
 }
 
 enum ff_err
@@ -140,53 +61,40 @@ purge_run(struct db *db, long long now, int days, const char *by,
     int dry_run, struct purge_stats *out)
 {
 	struct purge_stats	 st;
-	struct db_arg		 a[12];
+	struct purge_run_row	 run;
 	enum ff_err		 er = FF_OK;
 	long long		 last = 0, cutoff;
 	double			 t0 = ff_now_ms();
 	int			 more = 1, tries;
 
 	memset(&st, 0, sizeof(st));
+	memset(&run, 0, sizeof(run));
 	st.days = days > 0 ? days : purge_retention_days();
 	cutoff = now - (long long)st.days * 86400;
 	while (more) {
 		for (tries = 0; tries < PURGE_TRIES; tries++)
-			if ((er = purge_batch(db, now, cutoff, dry_run, &last,
+			if ((er = batch_run(db, now, cutoff, dry_run, &last,
 			    &more, &st)) == FF_OK || !db_retryable(db))
 				break;
 		if (er != FF_OK)
 			goto out;
 	}
-	if (dry_run) {
-		if ((er = count(db, "SELECT COUNT(*) FROM live_counters WHERE "
-		    "minute < UTC_TIMESTAMP() - INTERVAL 1 DAY", NULL, 0,
-		    &st.live)) != FF_OK)
-			goto out;
-		st.ms = ff_now_ms() - t0;
-		goto out;
-	}
-	if ((er = db_exec(db, "DELETE FROM live_counters WHERE minute < "
-	    "UTC_TIMESTAMP() - INTERVAL 1 DAY", NULL, 0, &st.live, NULL)) !=
-	    FF_OK)
+	if ((er = db_purge_live(db, dry_run, &st.live)) != FF_OK)
 		goto out;
 	st.ms = ff_now_ms() - t0;
-	a[0] = DB_INT(now);
-	a[1] = DB_DOUBLE(st.ms);
-	a[2] = DB_TEXT(by != NULL && *by != '\0' ? by : "cli");
-	a[3] = DB_INT(st.days);
-	a[4] = DB_INT(st.uploads);
-	a[5] = DB_INT(st.detections + st.faces + st.tryons);
-	a[6] = DB_INT(st.detections);
-	a[7] = DB_INT(st.tryons);
-	a[8] = DB_INT(st.clicks);
-	a[9] = DB_INT(st.bytes);
-	a[10] = DB_INT(st.live);
-	er = db_exec(db, "INSERT INTO purge_runs (ran_at, finished_at, ms, "
-	    "started_by, retention_days, uploads_removed, rows_removed, "
-	    "detections_removed, tryons_removed, clicks_anonymized, "
-	    "bytes_removed, live_rows_removed) VALUES (FROM_UNIXTIME(?), "
-	    "UTC_TIMESTAMP(), ?, LEFT(?, 80), ?, ?, ?, ?, ?, ?, ?, ?)", a, 11,
-	    NULL, NULL);
+	if (dry_run)
+		goto out;
+	run.at = now;
+	run.ms = st.ms;
+	run.days = st.days;
+	run.uploads = st.uploads;
+	run.rows = st.detections + st.faces + st.tryons;
+	run.detections = st.detections;
+	run.tryons = st.tryons;
+	run.clicks = st.clicks;
+	run.bytes = st.bytes;
+	run.live = st.live;
+	er = db_purge_run_insert(db, &run, by);
 out:
 	if (out != NULL)
 		*out = st;

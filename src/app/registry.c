@@ -20,6 +20,7 @@
 #include "core/xalloc.h"
 #include "http/request.h"
 #include "store/db.h"
+#include "store/models.h"
 #include "store/records.h"
 #include "vision/detector.h"
 
@@ -50,111 +51,6 @@ registry_dir_valid(const char *s)
 		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
 			return 0;
 	return 1;
-}
-
-/* ---- The list ---- */
-
-static void
-copy_col(const struct db_rows *r, unsigned col, char *out, size_t size)
-{
-	const char	*s;
-	size_t		 len;
-
-	out[0] = '\0';
-	if ((s = db_col_text(r, col, &len)) != NULL && len < size)
-		memcpy(out, s, len + 1);
-}
-
-static enum ff_err
-list_rows(struct db_rows *r, struct registry_model **out, size_t *n)
-{
-	struct registry_model	*m = NULL;
-	const char		*s;
-	size_t			 cap = 0, len, i;
-	int			 rc;
-
-	*out = NULL;
-	*n = 0;
-	while ((rc = db_rows_next(r)) == 1) {
-		struct registry_model *x;
-
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			m = xreallocarray(m, cap, sizeof(*m));
-		}
-		x = &m[(*n)++];
-		memset(x, 0, sizeof(*x));
-		x->id = db_col_int(r, 0);
-		copy_col(r, 1, x->version, sizeof(x->version));
-		x->has_dir = !db_col_null(r, 2);
-		copy_col(r, 2, x->dir, sizeof(x->dir));
-		copy_col(r, 3, x->sha256, sizeof(x->sha256));
-		for (i = 0; x->sha256[i] != '\0'; i++)
-			if (x->sha256[i] >= 'A' && x->sha256[i] <= 'F')
-				x->sha256[i] += 'a' - 'A';
-		x->trained_at = db_col_int(r, 4);
-		x->created = db_col_int(r, 5);
-		x->active = db_col_int(r, 6) == 1;
-		if ((s = db_col_text(r, 7, &len)) != NULL)
-			x->metrics = xstrndup(s, len);
-		x->detections = db_col_int(r, 8);
-	}
-	if (rc < 0) {
-		registry_list_free(m, *n);
-		*n = 0;
-		return FF_EDB;
-	}
-	*out = m;
-	return FF_OK;
-}
-
-#define MODEL_COLS "id, version, dir, HEX(sha256), UNIX_TIMESTAMP(trained_at), " \
-	"UNIX_TIMESTAMP(created), COALESCE(active, 0), metrics, (SELECT " \
-	"COUNT(*) FROM detections d WHERE d.model_id = models.id)"
-
-enum ff_err
-registry_list(struct db *db, struct registry_model **out, size_t *n)
-{
-	struct db_rows	*r;
-	enum ff_err	 er;
-
-	*out = NULL;
-	*n = 0;
-	if ((er = db_query(db, "SELECT " MODEL_COLS " FROM models ORDER BY id "
-	    "DESC", NULL, 0, &r)) != FF_OK)
-		return er;
-	er = list_rows(r, out, n);
-	db_rows_free(r);
-	return er;
-}
-
-enum ff_err
-registry_get(struct db *db, long long id, struct registry_model **out)
-{
-	struct db_arg	 a = DB_INT(id);
-	struct db_rows	*r;
-	enum ff_err	 er;
-	size_t		 n;
-
-	*out = NULL;
-	if ((er = db_query(db, "SELECT " MODEL_COLS " FROM models WHERE id = ?",
-	    &a, 1, &r)) != FF_OK)
-		return er;
-	er = list_rows(r, out, &n);
-	db_rows_free(r);
-	if (er == FF_OK && n == 0)
-		er = FF_ENOTFOUND;
-	return er;
-}
-
-void
-registry_list_free(struct registry_model *m, size_t n)
-{
-	size_t i;
-
-	for (i = 0; m != NULL && i < n; i++)
-		free(m[i].metrics);
-	free(m);
 }
 
 /* ---- Scanning ---- */
@@ -245,14 +141,12 @@ scan_one(struct db *db, const char *root, const char *rel, int *added,
 {
 	struct det_opts	 o = { 0 };
 	struct detector	*det = NULL;
-	struct db_rows	*r;
-	struct db_arg	 a[2];
 	struct buf	 dir;
 	unsigned char	 sha[32];
 	char		*metrics = NULL, version[65];
 	long long	 mtime, id = 0;
 	enum ff_err	 er;
-	int		 rc, nodir = 0;
+	int		 nodir = 0;
 	const char	*shown = *rel ? rel : "(models directory)";
 
 	buf_init(&dir);
@@ -263,28 +157,14 @@ scan_one(struct db *db, const char *root, const char *rel, int *added,
 		er = FF_OK;
 		goto out;
 	}
-	a[0] = DB_BLOB(sha, sizeof(sha));
-	if ((er = db_query(db, "SELECT id, dir IS NULL, version FROM models "
-	    "WHERE sha256 = ?", a, 1, &r)) != FF_OK)
+	if ((er = db_model_by_sha(db, sha, &id, &nodir, version)) ==
+	    FF_ENOTFOUND)
+		er = FF_OK;
+	else if (er != FF_OK)
 		goto out;
-	if ((rc = db_rows_next(r)) == 1) {
-		id = db_col_int(r, 0);
-		nodir = db_col_int(r, 1) != 0;
-		copy_col(r, 2, version, sizeof(version));
-	}
-	db_rows_free(r);
-	if (rc < 0) {
-		er = FF_EDB;
-		goto out;
-	}
 	if (id > 0) {
-		if (nodir) {
-			a[0] = DB_TEXT(rel);
-			a[1] = DB_INT(id);
-			if ((er = db_exec(db, "UPDATE models SET dir = ? WHERE "
-			    "id = ?", a, 2, NULL, NULL)) != FF_OK)
-				goto out;
-		}
+		if (nodir && (er = db_model_set_dir(db, id, rel)) != FF_OK)
+			goto out;
 		if (log != NULL)
 			buf_printf(log, "%s: %s, registered already\n", shown,
 			    version);
@@ -318,10 +198,7 @@ scan_one(struct db *db, const char *root, const char *rel, int *added,
 	}
 	if (er != FF_OK)
 		goto out;
-	a[0] = DB_TEXT(rel);
-	a[1] = DB_INT(id);
-	if ((er = db_exec(db, "UPDATE models SET dir = ? WHERE id = ?", a, 2,
-	    NULL, NULL)) != FF_OK)
+	if ((er = db_model_set_dir(db, id, rel)) != FF_OK)
 		goto out;
 	(*added)++;
 	if (log != NULL)
@@ -389,7 +266,7 @@ registry_scan(struct db *db, const char *root, int *added, struct buf *log)
 /* ---- Loading a registered model ---- */
 
 enum ff_err
-registry_open(const char *root, const struct registry_model *m,
+registry_open(const char *root, const struct model_row *m,
     struct detector **out)
 {
 	struct det_opts	 o = { 0 };
@@ -432,20 +309,15 @@ registry_open(const char *root, const struct registry_model *m,
 static void
 follow_model(struct tryon_app *a, double now)
 {
-	struct registry_model	*m = NULL;
+	struct model_row	*m = NULL;
 	struct detector		*det;
-	struct db_rows		*r;
 	long long		 id = 0;
 	enum ff_err		 er;
-	int			 rc;
 
-	if (db_query(a->db, "SELECT id FROM models WHERE active = 1", NULL, 0,
-	    &r) != FF_OK)
+	if ((er = db_model_active(a->db, &id, NULL)) != FF_OK &&
+	    er != FF_ENOTFOUND)
 		return;
-	if ((rc = db_rows_next(r)) == 1)
-		id = db_col_int(r, 0);
-	db_rows_free(r);
-	if (rc != 1) {
+	if (er == FF_ENOTFOUND) {
 		/* None active: keep the model of models/, but make sure a
 		 * model registered since gets its id on detections. */
 		st.active[0] = '\0';
@@ -453,7 +325,7 @@ follow_model(struct tryon_app *a, double now)
 			a->model_looked_up = 0;
 		return;
 	}
-	if (registry_get(a->db, id, &m) != FF_OK)
+	if (db_model_get(a->db, id, &m) != FF_OK)
 		return;
 	snprintf(st.active, sizeof(st.active), "%s", m->version);
 	if (a->det != NULL && strcmp(det_version(a->det), m->version) == 0) {
@@ -480,7 +352,7 @@ follow_model(struct tryon_app *a, double now)
 	a->model_looked_up = 1;
 	st.failed[0] = '\0';
 out:
-	registry_list_free(m, 1);
+	db_models_free(m, 1);
 }
 
 void
@@ -492,11 +364,10 @@ registry_poke(void)
 void
 registry_sync(struct tryon_app *a)
 {
-	struct db_rows	*r;
 	double		 now = ff_now_ms();
 	long long	 cat = -1, mod = -1;
-	const char	*s, *name;
-	int		 rc, model;
+	const char	*s;
+	int		 model;
 
 	if (st.interval == 0) {
 		st.interval = REGISTRY_CHECK_S * 1000.0;
@@ -508,20 +379,8 @@ registry_sync(struct tryon_app *a)
 	if (now < st.next || a->db == NULL || !db_connected(a->db))
 		return;
 	st.next = now + st.interval;
-	if (db_query(a->db, "SELECT name, n FROM change_counters", NULL, 0,
-	    &r) != FF_OK)
+	if (db_change_counts(a->db, &cat, &mod) != FF_OK)
 		return;		/* before sql/020: nothing to follow */
-	while ((rc = db_rows_next(r)) == 1) {
-		if ((name = db_col_text(r, 0, NULL)) == NULL)
-			continue;
-		if (strcmp(name, "catalog") == 0)
-			cat = db_col_int(r, 1);
-		else if (strcmp(name, "models") == 0)
-			mod = db_col_int(r, 1);
-	}
-	db_rows_free(r);
-	if (rc < 0)
-		return;
 	if (st.primed && cat != st.catalog_n) {
 		if (app_catalog_refresh(a) == FF_OK)
 			req_log(NULL, "catalog changed; reloaded (%zu frames)",

@@ -13,13 +13,14 @@
  * full SHA-256, the training date (the newest weights file's mtime), the
  * metrics (metrics.json, as written by `framefit evaluate --json FILE`)
  * and the directory relative to the models directory (models.dir: '' for
- * the directory itself). registry_scan() registers what it finds there.
+ * the directory itself). registry_scan() registers what it finds there;
+ * the rows themselves (struct model_row) are store/models.h's.
  *
  * One model is active (models.active = 1). Each worker follows it without
  * a restart: registry_sync(), called at the start of every request, reads
  * the change counters of sql/020_admin.sql at most every
  * REGISTRY_CHECK_S seconds (FF_MODEL_CHECK_S overrides; one indexed
- * SELECT of two rows), and when the models count moved, or its detector
+ * read of two rows), and when the models count moved, or its detector
  * is not the active version, it reads the active row and loads that
  * model's directory: models.dir if set, else models/<version>/, else
  * models/ itself, taking the first whose det_version() is the one wanted.
@@ -38,6 +39,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "store/models.h"
 
 struct db;
 struct detector;
@@ -49,26 +51,6 @@ struct tryon_app;
 #define REGISTRY_RETRY_S	60
 /* Largest metrics.json read, bytes. */
 #define REGISTRY_METRICS_MAX	(64 * 1024)
-
-struct registry_model {
-	long long	 id;
-	char		 version[65];
-	char		 dir[256];	/* relative to the models directory */
-	int		 has_dir;	/* 0: models.dir is NULL */
-	char		 sha256[65];	/* hex */
-	long long	 trained_at;	/* Unix s */
-	long long	 created;	/* registered, Unix s */
-	int		 active;
-	char		*metrics;	/* JSON text or NULL; owned */
-	long long	 detections;	/* recorded with this model */
-};
-
-/* Every registered model, newest first. The caller frees the list with
- * registry_list_free(). */
-enum ff_err	 registry_list(struct db *, struct registry_model **, size_t *n);
-void		 registry_list_free(struct registry_model *, size_t n);
-/* One model by id; FF_ENOTFOUND if none. Free with registry_list_free(m, 1). */
-enum ff_err	 registry_get(struct db *, long long id, struct registry_model **);
 
 /*
  * Register every model under root (the directory itself and each
@@ -86,7 +68,7 @@ enum ff_err	 registry_scan(struct db *, const char *root, int *added,
  * when no candidate directory holds that version. The caller closes
  * *out with det_close().
  */
-enum ff_err	 registry_open(const char *root, const struct registry_model *m,
+enum ff_err	 registry_open(const char *root, const struct model_row *m,
 		    struct detector **out);
 
 /* Follow the registry (see above); cheap when nothing changed. */

@@ -9,7 +9,8 @@
 
 #include "app/report.h"
 #include "core/xalloc.h"
-#include "store/db.h"
+#include "store/purge.h"
+#include "store/reports.h"
 
 #define DAY_S	86400LL
 #define HOUR_S	3600LL
@@ -161,40 +162,6 @@ cmp_frame(const void *a, const void *b)
 
 /* ---- Loading ---- */
 
-static enum ff_err
-load_live(struct db *db, struct report *rep)
-{
-	static const char *const names[LIVE__MAX] = { METRIC_UPLOAD,
-	    METRIC_TRYON, "faces", METRIC_CLICK };
-	struct db_rows	*r;
-	enum ff_err	 er;
-	const char	*m;
-	int		 rc;
-	size_t		 i;
-
-	/* Minutes are buckets: "the last 5 minutes" is this one and the
-	 * four before it. */
-	if ((er = db_query(db, "SELECT metric, COALESCE(SUM(CASE WHEN minute >= "
-	    "DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL 4 MINUTE, "
-	    "'%Y-%m-%d %H:%i:00') THEN n ELSE 0 END), 0), SUM(n) "
-	    "FROM live_counters WHERE minute >= DATE_FORMAT(UTC_TIMESTAMP() - "
-	    "INTERVAL 59 MINUTE, '%Y-%m-%d %H:%i:00') AND metric IN "
-	    "('upload', 'tryon', 'faces', 'click') GROUP BY metric",
-	    NULL, 0, &r)) != FF_OK)
-		return er;
-	while ((rc = db_rows_next(r)) == 1) {
-		if ((m = db_col_text(r, 0, NULL)) == NULL)
-			continue;
-		for (i = 0; i < LIVE__MAX; i++)
-			if (strcmp(m, names[i]) == 0) {
-				rep->live5[i] = db_col_int(r, 1);
-				rep->live60[i] = db_col_int(r, 2);
-			}
-	}
-	db_rows_free(r);
-	return rc < 0 ? FF_EDB : FF_OK;
-}
-
 /* Add n events of metric m to a bucket and, when totals is set, to the
  * range's totals. */
 static void
@@ -237,13 +204,10 @@ bucket_add(struct report *rep, struct report_bucket *b, const char *m,
 static enum ff_err
 load_rollups(struct db *db, struct report *rep, long long now)
 {
-	struct db_arg	 a[2] = { DB_INT(rep->range.from), DB_INT(rep->range.to) };
-	struct db_rows	*r;
-	enum ff_err	 er;
-	const char	*m;
-	long long	 t, n, hend, hstart;
-	size_t		 i;
-	int		 rc;
+	struct rollup_row	*v;
+	enum ff_err		 er;
+	long long		 t, hend, hstart;
+	size_t			 i, n;
 
 	rep->ndays = (size_t)rep->range.days;
 	rep->days = xcalloc(rep->ndays, sizeof(*rep->days));
@@ -261,85 +225,32 @@ load_rollups(struct db *db, struct report *rep, long long now)
 	for (i = 0; i < rep->nhours; i++)
 		rep->hours[i].t = hstart + (long long)i * HOUR_S;
 
-	if ((er = db_query(db, "SELECT UNIX_TIMESTAMP(hour), metric, SUM(n) "
-	    "FROM hourly_rollups WHERE hour >= FROM_UNIXTIME(?) AND "
-	    "hour < FROM_UNIXTIME(?) AND metric IN ('tryon', 'click', "
-	    "'photo', 'photo_face', 'faces', 'upload_form', 'upload_webcam', "
-	    "'upload_api', 'upload_batch') GROUP BY hour, metric",
-	    a, 2, &r)) != FF_OK)
+	if ((er = db_rollups_range(db, rep->range.from, rep->range.to, &v,
+	    &n)) != FF_OK)
 		return er;
-	while ((rc = db_rows_next(r)) == 1) {
-		t = db_col_int(r, 0);
-		n = db_col_int(r, 2);
-		if ((m = db_col_text(r, 1, NULL)) == NULL || t < rep->range.from ||
-		    t >= rep->range.to)
+	for (i = 0; i < n; i++) {
+		t = v[i].hour;
+		if (t < rep->range.from || t >= rep->range.to)
 			continue;
-		bucket_add(rep, &rep->days[(t - rep->range.from) / DAY_S], m, n,
-		    1);
+		bucket_add(rep, &rep->days[(t - rep->range.from) / DAY_S],
+		    v[i].metric, v[i].n, 1);
 		if (t >= hstart && t < hend)
-			bucket_add(rep, &rep->hours[(t - hstart) / HOUR_S], m, n,
-			    0);
+			bucket_add(rep, &rep->hours[(t - hstart) / HOUR_S],
+			    v[i].metric, v[i].n, 0);
 	}
-	db_rows_free(r);
-	return rc < 0 ? FF_EDB : FF_OK;
+	free(v);
+	return FF_OK;
 }
 
 static enum ff_err
 load_frames(struct db *db, struct report *rep)
 {
-	struct db_arg	 a[2] = { DB_INT(rep->range.from), DB_INT(rep->range.to) };
-	struct db_rows	*r;
-	enum ff_err	 er;
-	const char	*s;
-	size_t		 i, len, cap = 0, keep;
-	long long	 id, n;
-	int		 rc;
+	enum ff_err	er;
+	size_t		i, keep;
 
-	if ((er = db_query(db, "SELECT id, sku, name, active FROM frames "
-	    "ORDER BY sku", NULL, 0, &r)) != FF_OK)
+	if ((er = db_report_frames(db, rep->range.from, rep->range.to,
+	    &rep->frames, &rep->nframes)) != FF_OK)
 		return er;
-	while ((rc = db_rows_next(r)) == 1) {
-		struct report_frame *f;
-
-		if (rep->nframes == cap) {
-			cap = cap ? cap * 2 : 32;
-			rep->frames = xreallocarray(rep->frames, cap,
-			    sizeof(*rep->frames));
-		}
-		f = &rep->frames[rep->nframes++];
-		memset(f, 0, sizeof(*f));
-		f->id = db_col_int(r, 0);
-		if ((s = db_col_text(r, 1, &len)) != NULL && len < sizeof(f->sku))
-			memcpy(f->sku, s, len + 1);
-		if ((s = db_col_text(r, 2, &len)) != NULL && len < sizeof(f->name))
-			memcpy(f->name, s, len + 1);
-		f->active = db_col_int(r, 3) != 0;
-	}
-	db_rows_free(r);
-	if (rc < 0)
-		return FF_EDB;
-
-	if ((er = db_query(db, "SELECT frame_id, metric, SUM(n) FROM "
-	    "hourly_rollups WHERE hour >= FROM_UNIXTIME(?) AND hour < "
-	    "FROM_UNIXTIME(?) AND metric IN ('tryon', 'click') AND frame_id > 0 "
-	    "GROUP BY frame_id, metric", a, 2, &r)) != FF_OK)
-		return er;
-	while ((rc = db_rows_next(r)) == 1) {
-		id = db_col_int(r, 0);
-		n = db_col_int(r, 2);
-		if ((s = db_col_text(r, 1, NULL)) == NULL)
-			continue;
-		for (i = 0; i < rep->nframes; i++)
-			if (rep->frames[i].id == id) {
-				if (strcmp(s, METRIC_TRYON) == 0)
-					rep->frames[i].tryons += n;
-				else
-					rep->frames[i].clicks += n;
-			}
-	}
-	db_rows_free(r);
-	if (rc < 0)
-		return FF_EDB;
 	/* A retired frame without events in the range is not news. */
 	for (i = keep = 0; i < rep->nframes; i++)
 		if (rep->frames[i].active || rep->frames[i].tryons > 0 ||
@@ -354,40 +265,17 @@ load_frames(struct db *db, struct report *rep)
 static enum ff_err
 load_latency(struct db *db, struct report *rep)
 {
-	/* One constant statement per stage: db.c caches by text. */
-	static const char *const sql[STAGE__MAX] = {
-		"SELECT decode_ms FROM tryons WHERE created >= FROM_UNIXTIME(?) "
-		"AND created < FROM_UNIXTIME(?) AND decode_ms > 0 "
-		"ORDER BY id DESC LIMIT ?",
-		"SELECT detect_ms FROM tryons WHERE created >= FROM_UNIXTIME(?) "
-		"AND created < FROM_UNIXTIME(?) AND detect_ms > 0 "
-		"ORDER BY id DESC LIMIT ?",
-		"SELECT render_ms FROM tryons WHERE created >= FROM_UNIXTIME(?) "
-		"AND created < FROM_UNIXTIME(?) AND render_ms > 0 "
-		"ORDER BY id DESC LIMIT ?",
-		"SELECT store_ms FROM tryons WHERE created >= FROM_UNIXTIME(?) "
-		"AND created < FROM_UNIXTIME(?) AND store_ms > 0 "
-		"ORDER BY id DESC LIMIT ?",
-	};
-	struct db_arg	 a[3] = { DB_INT(rep->range.from), DB_INT(rep->range.to),
-	    DB_INT(REPORT_LATENCY_MAX) };
-	struct db_rows	*r;
 	enum ff_err	 er;
 	double		*v;
-	size_t		 n, i;
-	int		 s, rc;
+	size_t		 n;
+	int		 s;
 
 	for (s = 0; s < STAGE__MAX; s++) {
 		struct report_latency *l = &rep->latency[s];
 
-		if ((er = db_query(db, sql[s], a, 3, &r)) != FF_OK)
+		if ((er = db_stage_times(db, s, rep->range.from, rep->range.to,
+		    REPORT_LATENCY_MAX, &v, &n)) != FF_OK)
 			return er;
-		n = db_rows_count(r);
-		v = xcalloc(n ? n : 1, sizeof(*v));
-		for (i = 0; i < n && (rc = db_rows_next(r)) == 1; i++)
-			v[i] = db_col_double(r, 0);
-		db_rows_free(r);
-		n = i;
 		qsort(v, n, sizeof(*v), cmp_double);
 		l->n = (long long)n;
 		l->p50 = report_percentile(v, n, 50);
@@ -403,44 +291,29 @@ static enum ff_err
 load_retention(struct db *db, struct report *rep)
 {
 	struct report_purge	*p = &rep->purge;
-	struct db_rows		*r;
+	struct purge_run_row	*run;
 	enum ff_err		 er;
-	const char		*s;
-	size_t			 len;
-	int			 rc;
+	long long		 oldest;
+	size_t			 n;
 
-	if ((er = db_query(db, "SELECT UNIX_TIMESTAMP(ran_at), ms, started_by, "
-	    "COALESCE(retention_days, 0), uploads_removed, rows_removed, "
-	    "detections_removed, tryons_removed, clicks_anonymized, "
-	    "bytes_removed FROM purge_runs ORDER BY id DESC LIMIT 1",
-	    NULL, 0, &r)) != FF_OK)
+	if ((er = db_purge_runs(db, 1, &run, &n)) != FF_OK)
 		return er;
-	if ((rc = db_rows_next(r)) == 1) {
+	if (n == 1) {
 		p->ran = 1;
-		p->at = db_col_int(r, 0);
-		p->seconds = db_col_double(r, 1) / 1000.0;
-		if ((s = db_col_text(r, 2, &len)) != NULL && len < sizeof(p->by))
-			memcpy(p->by, s, len + 1);
-		p->days = (int)db_col_int(r, 3);
-		p->uploads = db_col_int(r, 4);
-		p->rows = db_col_int(r, 5);
-		p->detections = db_col_int(r, 6);
-		p->tryons = db_col_int(r, 7);
-		p->clicks = db_col_int(r, 8);
-		p->bytes = db_col_int(r, 9);
+		p->at = run->at;
+		p->seconds = run->ms / 1000.0;
+		if (strlen(run->by) < sizeof(p->by))
+			memcpy(p->by, run->by, strlen(run->by) + 1);
+		p->days = run->days;
+		p->uploads = run->uploads;
+		p->rows = run->rows;
+		p->detections = run->detections;
+		p->tryons = run->tryons;
+		p->clicks = run->clicks;
+		p->bytes = run->bytes;
 	}
-	db_rows_free(r);
-	if (rc < 0)
-		return FF_EDB;
-	if ((er = db_query(db, "SELECT COUNT(*), COALESCE(SUM(expires <= "
-	    "UTC_TIMESTAMP()), 0) FROM uploads", NULL, 0, &r)) != FF_OK)
-		return er;
-	if ((rc = db_rows_next(r)) == 1) {
-		rep->stored = db_col_int(r, 0);
-		rep->expired = db_col_int(r, 1);
-	}
-	db_rows_free(r);
-	return rc < 0 ? FF_EDB : FF_OK;
+	free(run);
+	return db_uploads_kept(db, &rep->stored, &rep->expired, &oldest);
 }
 
 enum ff_err
@@ -451,7 +324,7 @@ report_load(struct db *db, const struct report_range *range, long long now,
 
 	memset(rep, 0, sizeof(*rep));
 	rep->range = *range;
-	if ((er = load_live(db, rep)) != FF_OK ||
+	if ((er = db_live_recent(db, rep->live5, rep->live60)) != FF_OK ||
 	    (er = load_rollups(db, rep, now)) != FF_OK ||
 	    (er = load_frames(db, rep)) != FF_OK ||
 	    (er = load_latency(db, rep)) != FF_OK ||

@@ -1,7 +1,8 @@
 /*
- * report.h: the numbers of the admin reports (src/app/admin.c), read
- * once per page from the database into one struct, so the HTML tables,
- * the SVG charts and the CSV exports of a page can never disagree.
+ * report.h: the numbers of the admin reports (src/app/admin_reports.c),
+ * read once per page from the database into one struct, so the HTML
+ * tables, the SVG charts and the CSV exports of a page can never
+ * disagree. The queries are store/reports.h's and store/purge.h's.
  *
  * Sources (see sql/001_init.sql and sql/020_admin.sql):
  *   live_counters   the live strip: the last 5 and 60 minutes
@@ -24,6 +25,7 @@
 
 #include "core/err.h"
 #include "store/records.h"
+#include "store/reports.h"
 
 struct db;
 
@@ -45,11 +47,11 @@ struct report_range {
 
 /* The metrics of the live strip, in this order. */
 enum report_live {
-	LIVE_UPLOADS = 0,
-	LIVE_TRYONS,
-	LIVE_FACES,
-	LIVE_CLICKS,
-	LIVE__MAX
+	LIVE_UPLOADS = DB_LIVE_UPLOAD,
+	LIVE_TRYONS = DB_LIVE_TRYON,
+	LIVE_FACES = DB_LIVE_FACES,
+	LIVE_CLICKS = DB_LIVE_CLICK,
+	LIVE__MAX = DB_LIVE__MAX
 };
 
 /* Counts of one day or one hour (t: its start, Unix s). */
@@ -58,21 +60,7 @@ struct report_bucket {
 	long long	 uploads, tryons, clicks, photos, photo_face;
 };
 
-struct report_frame {
-	long long	 id;
-	char		 sku[33];
-	char		 name[121];
-	int		 active;
-	long long	 tryons, clicks;
-};
-
-enum report_stage {
-	STAGE_DECODE = 0,
-	STAGE_DETECT,
-	STAGE_RENDER,
-	STAGE_STORE,
-	STAGE__MAX
-};
+/* struct report_frame and enum report_stage: store/reports.h. */
 
 struct report_latency {
 	long long	 n;		/* try-ons with a time for the stage */
@@ -83,7 +71,8 @@ struct report_purge {
 	int		 ran;		/* 0: never ran */
 	long long	 at;		/* Unix s */
 	double		 seconds;	/* how long it took */
-	char		 by[81];	/* "cli" or "admin:<user>" */
+	char		 by[81];	/* "cli" or "admin:<user>"; empty when
+					 * longer */
 	int		 days;		/* the retention it applied */
 	long long	 uploads, rows, detections, tryons, clicks;
 	long long	 bytes;

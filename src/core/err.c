@@ -25,6 +25,7 @@ static const struct {
 	[FF_EMODEL]	= { "unavailable", "the face model is unavailable", 503 },
 	[FF_EUNAVAIL]	= { "unavailable", "the service is temporarily unavailable", 503 },
 	[FF_ECONFIG]	= { "internal", "configuration error", 500 },
+	[FF_ECOST]	= { "image_too_costly", "the image would take too long to read: it has too many pixels for its format, or too many progressive scans", 422 },
 };
 
 const char *

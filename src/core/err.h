@@ -29,6 +29,7 @@ enum ff_err {
 	FF_EMODEL,	/* the model could not be loaded or run (503) */
 	FF_EUNAVAIL,	/* some other dependency is down, e.g. disk full (503) */
 	FF_ECONFIG,	/* bad configuration or model files (500 at run time) */
+	FF_ECOST,	/* the image would cost too much to decode (422) */
 	FF_ERR__MAX
 };
 

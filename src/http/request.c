@@ -13,11 +13,10 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/json.h"
 #include "core/xalloc.h"
+#include "http/accept.h"
 #include "http/multipart.h"
 #include "http/request.h"
-#include "view/template.h"
 
 const char *
 req_env(const struct http_req *r, const char *name)
@@ -331,54 +330,14 @@ req_field(const struct http_req *r, const char *name)
 
 /* ---- Request headers ---- */
 
-/*
- * Find media type t in an Accept value (RFC 9110 §12.5.1) with a
- * non-zero q; returns its q (0..1000), or -1 when absent.
- */
-static int
-accept_q(const char *accept, const char *t)
-{
-	const char	*p = accept, *e, *semi, *qs;
-	size_t		 tlen = strlen(t), len;
-	double		 d;
-	int		 q;
-
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		e = strchr(p, ',');
-		len = e ? (size_t)(e - p) : strlen(p);
-		semi = memchr(p, ';', len);
-		if ((size_t)((semi ? semi : p + len) - p) >= tlen &&
-		    strncasecmp(p, t, tlen) == 0 &&
-		    (p[tlen] == ';' || p[tlen] == ',' || p[tlen] == ' ' ||
-		    p[tlen] == '\0' || p + tlen == p + len)) {
-			q = 1000;
-			if (semi != NULL && (qs = strstr(semi, "q=")) != NULL &&
-			    qs < p + len) {
-				/* A qvalue is 0..1 (RFC 9110 §12.4.2); clamp
-				 * before converting, and NaN is 0. */
-				d = atof(qs + 2);
-				q = d >= 0 && d <= 1 ? (int)(d * 1000) :
-				    d > 1 ? 1000 : 0;
-			}
-			return q;
-		}
-		p = e;
-	}
-	return -1;
-}
-
 int
 req_wants_json(const struct http_req *r)
 {
 	const char	*a = req_env(r, "HTTP_ACCEPT");
 	int		 j, h;
 
-	if (a == NULL)
-		return 0;
-	j = accept_q(a, "application/json");
-	h = accept_q(a, "text/html");
+	j = accept_q(a, "application", "json", 1);
+	h = accept_q(a, "text", "html", 1);
 	return j > 0 && j > h;
 }
 
@@ -573,95 +532,15 @@ req_redirect(struct http_req *r, int status, const char *location)
 	    sizeof(body) - 1);
 }
 
-/* The page of last resort, when no template can be rendered. */
-static void
-plain_page(struct buf *b, int status, const char *msg)
-{
-	static const char *const esc[256] = { ['&'] = "&amp;", ['<'] = "&lt;",
-	    ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;" };
-	const unsigned char *p;
-
-	buf_printf(b, "<!doctype html>\n<html lang=\"en\"><head><meta "
-	    "charset=\"utf-8\"><title>%d %s</title></head><body><h1>%d %s</h1>"
-	    "<p>", status, req_reason(status), status, req_reason(status));
-	for (p = (const unsigned char *)msg; *p != '\0'; p++)
-		if (esc[*p] != NULL)
-			buf_puts(b, esc[*p]);
-		else
-			buf_putc(b, (char)*p);
-	buf_puts(b, "</p><p><a href=\"/\">Back to the shop</a></p></body>"
-	    "</html>\n");
-}
-
-void
-req_error(struct http_req *r, enum ff_err er, const char *msg)
-{
-	struct tpl_ctx	*ctx;
-	struct tpl_val	*root;
-	struct buf	 b;
-	int		 status = ff_http_status(er);
-
-	if (r->head_sent) {
-		req_log(r, "error %s after the head was sent", ff_errcode(er));
-		return;
-	}
-	if (msg == NULL || *msg == '\0')
-		msg = ff_strerror(er);
-	req_header(r, "Cache-Control", "no-store");
-	if (status == 503)
-		req_header(r, "Retry-After", "10");
-	buf_init(&b);
-	if (req_wants_json(r)) {
-		buf_puts(&b, "{\"error\":{\"code\":");
-		json_str(&b, ff_errcode(er));
-		buf_puts(&b, ",\"message\":");
-		json_str(&b, msg);
-		buf_puts(&b, "}}\n");
-		req_send(r, status, "application/json", b.ptr, b.len);
-		buf_free(&b);
-		return;
-	}
-	ctx = tpl_ctx_new();
-	root = tpl_ctx_root(ctx);
-	tpl_obj_set_int(root, "status", status);
-	tpl_obj_set_str(root, "reason", req_reason(status));
-	tpl_obj_set_str(root, "message", msg);
-	tpl_obj_set_str(root, "code", ff_errcode(er));
-	tpl_obj_set_str(root, "request_id", r->id);
-	if (r->tpl == NULL || tpl_render(r->tpl, "error", root, &b) != FF_OK) {
-		buf_reset(&b);
-		plain_page(&b, status, msg);
-	}
-	tpl_ctx_free(ctx);
-	req_send(r, status, "text/html; charset=utf-8", b.ptr, b.len);
-	buf_free(&b);
-}
-
-void
-req_page(struct http_req *r, int status, const char *name,
-    const struct tpl_val *root)
-{
-	struct buf	 b;
-	enum ff_err	 er;
-
-	buf_init(&b);
-	if (r->tpl == NULL)
-		er = FF_ECONFIG;
-	else
-		er = tpl_render(r->tpl, name, root, &b);
-	if (er != FF_OK) {
-		req_log(r, "template %s: %s", name, ff_strerror(er));
-		req_error(r, FF_ECONFIG, "this page could not be shown");
-	} else
-		req_send(r, status, "text/html; charset=utf-8", b.ptr, b.len);
-	buf_free(&b);
-}
-
 void
 req_finish(struct http_req *r)
 {
+	static const char body[] = "500 Internal Server Error\n";
+
 	if (!r->head_sent) {
 		req_log(r, "%s %s: the handler sent nothing", r->method, r->path);
-		req_error(r, FF_ESYS, "something went wrong on our side");
+		req_header(r, "Cache-Control", "no-store");
+		req_send(r, 500, "text/plain; charset=utf-8", body,
+		    sizeof(body) - 1);
 	}
 }

@@ -18,10 +18,12 @@
  * our own form POSTs, which the cross-origin check refuses),
  * X-Frame-Options and Permissions-Policy.
  *
- * Errors are answered in one place, req_error(): the status comes from
- * ff_http_status(), the page from the "error" template (or JSON
- * {"error":{"code","message"}} when the client asked for JSON). The
- * message is written for the shopper; internals go to the log only.
+ * This layer writes responses but no pages: the error answer (the
+ * "error" template, or JSON {"error":{"code","message"}}) and every other
+ * page are the app's, written in one place, src/app/answer.h, with the
+ * templates of src/view/. The message is written for the shopper;
+ * internals go to the log only. req_finish() is only the transport's
+ * last word for a handler that sent nothing at all.
  */
 #ifndef FF_HTTP_REQUEST_H
 #define FF_HTTP_REQUEST_H
@@ -34,7 +36,6 @@
 
 struct mp_parser;
 struct tpl_set;
-struct tpl_val;
 
 /* The largest request body taken, bytes (the upload limit). */
 #define REQ_MAX_BODY		(15u * 1024 * 1024)
@@ -89,8 +90,9 @@ struct http_req {
 	int		 head_sent;
 	int		 client_gone;	/* a write failed; later ones are dropped */
 	size_t		 sent;		/* body bytes written */
-	const struct tpl_set *tpl;	/* borrowed: holds the "error" page;
-					 * NULL answers errors in plain HTML */
+	const struct tpl_set *tpl;	/* borrowed, opaque here: the pages
+					 * app/answer.h renders (its "error"
+					 * page); NULL: errors in plain HTML */
 
 	const struct req_io *io;	/* borrowed */
 };
@@ -127,8 +129,8 @@ void		 req_drain(struct http_req *);
  * NULL. For a multipart part with a filename this is its bytes. */
 const char	*req_field(const struct http_req *, const char *name);
 
-/* 1 if the client prefers JSON (Accept names application/json and not
- * text/html). */
+/* 1 if the client prefers JSON: Accept (accept.h) gives application/json
+ * itself a q above 0 and above that of text/html. */
 int		 req_wants_json(const struct http_req *);
 
 /*
@@ -160,20 +162,9 @@ void		 req_send(struct http_req *, int status, const char *ctype,
 /* A redirect (301, 302, 303) to location, which must be a path or URL
  * we built ourselves. */
 void		 req_redirect(struct http_req *, int status, const char *location);
-/*
- * Answer er with status ff_http_status(er): the "error" template with
- * {status, reason, message, code, request_id} in HTML, or the JSON error
- * object. msg is for the shopper; NULL uses ff_strerror(er). A 503 also
- * gets Retry-After. Ignored (logged) if the head was already sent.
- */
-void		 req_error(struct http_req *, enum ff_err, const char *msg);
-/*
- * Render template name from tpl with root and send it as an HTML page
- * with the given status. A template that fails to render answers 500.
- */
-void		 req_page(struct http_req *, int status, const char *name,
-		    const struct tpl_val *root);
-/* Complete the response: a handler that sent nothing answers 500. */
+/* Complete the response: a handler that sent nothing gets a bare 500
+ * (logged). The app's router never leaves one: it answers with its own
+ * error page (app/answer.h). */
 void		 req_finish(struct http_req *);
 
 /* The reason phrase of a status code (RFC 9110 §15), "" if unknown. */

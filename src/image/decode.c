@@ -50,10 +50,18 @@
  */
 #define JPEG_MAX_SCANS	500
 
+/* JPEG components (T.81 B.2.2: Nf is at most 255, libjpeg takes 10). */
+#define JPEG_MAX_COMPS	10
+
 /* What the header says, as the decoder will see it. */
 struct probe {
 	int		 w, h;		/* declared size in pixels (GIF: max of screen, frame) */
 	int		 fw, fh;	/* size libgd decodes to (GIF: the first frame) */
+	/* JPEG, from SOFn and each SOS (full walk): what img_cost() counts. */
+	int		 ncomp, progressive, scans;
+	int		 comp_id[JPEG_MAX_COMPS];
+	unsigned long long comp_blocks[JPEG_MAX_COMPS];
+	unsigned long long work;
 	const unsigned char *exif;	/* JPEG: first APP1 "Exif" payload, into the input */
 	size_t		 exif_len;
 	struct buf	*strip;		/* JPEG, full walk: the file less its metadata */
@@ -126,6 +134,60 @@ img_mime(enum img_type t)
 	default:
 		return NULL;
 	}
+}
+
+/*
+ * SOFn's component list (T.81 B.2.2): Nf, then per component its id,
+ * sampling factors (H << 4 | V, each 1..4) and table. Each component's
+ * size in 8x8 blocks is what libjpeg allocates for it (A.1.1: its
+ * samples are ceil(X * H / Hmax) by ceil(Y * V / Vmax)).
+ */
+static enum ff_err
+jpeg_components(const unsigned char *seg, size_t seglen, struct probe *pr)
+{
+	unsigned	 hmax = 1, vmax = 1, hs, vs, i, n;
+	unsigned long long xs, ys;
+
+	n = seg[5];
+	if (n == 0 || n > JPEG_MAX_COMPS || seglen < 6 + 3 * (size_t)n)
+		return FF_EIMAGE;
+	for (i = 0; i < n; i++) {
+		hs = seg[6 + 3 * i + 1] >> 4;
+		vs = seg[6 + 3 * i + 1] & 15;
+		if (hs < 1 || hs > 4 || vs < 1 || vs > 4)
+			return FF_EIMAGE;
+		hmax = hs > hmax ? hs : hmax;
+		vmax = vs > vmax ? vs : vmax;
+	}
+	for (i = 0; i < n; i++) {
+		hs = seg[6 + 3 * i + 1] >> 4;
+		vs = seg[6 + 3 * i + 1] & 15;
+		xs = ((unsigned long long)pr->w * hs + hmax - 1) / hmax;
+		ys = ((unsigned long long)pr->h * vs + vmax - 1) / vmax;
+		pr->comp_id[i] = seg[6 + 3 * i];
+		pr->comp_blocks[i] = ((xs + 7) / 8) * ((ys + 7) / 8);
+	}
+	pr->ncomp = (int)n;
+	return FF_OK;
+}
+
+/* One SOS (T.81 B.2.3: Ns, then Ns pairs of component id and tables):
+ * libjpeg visits every block of each component the scan carries. */
+static void
+jpeg_scan_work(const unsigned char *seg, size_t seglen, struct probe *pr)
+{
+	unsigned	 ns, i;
+	int		 k;
+
+	if (seglen < 1)
+		return;
+	ns = seg[0];
+	for (i = 0; i < ns && 1 + 2 * (size_t)i < seglen; i++)
+		for (k = 0; k < pr->ncomp; k++)
+			if (pr->comp_id[k] == seg[1 + 2 * i]) {
+				pr->work += pr->comp_blocks[k];
+				break;
+			}
 }
 
 /*
@@ -213,6 +275,11 @@ probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
 				return FF_EIMAGE;
 			if (!full)
 				return FF_OK;
+			/* SOF2, 6, 10, 14 are progressive (T.81 Table B.1). */
+			pr->progressive = m == 0xc2 || m == 0xc6 || m == 0xca ||
+			    m == 0xce;
+			if (jpeg_components(seg, seglen, pr) != FF_OK)
+				return FF_EIMAGE;
 			break;
 		case 0xe1:
 			/* APP1: the first one holding EXIF (EXIF 2.3 §4.5.4). */
@@ -226,6 +293,8 @@ probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
 			/* SOS (B.2.3): entropy-coded data follows the header. */
 			if (!saw_sof || ++scans > JPEG_MAX_SCANS)
 				return FF_EIMAGE;
+			pr->scans = scans;
+			jpeg_scan_work(seg, seglen, pr);
 			for (;;) {
 				q = memchr(p + i, 0xff, len - i);
 				if (q == NULL)
@@ -797,11 +866,75 @@ img_downscale(gdImagePtr *im, int max_side)
 	return FF_OK;
 }
 
+/* The cost of what a full probe found (decode.h). */
+static void
+cost_of(enum img_type t, const struct probe *pr, struct img_cost *c)
+{
+	int k;
+
+	memset(c, 0, sizeof(*c));
+	if (t == IMG_JPEG) {
+		c->work = pr->work;
+		c->scans = pr->scans;
+		if (pr->progressive || pr->scans > 1)
+			for (k = 0; k < pr->ncomp; k++)
+				c->coef_blocks += pr->comp_blocks[k];
+		/* CMYK and YCCK: libgd decodes them whole (img_decode()). */
+		if (pr->ncomp == 4)
+			c->full_pixels = (unsigned long long)pr->w * pr->h;
+	} else
+		c->full_pixels = (unsigned long long)pr->w * pr->h;
+}
+
+void
+img_budget(struct img_cost *max)
+{
+	unsigned long long y, c;
+
+	/* The reference in 8x8 blocks: luma whole, each chroma at half the
+	 * width and half the height (4:2:0). libjpeg's standard scan script
+	 * (jpeg_simple_progression) carries luma in six scans and each
+	 * chroma component in four. */
+	y = (unsigned long long)((IMG_REF_W + 7) / 8) * ((IMG_REF_H + 7) / 8);
+	c = (unsigned long long)((IMG_REF_W / 2 + 7) / 8) *
+	    ((IMG_REF_H / 2 + 7) / 8);
+	max->work = IMG_BUDGET_RATIO * (6 * y + 2 * 4 * c);
+	max->coef_blocks = IMG_BUDGET_RATIO * (y + 2 * c);
+	max->full_pixels = IMG_BUDGET_FULL_PIXELS;
+	max->scans = JPEG_MAX_SCANS;
+}
+
+enum ff_err
+img_cost(const void *data, size_t len, struct img_cost *c)
+{
+	struct probe	 pr;
+	enum img_type	 t;
+	enum ff_err	 er;
+
+	if ((t = img_sniff(data, len)) == IMG_UNKNOWN)
+		return FF_EMEDIATYPE;
+	if ((er = probe_any(data, len, t, 1, &pr)) != FF_OK)
+		return er;
+	cost_of(t, &pr, c);
+	return FF_OK;
+}
+
+static int
+over_budget(const struct img_cost *c)
+{
+	struct img_cost max;
+
+	img_budget(&max);
+	return c->work > max.work || c->coef_blocks > max.coef_blocks ||
+	    c->full_pixels > max.full_pixels;
+}
+
 enum ff_err
 img_decode(const void *data, size_t len, const struct img_limits *lim,
     gdImagePtr *out, int *orientation)
 {
 	struct probe	 pr;
+	struct img_cost	 cost;
 	enum img_type	 t;
 	enum ff_err	 er;
 	gdImagePtr	 im = NULL;
@@ -820,15 +953,25 @@ img_decode(const void *data, size_t len, const struct img_limits *lim,
 	if (lim != NULL && lim->max_pixels > 0 &&
 	    (uint64_t)pr.w * (uint64_t)pr.h > lim->max_pixels)
 		return FF_EPIXELS;
-	/* Then the whole structure, which libgd would let pass (see top). */
+	/* Then the whole structure, which libgd would let pass (see top),
+	 * and what decoding it would cost. */
 	if ((er = probe_any(data, len, t, 1, &pr)) != FF_OK)
 		return er;
+	if (lim != NULL && lim->budget) {
+		cost_of(t, &pr, &cost);
+		/* Not shrunk while decoding: every pixel is held at once. */
+		if (lim->max_side <= 0)
+			cost.full_pixels = (unsigned long long)pr.w * pr.h;
+		if (over_budget(&cost))
+			return FF_ECOST;
+	}
 
 	pthread_once(&gd_once, gd_install);
 	if (t == IMG_JPEG) {
 		/* libjpeg straight into gd's rows, shrunk in the DCT (jpeg.h). */
 		er = jpeg_decode(data, len, pr.fw, pr.fh,
-		    lim != NULL ? lim->max_side : 0, jpeg_warn, &im);
+		    lim != NULL ? lim->max_side : 0,
+		    lim != NULL && lim->exact_side, jpeg_warn, &im);
 		if (er == FF_OK)
 			goto decoded;
 		if (er != FF_EMEDIATYPE)	/* CMYK: libgd converts it */

@@ -28,7 +28,51 @@ struct img_limits {
 	/* Downscale to this long side; 0 = keep size. A JPEG may come out
 	 * between 7/8 of it and it, scaled while decoding (jpeg.h). */
 	int	max_side;
+	/* 1: refuse (FF_ECOST) what would cost more than the decode budget
+	 * below; 0: no budget (the CLI, training). */
+	int	budget;
+	/* 1: the long side comes out at exactly max_side (a JPEG is scaled
+	 * in the DCT no further than to it, and resampled the rest). */
+	int	exact_side;
 };
+
+/*
+ * The decode budget: no photo may cost more to decode than twice a
+ * 12 MP phone photo as it arrives at its costliest, a 4032 x 3024 JPEG,
+ * 4:2:0, in libjpeg's standard progressive scans (ten). Measured by
+ * bench/bench_cost, whose figures are in docs/RELIABILITY.md. Counted
+ * from the headers before anything is decoded:
+ *  - JPEG work: for every scan, the 8x8 blocks of the components it
+ *    carries (libjpeg visits each of them once a scan); a file of many
+ *    scans over many pixels is the costly one;
+ *  - JPEG coefficient memory: a progressive or multi-scan JPEG keeps
+ *    every block's 64 coefficients until its last scan;
+ *  - pixels of what is decoded at full size before shrinking it (PNG,
+ *    GIF, WebP, the CMYK JPEGs libjpeg-turbo cannot convert, and any
+ *    JPEG when max_side is 0): 4 to 8 bytes a pixel at the peak.
+ * IMG_REF_* are the reference photo's figures, img_cost() an image's.
+ */
+#define IMG_REF_W		4032
+#define IMG_REF_H		3024
+#define IMG_BUDGET_RATIO	2
+/* Full-size decodes: the pixels whose peak memory matches the budget. */
+#define IMG_BUDGET_FULL_PIXELS	(8u * 1000 * 1000)
+
+struct img_cost {
+	unsigned long long	 work;		/* JPEG: block visits */
+	unsigned long long	 coef_blocks;	/* JPEG: blocks held at once */
+	unsigned long long	 full_pixels;	/* decoded at full size first */
+	int			 scans;		/* JPEG */
+};
+
+/* The budget's limits, from the reference photo (computed once). */
+void		 img_budget(struct img_cost *max);
+
+/*
+ * What decoding these bytes would cost, from their headers (the whole
+ * JPEG marker structure): FF_EMEDIATYPE, FF_EIMAGE as for img_decode().
+ */
+enum ff_err	 img_cost(const void *, size_t, struct img_cost *);
 
 /* The type from the magic bytes, or IMG_UNKNOWN. */
 enum img_type	 img_sniff(const void *, size_t);
@@ -43,7 +87,8 @@ enum ff_err	 img_probe(const void *, size_t, enum img_type *, int *w, int *h);
 
 /*
  * Decode into a truecolor image the caller owns (gdImageDestroy()).
- * Errors: FF_EMEDIATYPE, FF_EPIXELS (over max_pixels), FF_EIMAGE (corrupt
+ * Errors: FF_EMEDIATYPE, FF_EPIXELS (over max_pixels), FF_ECOST (over
+ * the decode budget, when limits->budget is set), FF_EIMAGE (corrupt
  * or truncated), FF_ETOOBIG (over INT_MAX bytes), FF_ENOMEM (libgd could
  * not allocate). On error *out is untouched. `orientation` (may be NULL)
  * receives the EXIF orientation that was applied, 1 when there was none.

@@ -100,16 +100,23 @@ err_init(struct jerr *e, void (*warn)(const char *))
 /*
  * M of the M/8 scale for a long side `side` (jpeg.h): the largest that
  * lands in [7/8 max_side, max_side], else the smallest above max_side
- * (the caller resamples from there). libjpeg rounds scaled sizes up.
+ * (the caller resamples from there). With exact, the smallest that is
+ * at least max_side. libjpeg rounds scaled sizes up.
  */
 static unsigned
-scale_eighths(int side, int max_side)
+scale_eighths(int side, int max_side, int exact)
 {
 	uint64_t	 s;
 	unsigned	 m = 8;
 
 	if (max_side <= 0 || side <= max_side)
 		return 8;
+	if (exact) {
+		for (m = 1; m < 8; m++)
+			if (((uint64_t)side * m + 7) / 8 >= (uint64_t)max_side)
+				break;
+		return m;
+	}
 	while (m > 0 && ((uint64_t)side * m + 7) / 8 > (uint64_t)max_side)
 		m--;
 	if (m == 0)
@@ -120,7 +127,7 @@ scale_eighths(int side, int max_side)
 
 enum ff_err
 jpeg_decode(const void *data, size_t len, int w, int h, int max_side,
-    void (*warn)(const char *), gdImagePtr *out)
+    int exact, void (*warn)(const char *), gdImagePtr *out)
 {
 	struct jpeg_decompress_struct	 d;
 	struct jerr			 e;
@@ -146,7 +153,7 @@ jpeg_decode(const void *data, size_t len, int w, int h, int max_side,
 		er = FF_EMEDIATYPE;
 		goto fail;
 	}
-	d.scale_num = scale_eighths(w > h ? w : h, max_side);
+	d.scale_num = scale_eighths(w > h ? w : h, max_side, exact);
 	d.scale_denom = 8;
 	d.out_color_space = GD_JCS;
 	jpeg_start_decompress(&d);

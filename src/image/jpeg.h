@@ -25,14 +25,15 @@
  * M that lands the long side between 7/8 of max_side and max_side, so
  * no resampling is needed; when none does (M/8 steps are coarse below
  * 1/2), the smallest M above max_side, and the caller resamples the
- * rest. A warning that pixels are missing or garbage (premature end, bad
+ * rest. With exact, always the smallest M whose long side is at least
+ * max_side, for a caller that resamples to max_side exactly. A warning that pixels are missing or garbage (premature end, bad
  * Huffman code, ...) is an error, as a half-grey photo is no photo;
  * every warning's text goes to warn (may be NULL). FF_EMEDIATYPE for
  * CMYK/YCCK files, which libjpeg-turbo cannot convert to RGB (libgd can:
  * the caller falls back to it); FF_EIMAGE for a corrupt file; FF_ENOMEM.
  */
 enum ff_err	 jpeg_decode(const void *, size_t, int w, int h, int max_side,
-		    void (*warn)(const char *), gdImagePtr *out);
+		    int exact, void (*warn)(const char *), gdImagePtr *out);
 
 /*
  * Encode a truecolor image (alpha ignored) at quality 1-100 as libgd

@@ -12,9 +12,11 @@
 #include "store/db.h"
 
 /*
- * The spelling of each style in the frames.style ENUM. It is the schema's,
- * not the renderer's (frame_style_name() says "cat-eye" where the column
- * says 'cateye'), so the store keeps its own table.
+ * The spelling of each style in the frames.style ENUM (sql/001_init.sql).
+ * frame_style_name() spells the styles the same way, but
+ * frame_style_parse() also takes aliases ("cat-eye", "wayfarer") that the
+ * column never holds; the store's own table maps exactly the schema's
+ * values, so a row with any other is an error (FF_EDB), not an alias.
  */
 static const char *const db_style[FRAME_STYLE__MAX] = {
 	[FRAME_ROUND]		= "round",

@@ -763,6 +763,17 @@ db_connected(const struct db *db)
 }
 
 enum ff_err
+db_ping(struct db *db)
+{
+	enum ff_err	 er;
+	long long	 one = 0;
+
+	if ((er = db_query_int(db, "SELECT 1", NULL, 0, &one)) != FF_OK)
+		return er;
+	return one == 1 ? FF_OK : FF_EDB;
+}
+
+enum ff_err
 db_exec_script(struct db *db, const char *label, const char *text, size_t len)
 {
 	MYSQL_RES	*res;

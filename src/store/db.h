@@ -138,6 +138,9 @@ unsigned	 db_errno(const struct db *);
  * a connect attempt (and its log line) on every request of an outage.
  */
 int		 db_connected(const struct db *);
+/* FF_OK when the server answers a statement now (a round trip, "SELECT
+ * 1"; it reconnects like any statement), else the failure. */
+enum ff_err	 db_ping(struct db *);
 
 /*
  * For migrate.c only: run a trusted script of several statements (a file

@@ -21,6 +21,22 @@
  * workers bumping the same new rollup row can deadlock; it is benign). */
 #define TX_TRIES	3
 
+/* The arguments of one write, for the transaction functions tx_run()
+ * runs; each uses the fields it needs. */
+struct tx {
+	struct upload_row		*u;
+	const void			*bytes;	/* the photo, borrowed */
+	size_t				 len;
+	long long			 upload_id, model_id, frame_id;
+	const struct det_face		*faces;
+	size_t				 n;
+	double				 det_ms;
+	const struct tryon_timing	*t;
+	double				 t0;	/* ff_now_ms() at the call */
+	const char			*token;
+	long long			*id;	/* set by the transaction */
+};
+
 static const char *const source_names[UPLOAD_SOURCE__MAX] = {
 	[UPLOAD_FORM] = "form",
 	[UPLOAD_WEBCAM] = "webcam",
@@ -143,18 +159,18 @@ upload_rows(struct db *db, const struct upload_row *u, const void *bytes,
 }
 
 static enum ff_err
-upload_tx(struct db *db, struct upload_row *u, const void *bytes, size_t len)
+upload_tx(struct db *db, const struct tx *x)
 {
 	enum ff_err	 er;
 	long long	 id;
 
 	if ((er = db_begin(db)) != FF_OK)
 		return er;
-	if ((er = upload_rows(db, u, bytes, len, &id)) != FF_OK)
+	if ((er = upload_rows(db, x->u, x->bytes, x->len, &id)) != FF_OK)
 		goto fail;
 	if ((er = db_commit(db)) != FF_OK)
 		return er;
-	u->id = id;
+	x->u->id = id;
 	return FF_OK;
 fail:
 	db_rollback(db);
@@ -187,29 +203,46 @@ upload_prepare(struct upload_row *u, const void *bytes, size_t len,
 	return FF_OK;
 }
 
-enum ff_err
-db_upload_insert(struct db *db, struct upload_row *u, const void *bytes,
-    size_t len)
+/*
+ * Run the transaction tx(db, x) until it commits, at most TX_TRIES times:
+ * again when InnoDB rolled it back for a deadlock (db_retryable()), and,
+ * when x->u's token is one we drew ourselves (fresh), again with a new
+ * token after a duplicate-key clash.
+ */
+static enum ff_err
+tx_run(struct db *db, enum ff_err (*tx)(struct db *, const struct tx *),
+    const struct tx *x, int fresh)
 {
-	enum ff_err	 er;
-	int		 fresh, try;
+	enum ff_err	 er = FF_OK;
+	int		 try;
 
-	if ((er = upload_prepare(u, bytes, len, &fresh)) != FF_OK)
-		return er;
 	for (try = 0; try < TX_TRIES; try++) {
-		er = upload_tx(db, u, bytes, len);
-		if (er == FF_OK)
+		if ((er = tx(db, x)) == FF_OK)
 			break;
 		/* 2^192 tokens make a clash all but impossible; a fresh
 		 * token is the cure if one happens anyway. */
 		if (fresh && db_errno(db) == ER_DUP_ENTRY) {
-			if ((er = upload_token_new(u->token)) != FF_OK)
+			if ((er = upload_token_new(x->u->token)) != FF_OK)
 				break;
 			continue;
 		}
 		if (!db_retryable(db))
 			break;
 	}
+	return er;
+}
+
+enum ff_err
+db_upload_insert(struct db *db, struct upload_row *u, const void *bytes,
+    size_t len)
+{
+	struct tx	 x = { .u = u, .bytes = bytes, .len = len };
+	enum ff_err	 er;
+	int		 fresh;
+
+	if ((er = upload_prepare(u, bytes, len, &fresh)) != FF_OK)
+		return er;
+	er = tx_run(db, upload_tx, &x, fresh);
 	if (er == FF_OK)
 		live_bump(db, METRIC_UPLOAD, 0);
 	return er;
@@ -339,15 +372,14 @@ detection_rows(struct db *db, long long upload_id, long long model_id,
 }
 
 static enum ff_err
-detection_tx(struct db *db, long long upload_id, long long model_id,
-    const struct det_face *f, size_t n, double ms, long long *id)
+detection_tx(struct db *db, const struct tx *x)
 {
 	enum ff_err er;
 
 	if ((er = db_begin(db)) != FF_OK)
 		return er;
-	if ((er = detection_rows(db, upload_id, model_id, f, n, ms, id)) !=
-	    FF_OK) {
+	if ((er = detection_rows(db, x->upload_id, x->model_id, x->faces, x->n,
+	    x->det_ms, x->id)) != FF_OK) {
 		db_rollback(db);
 		return er;
 	}
@@ -381,22 +413,60 @@ enum ff_err
 db_detection_insert(struct db *db, long long upload_id, long long model_id,
     const struct det_face *faces, size_t n, double ms, long long *id)
 {
+	struct tx	 x = { .upload_id = upload_id, .model_id = model_id,
+	    .faces = faces, .n = n, .det_ms = ms };
 	enum ff_err	 er;
 	long long	 tmp;
-	int		 try;
 
 	if (id == NULL)
 		id = &tmp;
 	*id = 0;
+	x.id = id;
 	if ((er = faces_check(faces, n, ms)) != FF_OK)
 		return er;
-	for (try = 0; try < TX_TRIES; try++)
-		if ((er = detection_tx(db, upload_id, model_id, faces, n, ms,
-		    id)) == FF_OK || !db_retryable(db))
-			break;
+	er = tx_run(db, detection_tx, &x, 0);
 	if (er != FF_OK)
 		*id = 0;
 	return er;
+}
+
+enum ff_err
+db_detection_latest(struct db *db, long long upload_id, long long *det_id,
+    struct det_face *faces, size_t max, size_t *n)
+{
+	struct db_rows	*r;
+	struct db_arg	 a[2] = { DB_INT(upload_id), DB_INT(upload_id) };
+	struct det_face	*f;
+	enum ff_err	 er;
+	int		 rc;
+
+	*det_id = 0;
+	*n = 0;
+	/* LEFT JOIN: a detection without faces still names its id. */
+	if ((er = db_query(db, "SELECT d.id, f.score, f.box_x, f.box_y, "
+	    "f.box_w, f.box_h, f.left_eye_x, f.left_eye_y, f.right_eye_x, "
+	    "f.right_eye_y FROM detections d LEFT JOIN detection_faces f ON "
+	    "f.detection_id = d.id WHERE d.upload_id = ? AND d.id = (SELECT "
+	    "MAX(id) FROM detections WHERE upload_id = ?) ORDER BY f.idx",
+	    a, 2, &r)) != FF_OK)
+		return er;
+	while ((rc = db_rows_next(r)) == 1) {
+		*det_id = db_col_int(r, 0);
+		if (db_col_null(r, 1) || *n >= max)
+			continue;
+		f = &faces[(*n)++];
+		f->score = (float)db_col_double(r, 1);
+		f->box[0] = (float)db_col_double(r, 2);
+		f->box[1] = (float)db_col_double(r, 3);
+		f->box[2] = (float)db_col_double(r, 4);
+		f->box[3] = (float)db_col_double(r, 5);
+		f->left_eye[0] = (float)db_col_double(r, 6);
+		f->left_eye[1] = (float)db_col_double(r, 7);
+		f->right_eye[0] = (float)db_col_double(r, 8);
+		f->right_eye[1] = (float)db_col_double(r, 9);
+	}
+	db_rows_free(r);
+	return rc < 0 ? FF_EDB : FF_OK;
 }
 
 /* The statements of a try-on, inside the caller's transaction. */
@@ -421,14 +491,14 @@ tryon_rows(struct db *db, long long upload_id, long long frame_id,
 }
 
 static enum ff_err
-tryon_tx(struct db *db, long long upload_id, long long frame_id,
-    const struct tryon_timing *t, long long *id)
+tryon_tx(struct db *db, const struct tx *x)
 {
 	enum ff_err er;
 
 	if ((er = db_begin(db)) != FF_OK)
 		return er;
-	if ((er = tryon_rows(db, upload_id, frame_id, t, id)) != FF_OK) {
+	if ((er = tryon_rows(db, x->upload_id, x->frame_id, x->t, x->id)) !=
+	    FF_OK) {
 		db_rollback(db);
 		return er;
 	}
@@ -447,9 +517,9 @@ db_tryon_record(struct db *db, long long upload_id, long long frame_id,
     const struct tryon_timing *t, long long *id)
 {
 	static const struct tryon_timing zero;
-	enum ff_err	 er = FF_OK;
+	struct tx	 x = { .upload_id = upload_id, .frame_id = frame_id };
+	enum ff_err	 er;
 	long long	 tmp;
-	int		 try;
 
 	if (id == NULL)
 		id = &tmp;
@@ -458,10 +528,9 @@ db_tryon_record(struct db *db, long long upload_id, long long frame_id,
 		t = &zero;
 	if (upload_id <= 0 || frame_id <= 0 || !timing_ok(t))
 		return FF_EINPUT;
-	for (try = 0; try < TX_TRIES; try++)
-		if ((er = tryon_tx(db, upload_id, frame_id, t, id)) == FF_OK ||
-		    !db_retryable(db))
-			break;
+	x.t = t;
+	x.id = id;
+	er = tx_run(db, tryon_tx, &x, 0);
 	if (er == FF_OK)
 		live_bump(db, METRIC_TRYON, frame_id);
 	else
@@ -469,11 +538,40 @@ db_tryon_record(struct db *db, long long upload_id, long long frame_id,
 	return er;
 }
 
+enum ff_err
+db_tryon_count(struct db *db, long long upload_id, long long frame_id,
+    long long *n)
+{
+	struct db_arg a[2] = { DB_INT(upload_id), DB_INT(frame_id) };
+
+	return db_query_int(db, "SELECT COUNT(*) FROM tryons WHERE "
+	    "upload_id = ? AND frame_id = ?", a, 2, n);
+}
+
+enum ff_err
+db_tryon_last_frame(struct db *db, long long upload_id, long long *frame_id)
+{
+	struct db_arg a = DB_INT(upload_id);
+
+	*frame_id = 0;
+	return db_query_int(db, "SELECT frame_id FROM tryons WHERE "
+	    "upload_id = ? ORDER BY id DESC LIMIT 1", &a, 1, frame_id);
+}
+
+enum ff_err
+db_tryon_render_ms(struct db *db, long long upload_id, long long frame_id,
+    double ms)
+{
+	struct db_arg a[3] = { DB_DOUBLE(ms), DB_INT(upload_id),
+	    DB_INT(frame_id) };
+
+	return db_exec(db, "UPDATE tryons SET render_ms = ? WHERE "
+	    "upload_id = ? AND frame_id = ? AND render_ms = 0", a, 3, NULL,
+	    NULL);
+}
+
 static enum ff_err
-store_tx(struct db *db, struct upload_row *u, const void *bytes, size_t len,
-    long long model_id, const struct det_face *faces, size_t n,
-    double det_ms, long long frame_id, const struct tryon_timing *t,
-    double t0)
+store_tx(struct db *db, const struct tx *x)
 {
 	struct tryon_timing	 tt;
 	enum ff_err		 er;
@@ -481,20 +579,20 @@ store_tx(struct db *db, struct upload_row *u, const void *bytes, size_t len,
 
 	if ((er = db_begin(db)) != FF_OK)
 		return er;
-	if ((er = upload_rows(db, u, bytes, len, &id)) != FF_OK ||
-	    (er = detection_rows(db, id, model_id, faces, n, det_ms,
-	    &det_id)) != FF_OK)
+	if ((er = upload_rows(db, x->u, x->bytes, x->len, &id)) != FF_OK ||
+	    (er = detection_rows(db, id, x->model_id, x->faces, x->n,
+	    x->det_ms, &det_id)) != FF_OK)
 		goto fail;
-	if (frame_id > 0 && n > 0) {
+	if (x->frame_id > 0 && x->n > 0) {
 		/* store_ms goes on to cover the statements so far. */
-		tt = *t;
-		tt.store_ms += ff_now_ms() - t0;
-		if ((er = tryon_rows(db, id, frame_id, &tt, NULL)) != FF_OK)
+		tt = *x->t;
+		tt.store_ms += ff_now_ms() - x->t0;
+		if ((er = tryon_rows(db, id, x->frame_id, &tt, NULL)) != FF_OK)
 			goto fail;
 	}
 	if ((er = db_commit(db)) != FF_OK)
 		return er;
-	u->id = id;
+	x->u->id = id;
 	return FF_OK;
 fail:
 	db_rollback(db);
@@ -507,30 +605,21 @@ db_tryon_store(struct db *db, struct upload_row *u, const void *bytes,
     double det_ms, long long frame_id, const struct tryon_timing *t)
 {
 	static const struct tryon_timing zero;
+	struct tx	 x = { .u = u, .bytes = bytes, .len = len,
+	    .model_id = model_id, .faces = faces, .n = n, .det_ms = det_ms,
+	    .frame_id = frame_id, .t0 = ff_now_ms() };
 	enum ff_err	 er;
-	double		 t0 = ff_now_ms();
-	int		 fresh, try;
+	int		 fresh;
 
 	if (t == NULL)
 		t = &zero;
+	x.t = t;
 	if (frame_id < 0 || !timing_ok(t))
 		return FF_EINPUT;
 	if ((er = faces_check(faces, n, det_ms)) != FF_OK ||
 	    (er = upload_prepare(u, bytes, len, &fresh)) != FF_OK)
 		return er;
-	for (try = 0; try < TX_TRIES; try++) {
-		er = store_tx(db, u, bytes, len, model_id, faces, n, det_ms,
-		    frame_id, t, t0);
-		if (er == FF_OK)
-			break;
-		if (fresh && db_errno(db) == ER_DUP_ENTRY) {
-			if ((er = upload_token_new(u->token)) != FF_OK)
-				break;
-			continue;
-		}
-		if (!db_retryable(db))
-			break;
-	}
+	er = tx_run(db, store_tx, &x, fresh);
 	if (er != FF_OK)
 		return er;
 	/* After the commit: MEMORY tables ignore ROLLBACK. */
@@ -541,13 +630,13 @@ db_tryon_store(struct db *db, struct upload_row *u, const void *bytes,
 }
 
 static enum ff_err
-click_tx(struct db *db, long long frame_id, const char *token)
+click_tx(struct db *db, const struct tx *x)
 {
 	struct db_arg	 a[2];
 	enum ff_err	 er;
 
-	a[0] = DB_INT(frame_id);
-	a[1] = upload_token_valid(token) ? DB_TEXT(token) : DB_NULL;
+	a[0] = DB_INT(x->frame_id);
+	a[1] = upload_token_valid(x->token) ? DB_TEXT(x->token) : DB_NULL;
 	if ((er = db_begin(db)) != FF_OK)
 		return er;
 	/* The subquery keeps the token only while its upload exists. */
@@ -555,7 +644,7 @@ click_tx(struct db *db, long long frame_id, const char *token)
 	    "VALUES (?, (SELECT token FROM uploads WHERE token = ?))", a, 2,
 	    NULL, NULL)) != FF_OK)
 		goto fail;
-	if ((er = rollup_bump(db, METRIC_CLICK, frame_id)) != FF_OK)
+	if ((er = rollup_bump(db, METRIC_CLICK, x->frame_id)) != FF_OK)
 		goto fail;
 	return db_commit(db);
 fail:
@@ -566,15 +655,12 @@ fail:
 enum ff_err
 db_click_record(struct db *db, long long frame_id, const char *token)
 {
-	enum ff_err	er = FF_OK;
-	int		try;
+	struct tx	x = { .frame_id = frame_id, .token = token };
+	enum ff_err	er;
 
 	if (frame_id <= 0)
 		return FF_EINPUT;
-	for (try = 0; try < TX_TRIES; try++)
-		if ((er = click_tx(db, frame_id, token)) == FF_OK ||
-		    !db_retryable(db))
-			break;
+	er = tx_run(db, click_tx, &x, 0);
 	if (er == FF_OK)
 		live_bump(db, METRIC_CLICK, frame_id);
 	return er;
@@ -604,9 +690,9 @@ db_model_register(struct db *db, const char *version,
 }
 
 static enum ff_err
-activate_tx(struct db *db, long long id)
+activate_tx(struct db *db, const struct tx *x)
 {
-	struct db_arg	 arg = DB_INT(id);
+	struct db_arg	 arg = DB_INT(x->model_id);
 	enum ff_err	 er;
 	long long	 n;
 
@@ -632,13 +718,9 @@ fail:
 enum ff_err
 db_model_activate(struct db *db, long long id)
 {
-	enum ff_err	er = FF_OK;
-	int		try;
+	struct tx x = { .model_id = id };
 
-	for (try = 0; try < TX_TRIES; try++)
-		if ((er = activate_tx(db, id)) == FF_OK || !db_retryable(db))
-			break;
-	return er;
+	return tx_run(db, activate_tx, &x, 0);
 }
 
 enum ff_err
@@ -666,6 +748,16 @@ db_model_active(struct db *db, long long *id, char version[65])
 		er = rc == 0 ? FF_ENOTFOUND : FF_EDB;
 	db_rows_free(r);
 	return er;
+}
+
+enum ff_err
+db_model_by_version(struct db *db, const char *version, long long *id)
+{
+	struct db_arg a = DB_TEXT(version);
+
+	*id = 0;
+	return db_query_int(db, "SELECT id FROM models WHERE version = ?", &a,
+	    1, id);
 }
 
 enum ff_err

@@ -109,6 +109,16 @@ enum ff_err	 db_detection_insert(struct db *, long long upload_id,
 		    double ms, long long *id);
 
 /*
+ * The faces of the newest detection of an upload, in their stored order:
+ * at most max of them into faces, their count into *n. *det_id is that
+ * detection's id, 0 when the upload was never run through the detector
+ * (then *n is 0 and FF_OK is returned).
+ */
+enum ff_err	 db_detection_latest(struct db *, long long upload_id,
+		    long long *det_id, struct det_face *faces, size_t max,
+		    size_t *n);
+
+/*
  * A photo, its detection with n faces and, when frame_id > 0 and n > 0,
  * its try-on of that frame, all in one transaction: a failure (the server
  * gone between two statements) leaves none of them, so no photo is kept
@@ -132,6 +142,17 @@ enum ff_err	 db_tryon_record(struct db *, long long upload_id,
 		    long long frame_id, const struct tryon_timing *t,
 		    long long *id);
 
+/* How many try-ons of frame_id upload_id has had. */
+enum ff_err	 db_tryon_count(struct db *, long long upload_id,
+		    long long frame_id, long long *n);
+/* The frame of the upload's newest try-on; FF_ENOTFOUND if it has none. */
+enum ff_err	 db_tryon_last_frame(struct db *, long long upload_id,
+		    long long *frame_id);
+/* Record the time the first render of a try-on took (ms); a try-on that
+ * has one keeps it. */
+enum ff_err	 db_tryon_render_ms(struct db *, long long upload_id,
+		    long long frame_id, double ms);
+
 /*
  * Record a click-through to the shop for frame_id. token may be NULL or
  * name an upload that has since expired; the click is counted either way.
@@ -150,6 +171,10 @@ enum ff_err	 db_model_register(struct db *, const char *version,
 enum ff_err	 db_model_activate(struct db *, long long id);
 /* The active model; FF_ENOTFOUND when none is. version may be NULL. */
 enum ff_err	 db_model_active(struct db *, long long *id, char version[65]);
+/* The id of the model registered with this version (det_version());
+ * FF_ENOTFOUND if none is. */
+enum ff_err	 db_model_by_version(struct db *, const char *version,
+		    long long *id);
 
 /*
  * Sum of a metric from hourly_rollups for the hours starting at or after

@@ -1,6 +1,7 @@
 /*
  * chart.h: bar and line charts as standalone SVG 1.1 documents, drawn on
- * the server from plain arrays (the admin reports, src/app/admin.c).
+ * the server from plain arrays (the admin reports,
+ * src/app/admin_reports.c).
  *
  * The output is a complete <svg> element with the SVG namespace, a
  * viewBox, width and height in pixels and a <title> (its accessible

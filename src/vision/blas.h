@@ -7,9 +7,10 @@
  * definitions in blas.c, linked into *our executable*, replace its own for
  * every call libdarknet makes. gemm goes to OpenBLAS's cblas_sgemm, which is
  * ~3-4x faster than darknet's naive triple loop; the others are written for
- * the cases our networks hit. tests/check_blas.c compares every replacement
- * with libdarknet's own version (looked up with dlsym on the library handle)
- * within float tolerance.
+ * the cases our networks hit. The *_equivalence tests of
+ * tests/check_vision.c compare every replacement with libdarknet's own
+ * version (looked up with dlsym on the library handle) within float
+ * tolerance.
  *
  * Nothing here needs to be called: linking blas.o is enough. blas_init()
  * pins OpenBLAS to one thread, because framefit parallelises across

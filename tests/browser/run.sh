@@ -12,66 +12,27 @@
 #   FF_FACES        the face photos (default <repo>/../shared/data/faces)
 #   FF_TEST_MODELS  the model directory (default <repo>/models when it holds
 #                   trained weights, else /tmp/m)
-#   FF_BROWSER_FCGI another worker to test instead (e.g. the stand-in
-#                   detector tests/integration/framefit_fake.fcgi, to work
-#                   on this test while no trained weights exist)
+#   FF_BROWSER_FCGI another worker to test instead of the build's
 #   FF_CHROMIUM     the browser (default /usr/bin/chromium); never downloaded
 #   KEEP=1          leave the servers running at the end, for a look
 #
 # Needs node and npm (installs playwright-core with `npm ci` when
 # node_modules is missing, without any browser download), chromium and
 # ffmpeg (to make the fake camera's video and the large selfie).
+# Its state goes to var/test-browser (MariaDB in var/test-browser/mysql,
+# database framefit_browsertest); the environment, the tally and the
+# servers are those of every integration test (tests/integration/lib.sh).
 # Prints "N passed, M failed" last and exits non-zero on any failure.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-build=${FF_BUILD_DIR:-$root}
-bin=${FF_BROWSER_FCGI:-$build/cgi-bin/framefit.fcgi}
-faces=${FF_FACES:-$root/../shared/data/faces}
+. "$root/tests/integration/lib.sh"
+test_env browser framefit_browsertest
+bin=${FF_BROWSER_FCGI:-$bin}
+server=lighttpd
 chromium=${FF_CHROMIUM:-/usr/bin/chromium}
-work=$root/var/test-browser
 art=$root/var/artifacts/browser
-
-export FF_VAR=$work
-export FF_DB_DIR=$work/mysql
-export FF_DB_SOCKET=$work/mysql/mysql.sock
-export FF_DB_NAME=framefit_browsertest
-export FF_SECRET_FILE=$work/secret
-export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=test-admin-pw
-export FF_PROCS=2
-unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $1${2:+: $2}"; }
-
-db_started=0
-web_started=0
-finished=0
-finish() {
-	if [ $finished = 0 ]; then
-		finished=1
-		if [ "${KEEP:-0}" != 1 ]; then
-			[ $web_started = 1 ] &&
-				"$root/scripts/web.sh" stop lighttpd >>"$work/web.out" 2>&1
-			[ $db_started = 1 ] && "$root/scripts/db.sh" stop >/dev/null 2>&1
-		else
-			echo "KEEP=1: lighttpd at ${url:-?}, MariaDB at $FF_DB_SOCKET"
-		fi
-		echo "$pass passed, $fail failed"
-	fi
-	[ $fail = 0 ] && exit 0
-	exit 1
-}
-trap 'echo "interrupted"; fail=$((fail + 1)); finish' INT TERM
-trap 'finish' EXIT
-bail() { echo "run.sh: $*" >&2; nok "setup" "$*"; finish; }
-
-free_port() {
-	"$root/scripts/free-port.sh"
-}
 
 # ---- What it needs ----
 
@@ -96,14 +57,7 @@ if [ ! -d "$here/node_modules/playwright-core" ]; then
 fi
 : >"$work/web.out"
 
-if [ -n "${FF_TEST_MODELS:-}" ]; then
-	models=$FF_TEST_MODELS
-elif [ -s "$root/models/face.weights" ] && [ -s "$root/models/eyes.weights" ] &&
-    [ -s "$root/models/refine.weights" ]; then
-	models=$root/models
-else
-	models=/tmp/m
-fi
+pick_models
 echo "# worker: $bin"
 echo "# models: $models"
 
@@ -121,18 +75,13 @@ ffmpeg -nostdin -loglevel error -y -loop 1 -i "$camphoto" -t 2 -r 15 \
 
 # ---- The stack ----
 
-"$root/scripts/db.sh" status >/dev/null 2>&1 || db_started=1
-"$root/scripts/db.sh" start >"$work/db.out" 2>&1 || bail "cannot start MariaDB; see $work/db.out"
-"$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $FF_DB_NAME; CREATE DATABASE $FF_DB_NAME" ||
-	bail "cannot create $FF_DB_NAME"
+db_fresh
 "$bin" --migrate >"$work/migrate.out" 2>&1 || bail "migrations failed; see $work/migrate.out"
 ok "stack: schema migrated"
 
 export PORT=$(free_port)
 url="http://127.0.0.1:$PORT/"
-FF_FCGI_BIN=$bin FF_MODELS_DIR=$models "$root/scripts/web.sh" start lighttpd \
-	>>"$work/web.out" 2>&1 || bail "lighttpd did not start; see $work/web.out"
-web_started=1
+web_start "$bin" "$models" || bail "lighttpd did not start; see $work/web.out"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "${url}healthz")
 if [ "$code" = 200 ]; then ok "stack: /healthz is 200"; else bail "/healthz is $code"; fi
 echo "# lighttpd on $url"

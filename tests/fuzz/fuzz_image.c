@@ -36,7 +36,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int		 init;
-	struct img_limits	 lim = { 4000000, 512 };
+	struct img_limits	 lim = { 4000000, 512, 1, 0 };
 	gdImagePtr		 im = NULL, back = NULL;
 	void			*out;
 	size_t			 outlen;

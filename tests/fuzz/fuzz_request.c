@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/answer.h"
 #include "core/buf.h"
 #include "http/request.h"
 #include "http/route.h"

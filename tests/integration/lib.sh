@@ -12,6 +12,10 @@
 #   server        the web server of web_start (default $FF_WEB_SERVER, or
 #                 lighttpd): lighttpd, apache-fcgid or apache-proxy
 #   http_timeout  curl's --max-time in seconds (default 60)
+#   http_heads=1  http appends every response head to $tmp/heads.txt
+#   http_bodies   an extended regexp: http appends every body whose
+#                 Content-Type matches it to $tmp/bodies.txt (for a search
+#                 for leaked internals at the end)
 #   keep_note     words for the KEEP=1 line after the server's address
 # and define on_web_start (run once the server is up) and on_finish (run
 # first thing at the end, whatever the outcome).
@@ -76,8 +80,16 @@ check_near() {	# check_near NAME GOT WANT TOLERANCE: numbers within it, words eq
 check_re() {	# check_re NAME VALUE REGEX
 	if [[ $2 =~ $3 ]]; then ok "$1"; else nok "$1" "'$2' !~ /$3/"; fi
 }
+check_ge() {	# check_ge NAME NUMBER MINIMUM
+	if [ "$2" -ge "$3" ] 2>/dev/null; then ok "$1 ($2)"; else
+		nok "$1" "got '$2', want >= $3"; fi
+}
 check_grep() {	# check_grep NAME PATTERN FILE (extended regexp)
-	if grep -Eq -- "$2" "$3"; then ok "$1"; else nok "$1" "no /$2/ in $3"; fi
+	if grep -Eq -- "$2" "$3"; then ok "$1"; else
+		# The start of a text file (a program's output) says why.
+		nok "$1" "no /$2/ in $3$(grep -Iq . "$3" 2>/dev/null &&
+			printf ': %s' "$(head -c 400 "$3")")"
+	fi
 }
 check_nogrep() {
 	if grep -Eq -- "$2" "$3"; then nok "$1" "/$2/ found in $3"; else ok "$1"; fi
@@ -92,6 +104,9 @@ server=${FF_WEB_SERVER:-lighttpd}
 url=
 keep_note=
 http_timeout=60
+http_heads=0
+http_bodies=
+workers=
 
 sql() {
 	"$root/scripts/db.sh" sql -N -B -e "$1" 2>>"$work/sql.err"
@@ -100,11 +115,13 @@ sql() {
 # The test's own MariaDB, started unless it runs already, with the
 # database $FF_DB_NAME made afresh.
 db_fresh() {
+	local name=$FF_DB_NAME
 	"$root/scripts/db.sh" status >/dev/null 2>&1 || db_started=1
 	"$root/scripts/db.sh" start >"$work/db.out" 2>&1 ||
 		bail "cannot start MariaDB; see $work/db.out"
-	"$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $FF_DB_NAME; CREATE DATABASE $FF_DB_NAME" ||
-		bail "cannot create $FF_DB_NAME"
+	# Connected to mysql, not to $name: it may not exist yet.
+	FF_DB_NAME=mysql "$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $name; CREATE DATABASE $name" ||
+		bail "cannot create $name"
 }
 
 # The models to test with: $FF_TEST_MODELS, else <repo>/models when it
@@ -129,6 +146,9 @@ web_start() {	# web_start BIN MODELS
 	FF_FCGI_BIN=$1 FF_MODELS_DIR=$2 "$root/scripts/web.sh" start "$server" \
 		>>"$work/web.out" 2>&1 || return 1
 	web_started=1
+	# lighttpd and spawn-fcgi start their workers before listening, so
+	# they are all there now (see same_workers).
+	workers=$(worker_pids)
 	if declare -F on_web_start >/dev/null; then
 		on_web_start
 	fi
@@ -138,6 +158,15 @@ web_start() {	# web_start BIN MODELS
 # The pids of the FastCGI workers of $server now alive, sorted, on one
 # line (scripts/web.sh workers: not framefit's master).
 worker_pids() { "$root/scripts/web.sh" workers "$server" 2>/dev/null; }
+
+# same_workers NAME: the workers that web_start found are the ones alive
+# now: none died or was replaced. mod_fcgid spawns and retires workers on
+# its own and has no fixed set to watch; there a crash shows as a failed
+# request or health check instead.
+same_workers() {
+	[ "$server" = apache-fcgid ] && return 0
+	check_eq "$1: no worker died or was replaced" "$(worker_pids)" "$workers"
+}
 
 web_stop() {
 	[ $web_started = 1 ] || return 0
@@ -156,7 +185,7 @@ finish() {
 			web_stop
 			[ $db_started = 1 ] && "$root/scripts/db.sh" stop >/dev/null 2>&1
 		else
-			echo "KEEP=1: $server at $url${keep_note:+ $keep_note}, MariaDB at $FF_DB_SOCKET"
+			echo "KEEP=1: ${url:+$server at $url${keep_note:+ $keep_note}, }MariaDB at $FF_DB_SOCKET"
 		fi
 		echo "$pass passed, $fail failed"
 	fi
@@ -178,6 +207,12 @@ http() {
 	: >"$tmp/head"
 	code=$(curl -s -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' \
 		--max-time "$http_timeout" "$@")
+	local rc=$?
+	[ "$http_heads" = 1 ] && cat "$tmp/head" >>"$tmp/heads.txt"
+	if [ -n "$http_bodies" ] && [[ $(header Content-Type) =~ $http_bodies ]]; then
+		{ cat "$tmp/body"; echo; } >>"$tmp/bodies.txt"
+	fi
+	return $rc	# curl's
 }
 header() {	# the value of header $1 of the last response
 	grep -i "^$1:" "$tmp/head" | head -n 1 | cut -d: -f2- |

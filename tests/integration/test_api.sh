@@ -6,8 +6,7 @@
 #   tests/integration/test_api.sh
 #
 # Environment:
-#   FF_BUILD_DIR   where `make` built cgi-bin/framefit.fcgi and src/framefit,
-#                  and `make check` built tests/integration/framefit_apikey
+#   FF_BUILD_DIR   where `make` built cgi-bin/framefit.fcgi and src/framefit
 #                  (default: the source tree)
 #   FF_FACES       the face photos (default <repo>/../shared/data/faces)
 #   FF_TEST_MODELS the model directory (default <repo>/models when it holds
@@ -80,17 +79,7 @@ command -v mariadbd >/dev/null || bail "mariadb-server is not installed"
 command -v jq >/dev/null || bail "jq is not installed (apt-get install jq)"
 [ -x "$bin" ] || bail "no $bin: build it first (make; FF_BUILD_DIR names the build)"
 command -v convert >/dev/null || bail "ImageMagick (convert) is not installed"
-# `framefit apikey`, or the program of its own until framefit dispatches it.
-if [ -x "$build/src/framefit" ] &&
-    "$build/src/framefit" apikey 2>&1 | grep -q 'apikey create'; then
-	apikey() { "$build/src/framefit" apikey "$@"; }
-	echo "# keys: $build/src/framefit apikey"
-elif [ -x "$build/tests/integration/framefit_apikey" ]; then
-	apikey() { "$build/tests/integration/framefit_apikey" "$@"; }
-	echo "# keys: $build/tests/integration/framefit_apikey"
-else
-	bail "no framefit apikey: build it first (make check)"
-fi
+[ -x "$cli" ] || bail "no $cli: build it first (make; FF_BUILD_DIR names the build)"
 photo=$faces/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg
 [ -r "$photo" ] || bail "no face photos under $faces"
 
@@ -150,7 +139,7 @@ if [ "$server" = lighttpd ] && ! grep -q FF_API_RATE "$root/conf/lighttpd.conf.i
 fi
 
 # The main key has a limit of its own, high enough for every call below.
-key=$(apikey create "test client" --rate 1000 2>"$tmp/apikey.err")
+key=$("$cli" apikey create "test client" --rate 1000 2>"$tmp/apikey.err")
 check_eq "apikey create exits 0" "$?" 0
 check_re "a key is ffk_ and 32 base64url characters" "$key" '^ffk_[A-Za-z0-9_-]{32}$'
 key_id=$(sql "SELECT id FROM api_keys WHERE name = 'test client'")
@@ -160,29 +149,29 @@ check_eq "the DB does not hold the key itself" \
 	"$(sql "SELECT COUNT(*) FROM api_keys WHERE LOCATE('$key', CONCAT_WS('|', name, key_prefix, HEX(key_hash), rate_per_min)) > 0")" 0
 check_eq "the DB holds the key's first 10 characters, to tell keys apart" \
 	"$(sql "SELECT key_prefix FROM api_keys WHERE id = $key_id")" "${key:0:10}"
-apikey create "test client" >/dev/null 2>&1
+"$cli" apikey create "test client" >/dev/null 2>&1
 check_eq "a second active key of one name is refused" "$?" 1
-apikey create 12345 >/dev/null 2>&1
+"$cli" apikey create 12345 >/dev/null 2>&1
 check_eq "an all-digit name is refused (it would read as an id)" "$?" 2
-apikey create "x" --rate abc >/dev/null 2>&1
+"$cli" apikey create "x" --rate abc >/dev/null 2>&1
 check_eq "a bad --rate is refused" "$?" 2
-apikey list >"$tmp/list" 2>&1
+"$cli" apikey list >"$tmp/list" 2>&1
 check_eq "apikey list exits 0" "$?" 0
 if grep -q "^$key_id  *test client  *${key:0:10} " "$tmp/list" && ! grep -q "$key" "$tmp/list"; then
 	ok "apikey list shows id, name and prefix, not the key"
 else
 	nok "apikey list shows id, name and prefix, not the key" "$(cat "$tmp/list")"
 fi
-slow=$(apikey create "slow client" --rate 3 2>/dev/null)
+slow=$("$cli" apikey create "slow client" --rate 3 2>/dev/null)
 slow_id=$(sql "SELECT id FROM api_keys WHERE name = 'slow client'")
 check_eq "a key's own limit is stored" "$(sql "SELECT rate_per_min FROM api_keys WHERE id = $slow_id")" 3
-free=$(apikey create "unlimited client" --rate 0 2>/dev/null)
+free=$("$cli" apikey create "unlimited client" --rate 0 2>/dev/null)
 # The workers' default (FF_API_RATE=6) applies to this one, if the server
 # passes the variable on; else it gets the same limit of its own.
 if [ $env_rate = 1 ]; then
-	other=$(apikey create "other client" 2>/dev/null)
+	other=$("$cli" apikey create "other client" 2>/dev/null)
 else
-	other=$(apikey create "other client" --rate 6 2>/dev/null)
+	other=$("$cli" apikey create "other client" --rate 6 2>/dev/null)
 fi
 other_id=$(sql "SELECT id FROM api_keys WHERE name = 'other client'")
 
@@ -398,7 +387,7 @@ check_eq "the live counters too" \
 	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric LIKE 'api\\_%' AND api_key_id = $key_id")"
 check_eq "calls of unauthenticated clients are not counted" \
 	"$(sql "SELECT COUNT(*) FROM hourly_rollups WHERE metric LIKE 'api\\_%' AND api_key_id = 0")" 0
-apikey list >"$tmp/list" 2>&1
+"$cli" apikey list >"$tmp/list" 2>&1
 check_re "apikey list shows the calls" "$(grep "^$key_id " "$tmp/list")" ' 32$'
 
 # ---- The rate limit, shared by the workers through MariaDB ----
@@ -452,20 +441,20 @@ check_eq "a key with --rate 0 is not limited" "$code $i" "200 8"
 
 # ---- Revocation ----
 
-apikey revoke "test client" >/dev/null 2>&1
+"$cli" apikey revoke "test client" >/dev/null 2>&1
 check_eq "apikey revoke NAME" "$?" 0
 api "$key" "${url}api/v1/frames"
 check_error "a revoked key" 401 unauthorized
 check_re "the 401 says revoked" "$(jqr .error.message)" revoked
-apikey revoke "$other_id" >/dev/null 2>&1
+"$cli" apikey revoke "$other_id" >/dev/null 2>&1
 check_eq "apikey revoke ID" "$?" 0
 api "$other" "${url}api/v1/frames"
 check_error "a key revoked by id" 401 unauthorized
-apikey revoke "test client" >/dev/null 2>&1
+"$cli" apikey revoke "test client" >/dev/null 2>&1
 check_eq "revoking again finds no active key" "$?" 1
 check_eq "revoked keys stay listed with the time" \
 	"$(sql "SELECT COUNT(*) FROM api_keys WHERE revoked IS NOT NULL")" 2
-key2=$(apikey create "test client" 2>/dev/null)
+key2=$("$cli" apikey create "test client" 2>/dev/null)
 api "$key2" "${url}api/v1/frames"
 check_eq "a new key for the same name works" "$code" 200
 web_stop

@@ -5,12 +5,8 @@
 #   tests/integration/test_batch.sh
 #
 # Environment:
-#   FF_BUILD_DIR    where `make check` built tests/integration/framefit_batch
-#                   (default: the current directory if it has it, else the
-#                   source tree)
-#   FF_BATCH_BIN    the program to test (default $FF_BUILD_DIR/tests/
-#                   integration/framefit_batch); `framefit batch` works too
-#                   as "src/framefit batch" once the CLI dispatches it
+#   FF_BUILD_DIR    where `make` built src/framefit (default: the source
+#                   tree)
 #   FF_FACES        the face photos (default <repo>/../shared/data/faces)
 #   FF_TEST_MODELS  the model directory (default <repo>/models when it holds
 #                   trained weights, else /tmp/m)
@@ -43,76 +39,25 @@
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -n "${FF_BUILD_DIR:-}" ]; then
-	build=$FF_BUILD_DIR
-elif [ -x ./tests/integration/framefit_batch ]; then
-	build=$(pwd)
-else
-	build=$root
-fi
-bin=${FF_BATCH_BIN:-$build/tests/integration/framefit_batch}
-faces=${FF_FACES:-$root/../shared/data/faces}
+. "$root/tests/integration/lib.sh"
+test_env batch framefit_batchtest
+batch=("$cli" batch)
 nphotos=${N_PHOTOS:-60}
-work=$root/var/test-batch
-tmp=$work/tmp
 
-export FF_DB_DIR=$work/mysql
-export FF_DB_SOCKET=$work/mysql/mysql.sock
-export FF_DB_NAME=framefit_batchtest
-unset FF_SQL_DIR FF_MIGRATE FF_MODELS_DIR
-
-if [ -n "${FF_TEST_MODELS:-}" ]; then
-	models=$FF_TEST_MODELS
-elif [ -s "$root/models/face.weights" ] && [ -s "$root/models/eyes.weights" ] &&
-    [ -s "$root/models/refine.weights" ]; then
-	models=$root/models
-else
-	models=/tmp/m
-fi
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   - $1"; }
-nok() { fail=$((fail + 1)); echo "FAIL - $1${2:+: $2}"; }
-check_eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got '$2', want '$3'"; fi
-}
-check_ge() {
-	if [ "$2" -ge "$3" ] 2>/dev/null; then ok "$1 ($2)"; else
-		nok "$1" "got '$2', want >= $3"; fi
-}
-check_grep() {	# check_grep NAME PATTERN FILE (extended regexp)
-	if grep -Eq -- "$2" "$3"; then ok "$1"; else
-		nok "$1" "no /$2/ in $3: $(head -c 400 "$3")"; fi
-}
-
-db_started=0
+# Runs still going (a failed phase) must not outlive the test.
 watchdog=
-finished=0
-finish() {
-	if [ $finished = 0 ]; then
-		finished=1
-		# Runs still going (a failed phase) must not outlive the test.
-		[ -n "$watchdog" ] && kill -9 "$watchdog" 2>/dev/null
-		# TERM first: timeout(1) passes it on, and a runner stops its
-		# workers; then KILL whatever is left.
-		left=$(jobs -rp)	# running ones only: a finished job's pid may be reused
-		if [ -n "$left" ]; then
-			kill -TERM $left 2>/dev/null
-			sleep 2
-			kill -9 $left 2>/dev/null
-		fi
-		if [ $db_started = 1 ] && [ "${KEEP:-0}" != 1 ]; then
-			"$root/scripts/db.sh" stop >/dev/null 2>&1
-		fi
-		echo "$pass passed, $fail failed"
+on_finish() {
+	local left
+	[ -n "$watchdog" ] && kill -9 "$watchdog" 2>/dev/null
+	# TERM first: timeout(1) passes it on, and a runner stops its
+	# workers; then KILL whatever is left.
+	left=$(jobs -rp)	# running ones only: a finished job's pid may be reused
+	if [ -n "$left" ]; then
+		kill -TERM $left 2>/dev/null
+		sleep 2
+		kill -9 $left 2>/dev/null
 	fi
-	[ $fail = 0 ] && exit 0
-	exit 1
 }
-trap 'echo "interrupted"; fail=$((fail + 1)); finish' INT TERM
-trap 'finish' EXIT
-bail() { nok "setup" "$*"; finish; }
 # The whole test within FF_TEST_TIMEOUT seconds (default 900).
 # bash runs the trap only once its foreground command is over: stop that.
 # One-second sleeps, so killing the watchdog leaves no long sleep behind.
@@ -125,9 +70,6 @@ bail() { nok "setup" "$*"; finish; }
 watchdog=$!
 disown $watchdog	# not one of the runs, and no "Killed" message
 
-sql() {	# one value per line, tab-separated columns
-	"$root/scripts/db.sh" sql -N -B -e "$1" 2>>"$work/sql.err"
-}
 job_id() { sql "SELECT id FROM batch_jobs WHERE name = '$1'"; }
 count() {	# count JOB_ID [WHERE...]
 	sql "SELECT COUNT(*) FROM batch_items WHERE job_id = $1 ${2:+AND $2}"
@@ -137,25 +79,18 @@ run_count() { sed -n 's/^this run: \([0-9]*\) photos.*/\1/p' "$1"; }
 
 # ---- Setup ----
 
-[ -x "$bin" ] || bail "no $bin: run make check (or set FF_BUILD_DIR)"
+[ -x "$cli" ] || bail "no $cli: build it first (make; FF_BUILD_DIR names the build)"
+pick_models
 for f in face eyes refine; do
 	[ -s "$models/$f.weights" ] || bail "no $models/$f.weights"
 done
-echo "# program: $bin"
+echo "# program: $cli batch"
 echo "# models: $models"
 mkdir -p "$work"
 rm -rf "$tmp"
 mkdir -p "$tmp"
 : >"$work/sql.err"
-
-if ! "$root/scripts/db.sh" status >/dev/null 2>&1; then
-	"$root/scripts/db.sh" start >"$work/db.out" 2>&1 ||
-		bail "database did not start: $(cat "$work/db.out")"
-	db_started=1
-fi
-FF_DB_NAME=mysql "$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS
-	framefit_batchtest; CREATE DATABASE framefit_batchtest CHARACTER SET
-	utf8mb4 COLLATE utf8mb4_unicode_ci" || bail "cannot create the database"
+db_fresh
 
 # The photos: N small LFW crops, each a symlink with a name of its own,
 # two levels deep so the output tree is mirrored.
@@ -187,7 +122,7 @@ limit="timeout -k 5 300"
 run() {	# run OUTFILE ARGS...: the program, stdout and stderr to OUTFILE
 	local out=$1
 	shift
-	$limit "$bin" --models "$models" --no-progress "$@" >"$out" 2>&1
+	$limit "${batch[@]}" --models "$models" --no-progress "$@" >"$out" 2>&1
 }
 
 # ---- A. Failed files are counted, with their reason ----
@@ -245,10 +180,10 @@ echo "# B. two batch processes on the same job at once"
 nitems=$((nphotos + 5))
 cp "$bad/truncated.jpg" "$bad/notes.txt" "$bad/empty.png" "$in/b/"
 cp "$bad/noise.jpg" "$bad/random.jpg" "$in/a/"
-$limit "$bin" --models "$models" --no-progress --jobs 1 --claim 4 --size 640 \
+$limit "${batch[@]}" --models "$models" --no-progress --jobs 1 --claim 4 --size 640 \
 	--job both "$in" >"$tmp/b1.out" 2>&1 &
 p1=$!
-$limit "$bin" --models "$models" --no-progress --jobs 1 --claim 4 --size 640 \
+$limit "${batch[@]}" --models "$models" --no-progress --jobs 1 --claim 4 --size 640 \
 	--job both "$in" >"$tmp/b2.out" 2>&1 &
 p2=$!
 wait $p1
@@ -279,7 +214,7 @@ race=$tmp/race
 mkdir -p "$race"
 for i in $(seq 1 400); do : >"$race/e$i.png"; done
 for k in 1 2 3; do
-	$limit "$bin" --models "$models" --no-progress --jobs 2 --claim 1 --lease 10 --job race "$race" \
+	$limit "${batch[@]}" --models "$models" --no-progress --jobs 2 --claim 1 --lease 10 --job race "$race" \
 		>"$tmp/r$k.out" 2>&1 &
 	eval "pr$k=\$!"
 done
@@ -300,10 +235,10 @@ check_ge "B: racing: workers that did work" \
 # over the claims of a run with a 300 s lease that renews rarely, though
 # its claims of 40 photos take longer than a second.
 echo "# B. runs with different leases on one job"
-$limit "$bin" --models "$models" --no-progress --jobs 1 --claim 40 --size 640 \
+$limit "${batch[@]}" --models "$models" --no-progress --jobs 1 --claim 40 --size 640 \
 	--lease 300 --job leases "$in" >"$tmp/l1.out" 2>&1 &
 pl1=$!
-$limit "$bin" --models "$models" --no-progress --jobs 1 --claim 2 --size 640 \
+$limit "${batch[@]}" --models "$models" --no-progress --jobs 1 --claim 2 --size 640 \
 	--lease 1 --job leases "$in" >"$tmp/l2.out" 2>&1 &
 pl2=$!
 wait $pl1; r1=$?
@@ -321,7 +256,7 @@ check_eq "B: leases: the runs add up" \
 echo "# C. kill -9 a run in the middle, run it again"
 cmd=(--jobs 2 --claim 4 --size 640 --lease 2 --job killed "$in")
 # Its own process group, so the kill takes the runner and its workers.
-setsid "$bin" --models "$models" --no-progress "${cmd[@]}" >"$tmp/c1.out" 2>&1 &
+setsid "${batch[@]}" --models "$models" --no-progress "${cmd[@]}" >"$tmp/c1.out" 2>&1 &
 pc=$!
 jc=""
 for i in $(seq 1 300); do	# up to 30 s
@@ -369,7 +304,7 @@ check_eq "C: same outcome as the undisturbed job" \
 # A worker that dies (a crash on some file) is replaced by the runner, and
 # the same run completes the job.
 echo "# C. kill -9 one worker: the runner replaces it"
-"$bin" --models "$models" --no-progress --jobs 2 --claim 4 --size 640 \
+"${batch[@]}" --models "$models" --no-progress --jobs 2 --claim 4 --size 640 \
 	--lease 2 --job crash "$in" >"$tmp/k1.out" 2>&1 &
 pk=$!
 jk=""
@@ -397,7 +332,7 @@ check_eq "C: crash: one detection per processed photo" \
 # ---- D. SIGTERM: a clean stop gives the claims back ----
 
 echo "# D. SIGTERM stops cleanly"
-"$bin" --models "$models" --no-progress --jobs 2 --claim 8 --size 640 \
+"${batch[@]}" --models "$models" --no-progress --jobs 2 --claim 8 --size 640 \
 	--job stopped "$in" >"$tmp/d1.out" 2>&1 &
 pd=$!
 jd=""
@@ -426,7 +361,7 @@ check_eq "D: the two runs add up" \
 
 echo "# E. try-on JPEGs with --frame and --out"
 out=$tmp/out
-$limit "$bin" --models "$models" --no-progress --jobs 2 --job tryons \
+$limit "${batch[@]}" --models "$models" --no-progress --jobs 2 --job tryons \
 	--frame FF-RND-4721-TOR --out "$out" "$in" >"$tmp/e1.out" 2>&1
 check_eq "E: exit status" "$?" 0
 je=$(job_id tryons)
@@ -450,11 +385,11 @@ check_eq "E: the files are JPEGs" \
 check_eq "E: the job remembers its frame" \
 	"$(sql "SELECT f.sku FROM batch_jobs j JOIN frames f ON f.id = j.frame_id WHERE j.id = $je")" \
 	FF-RND-4721-TOR
-"$bin" --models "$models" --no-progress --job tryons --frame FF-AVI-5814-GLD --out "$out" \
+"${batch[@]}" --models "$models" --no-progress --job tryons --frame FF-AVI-5814-GLD --out "$out" \
 	"$in" >"$tmp/e2.out" 2>&1
 check_eq "E: another frame for the same job is refused" "$?" 2
 check_grep "E: with a reason" "job tryons draws FF-RND-4721-TOR" "$tmp/e2.out"
-"$bin" --models "$models" --no-progress --job nosuch >"$tmp/e3.out" 2>&1
+"${batch[@]}" --models "$models" --no-progress --job nosuch >"$tmp/e3.out" 2>&1
 check_eq "E: joining a job that does not exist is refused" "$?" 2
 
 check_eq "no database errors logged" \

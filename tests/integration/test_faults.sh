@@ -60,16 +60,8 @@ http_timeout=30
 # itself, C errors, stack traces.
 leak_re='SQL|syntax|mysql|MariaDB|errno|Traceback|at line|Segmentation|core dumped'
 
-# lib.sh's http, keeping every text body for the leak search at the end.
-http() {
-	: >"$tmp/body"
-	: >"$tmp/head"
-	code=$(curl -s -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' \
-		--max-time "$http_timeout" "$@")
-	case $(header Content-Type) in
-	text/*|*json*) { cat "$tmp/body"; echo; } >>"$tmp/bodies.txt" ;;
-	esac
-}
+# lib.sh's http keeps every text body for the leak search at the end.
+http_bodies='^text/|json'
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -203,14 +195,7 @@ command -v mariadbd >/dev/null || bail "mariadb-server is not installed"
 command -v wrk >/dev/null || bail "wrk is not installed"
 command -v convert >/dev/null || bail "ImageMagick (convert) is not installed"
 [ -x "$bin" ] || bail "no $bin: build it first (make; FF_BUILD_DIR names the build)"
-if [ -x "$build/src/framefit" ] &&
-    "$build/src/framefit" apikey 2>&1 | grep -q 'apikey create'; then
-	apikey() { "$build/src/framefit" apikey "$@"; }
-elif [ -x "$build/tests/integration/framefit_apikey" ]; then
-	apikey() { "$build/tests/integration/framefit_apikey" "$@"; }
-else
-	bail "no framefit apikey: build it first (make check)"
-fi
+[ -x "$cli" ] || bail "no $cli: build it first (make; FF_BUILD_DIR names the build)"
 photo=$faces/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg
 [ -r "$photo" ] || bail "no face photos under $faces"
 
@@ -234,7 +219,7 @@ db_started=1
 "$bin" --migrate >>"$work/web.out" 2>&1 || bail "migrations failed; see $work/web.out"
 sku=$(sql "SELECT sku FROM frames WHERE active = 1 ORDER BY sku LIMIT 1")
 [ -n "$sku" ] || bail "no catalog"
-key=$(apikey create "fault test" --rate 0 2>>"$work/web.out")
+key=$("$cli" apikey create "fault test" --rate 0 2>>"$work/web.out")
 [ -n "$key" ] || bail "no API key"
 
 export PORT=$(free_port)

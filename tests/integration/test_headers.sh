@@ -51,18 +51,10 @@ http_timeout=30
 
 leak_re='SQL|syntax|mysql|MariaDB|errno|Traceback|at line|Segmentation|core dumped'
 
-# lib.sh's http, keeping every head (for the cookie search) and every text
+# lib.sh's http keeps every head (for the cookie search) and every text
 # body (for the leak search).
-http() {
-	: >"$tmp/body"
-	: >"$tmp/head"
-	code=$(curl -s -o "$tmp/body" -D "$tmp/head" -w '%{http_code}' \
-		--max-time "$http_timeout" "$@")
-	cat "$tmp/head" >>"$tmp/heads.txt"
-	case $(header Content-Type) in
-	text/*|*json*|*svg*) { cat "$tmp/body"; echo; } >>"$tmp/bodies.txt" ;;
-	esac
-}
+http_heads=1
+http_bodies='^text/|json|svg'
 headers_named() {	# how many header lines named $1 the last response had
 	grep -ci "^$1:" "$tmp/head"
 }
@@ -155,14 +147,7 @@ esac
 command -v mariadbd >/dev/null || bail "mariadb-server is not installed"
 command -v convert >/dev/null || bail "ImageMagick (convert) is not installed"
 [ -x "$bin" ] || bail "no $bin: build it first (make; FF_BUILD_DIR names the build)"
-if [ -x "$build/src/framefit" ] &&
-    "$build/src/framefit" apikey 2>&1 | grep -q 'apikey create'; then
-	apikey() { "$build/src/framefit" apikey "$@"; }
-elif [ -x "$build/tests/integration/framefit_apikey" ]; then
-	apikey() { "$build/tests/integration/framefit_apikey" "$@"; }
-else
-	bail "no framefit apikey: build it first (make check)"
-fi
+[ -x "$cli" ] || bail "no $cli: build it first (make; FF_BUILD_DIR names the build)"
 photo=$faces/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg
 [ -r "$photo" ] || bail "no face photos under $faces"
 
@@ -179,7 +164,7 @@ db_fresh
 "$bin" --migrate >>"$work/web.out" 2>&1 || bail "migrations failed; see $work/web.out"
 sku=$(sql "SELECT sku FROM frames WHERE active = 1 ORDER BY sku LIMIT 1")
 [ -n "$sku" ] || bail "no catalog"
-key=$(apikey create "header test" --rate 0 2>>"$work/web.out")
+key=$("$cli" apikey create "header test" --rate 0 2>>"$work/web.out")
 [ -n "$key" ] || bail "no API key"
 
 export PORT=$(free_port)

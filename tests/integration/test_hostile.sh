@@ -47,14 +47,6 @@ export FF_MODEL_CHECK_S=0.2
 
 http_timeout=30
 
-on_web_start() { workers=$(worker_pids); }
-same_workers() {
-	# mod_fcgid spawns and retires workers on its own; a crash shows as
-	# a failed request or health check instead.
-	[ "$server" = apache-fcgid ] && return 0
-	check_eq "$1: no worker died or was replaced" "$(worker_pids)" "$workers"
-}
-
 # ---- Generated bodies (never committed: made here from the photos) ----
 
 # crc32 of stdin as 8 hex digits, from gzip's trailer (RFC 1952 §2.3.1:

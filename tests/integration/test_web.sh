@@ -34,23 +34,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 test_env web framefit_webtest
 
 
-# lighttpd and spawn-fcgi start their workers before listening;
-# mod_fcgid starts them on demand, so it has no fixed set to watch.
-on_web_start() { workers=$(worker_pids); }
-
-# ---- Pages (lib.sh has http, header, upload and the tokens) ----
+# ---- Pages (lib.sh has http, header, upload, tokens, same_workers) ----
 
 csrf_of_body() {
 	sed -n 's|.*name="csrf" value="\([A-Za-z0-9_-]*\)".*|\1|p' "$tmp/body" |
 		head -n 1
-}
-same_workers() {	# the workers started with the server are the ones alive now
-	if [ "$server" = apache-fcgid ]; then
-		# mod_fcgid spawns and retires workers on its own; a crash
-		# shows as a failed request instead.
-		return 0
-	fi
-	check_eq "$1: no worker died or was replaced" "$(worker_pids)" "$workers"
 }
 
 # ---- Setup ----

@@ -1,0 +1,72 @@
+/*
+ * purge.h: the statements of the retention purge (src/app/purge.h says
+ * what goes when) and its record, purge_runs.
+ *
+ * A photo is due at now (Unix s) when it is past its own expiry
+ * (uploads.expires <= now) or was stored before the retention cutoff
+ * (uploads.created < cutoff). Deleting it deletes, by the foreign keys of
+ * sql/001_init.sql, its detections and their faces and its try-ons, and
+ * sets its clicks' token to NULL.
+ */
+#ifndef FF_STORE_PURGE_H
+#define FF_STORE_PURGE_H
+#include <stddef.h>
+#include "core/err.h"
+
+struct db;
+
+/* What one batch found (and, unless a dry run, deleted). */
+struct purge_batch {
+	long long	 lo, hi;	/* the first and last upload id */
+	long long	 n;		/* due photos in the batch */
+	long long	 gone;		/* of them deleted (n on a dry run) */
+	long long	 bytes;		/* of their photo data */
+	long long	 detections, faces, tryons;	/* rows derived */
+	long long	 clicks;	/* clicks holding their token */
+};
+
+/*
+ * One transaction over the next (at most max) due photos with an id
+ * above after: lock them, count what derives from them and, unless
+ * dry_run, delete them and commit (a dry run rolls back). b->n is 0 when
+ * none is left. A failure rolls back; db_retryable() says whether to run
+ * the batch again.
+ */
+enum ff_err	 db_purge_batch(struct db *, long long now, long long cutoff,
+		    long long after, long long max, int dry_run,
+		    struct purge_batch *b);
+
+/* Count (dry_run) or delete the live_counters minutes older than a day;
+ * *n gets how many. */
+enum ff_err	 db_purge_live(struct db *, int dry_run, long long *n);
+
+/* One run of the purge. */
+struct purge_run_row {
+	long long	 at;		/* started, Unix s */
+	double		 ms;		/* how long it took */
+	char		 by[321];	/* "cli", "admin:<user>" (80 characters
+					 * of UTF-8 at most) */
+	int		 days;		/* the retention it applied; 0 unknown */
+	long long	 uploads;	/* photos deleted */
+	long long	 rows;		/* detections + faces + try-ons */
+	long long	 detections, tryons;
+	long long	 clicks;	/* made anonymous */
+	long long	 bytes;		/* of photo data */
+	long long	 live;		/* live_counters rows dropped */
+};
+
+/* Record run r (r->by is ignored: by is stored, cut to 80 characters,
+ * "cli" when NULL or empty; finished now). */
+enum ff_err	 db_purge_run_insert(struct db *, const struct purge_run_row *r,
+		    const char *by);
+/* The runs, newest first: the latest max, or all when max is 0. The
+ * caller frees *rows with free(). */
+enum ff_err	 db_purge_runs(struct db *, size_t max,
+		    struct purge_run_row **rows, size_t *n);
+
+/* The photos kept now, those of them past their expiry, and when the
+ * oldest was stored (Unix s; 0 when there is none). */
+enum ff_err	 db_uploads_kept(struct db *, long long *stored,
+		    long long *expired, long long *oldest);
+
+#endif

@@ -1,0 +1,602 @@
+/*
+ * check_shop.c: the shopper's pages (src/app/shop.c) through the one
+ * router (router.c), over an in-memory request (mem_req.h), against a
+ * real, private MariaDB and the shipped model, the way a FastCGI worker
+ * answers them but without the FastCGI loop.
+ *
+ * main() has the database framefit_shoptest made afresh, migrated and
+ * seeded (tests/dbtest.h) and names it to the worker as production does,
+ * in FF_DB_NAME. Each test opens its own worker (app_open()) and its own
+ * connection for checking rows (Check forks every test); the
+ * upload test walks one photo through its whole life: upload, result,
+ * another frame, render and 304, the shop click, delete.
+ *
+ * The photos: one of the face photos in ../shared/data/faces (FF_FACES
+ * overrides the folder), and a grey square drawn here, which has no face.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <gd.h>
+
+#include "app/app.h"
+#include "app/router.h"
+#include "core/buf.h"
+#include "core/xalloc.h"
+#include "http/request.h"
+#include "render/frame.h"
+#include "store/db.h"
+
+#include "dbtest.h"
+#include "mem_req.h"
+
+#define TEST_DB	"framefit_shoptest"
+#define FACE	"/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg"
+#define BOUNDARY "ffcheckXyZ"
+
+static char		 secret_file[64];
+
+/* ---- The worker and its requests ---- */
+
+static struct tryon_app *
+worker(void)
+{
+	struct app_opts		 o = { .migrate = 1 };
+	struct tryon_app	*a = NULL;
+	enum ff_err		 er;
+
+	o.templates = FF_DATADIR "/templates";
+	o.models = FF_DATADIR "/models";
+	o.sqldir = FF_DATADIR "/sql";
+	o.secret_file = secret_file;
+	er = app_open(&o, &a);
+	ck_assert_msg(er == FF_OK, "app_open: %s", ff_strerror(er));
+	return a;
+}
+
+struct answer {
+	int		 status;
+	struct buf	 raw;		/* the whole CGI response */
+	const char	*body;		/* into raw */
+	size_t		 body_len;
+};
+
+/*
+ * Run one request through the router. env: NULL-terminated name/value
+ * pairs besides REQUEST_METHOD and REQUEST_URI.
+ */
+static void
+run(struct tryon_app *a, const char *method, const char *uri,
+    const char *const *env, const void *body, size_t len, struct answer *out)
+{
+	struct mem	 m;
+	struct req_io	 io = { m_param, m_read, m_write, &m };
+	struct http_req	 r;
+	const char	*p;
+	size_t		 k = 0, i;
+
+	memset(&m, 0, sizeof(m));
+	m.env[k++] = "REQUEST_METHOD";
+	m.env[k++] = method;
+	m.env[k++] = "REQUEST_URI";
+	m.env[k++] = uri;
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		m.env[k++] = env[i];
+	m.body = body;
+	m.body_len = len;
+	buf_init(&m.out);
+	req_init(&r, &io);
+	router_handle(a, &r);
+	req_finish(&r);
+	out->status = r.status;
+	req_free(&r);
+	buf_append(&m.out, "", 0);
+	out->raw = m.out;
+	p = strstr(out->raw.ptr, "\r\n\r\n");
+	ck_assert_ptr_nonnull(p);
+	out->body = p + 4;
+	out->body_len = out->raw.len - (size_t)(out->body - out->raw.ptr);
+	/* A refused or answered body has been read to its end. */
+	ck_assert_uint_eq(m.pos, m.body_len);
+}
+
+/* The value of a response header (a static copy), or NULL. */
+static const char *
+header(const struct answer *an, const char *name)
+{
+	static char	 v[512];
+	const char	*p = an->raw.ptr, *e;
+	size_t		 n = strlen(name);
+
+	while (p < an->body - 2) {
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			while (*p == ' ')
+				p++;
+			e = strstr(p, "\r\n");
+			snprintf(v, sizeof(v), "%.*s", (int)(e - p), p);
+			return v;
+		}
+		p = strstr(p, "\r\n") + 2;
+	}
+	return NULL;
+}
+
+static void
+answer_free(struct answer *an)
+{
+	buf_free(&an->raw);
+}
+
+/* A multipart/form-data body: frame, optional source, the photo. */
+static void
+form(struct buf *b, const char *sku, const char *source, const void *photo,
+    size_t len)
+{
+	buf_reset(b);
+	if (sku != NULL)
+		buf_printf(b, "--" BOUNDARY "\r\nContent-Disposition: "
+		    "form-data; name=\"frame\"\r\n\r\n%s\r\n", sku);
+	if (source != NULL)
+		buf_printf(b, "--" BOUNDARY "\r\nContent-Disposition: "
+		    "form-data; name=\"source\"\r\n\r\n%s\r\n", source);
+	if (photo != NULL) {
+		buf_puts(b, "--" BOUNDARY "\r\nContent-Disposition: form-data; "
+		    "name=\"photo\"; filename=\"me.jpg\"\r\nContent-Type: "
+		    "image/jpeg\r\n\r\n");
+		buf_append(b, photo, len);
+		buf_puts(b, "\r\n");
+	}
+	buf_puts(b, "--" BOUNDARY "--\r\n");
+}
+
+static const char *const multipart[] = {
+	"CONTENT_TYPE", "multipart/form-data; boundary=" BOUNDARY, NULL
+};
+
+static void *
+slurp(const char *path, size_t *len)
+{
+	FILE	*f = fopen(path, "rb");
+	char	*p;
+	long	 n;
+
+	ck_assert_msg(f != NULL, "%s: %s (FF_FACES names the face photos)",
+	    path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = xmalloc((size_t)n);
+	ck_assert_uint_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+static void *
+face_photo(size_t *len)
+{
+	const char	*dir = getenv("FF_FACES_DIR");
+	struct buf	 path;
+	void		*p;
+
+	buf_init(&path);
+	buf_printf(&path, "%s" FACE, dir != NULL && *dir != '\0' ? dir :
+	    FF_DATADIR "/../shared/data/faces");
+	p = slurp(path.ptr, len);
+	buf_free(&path);
+	return p;
+}
+
+/* ---- The checking connection ---- */
+
+static long long
+count(const char *sql, long long arg)
+{
+	struct db	*d = dbtest_open();
+	long long	 n = dbtest_int(d, sql, arg);
+
+	db_close(d);
+	return n;
+}
+
+/* ---- Tests ---- */
+
+/* The upload page, from the catalog. */
+START_TEST(test_index)
+{
+	struct tryon_app	*a = worker();
+	struct answer		 an;
+	struct buf		 want;
+
+	ck_assert_uint_ge(a->nframes, 12);
+	run(a, "GET", "/?frame=", NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	ck_assert_str_eq(header(&an, "Content-Type"), "text/html; charset=utf-8");
+	ck_assert_str_eq(header(&an, "Cache-Control"), "no-cache");
+	buf_init(&want);
+	buf_printf(&want, "src=\"/thumb/%s.png\"", a->frames[a->nframes - 1].sku);
+	ck_assert_msg(strstr(an.body, want.ptr) != NULL, "no %s", want.ptr);
+	ck_assert_ptr_nonnull(strstr(an.body, "action=\"/tryon\""));
+	buf_free(&want);
+	answer_free(&an);
+
+	run(a, "HEAD", "/healthz", NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	ck_assert_str_eq(header(&an, "Content-Length"), "3");
+	answer_free(&an);
+	run(a, "GET", "/healthz", NULL, NULL, 0, &an);
+	ck_assert_str_eq(an.body, "ok\n");
+	answer_free(&an);
+	app_close(a);
+}
+END_TEST
+
+/* One photo's whole life. */
+START_TEST(test_upload_life)
+{
+	struct tryon_app	*a = worker();
+	const struct frame	*f, *f2;
+	struct answer		 an;
+	struct buf		 b, uri;
+	const char		*loc, *etag;
+	char			 token[64], csrf[44], tag[64];
+	void			*photo;
+	size_t			 len;
+	long long		 id;
+
+	photo = face_photo(&len);
+	f = &a->frames[0];
+	f2 = &a->frames[1];
+	buf_init(&b);
+	buf_init(&uri);
+
+	/* Upload: 303 to the result, and the rows of a try-on. */
+	form(&b, f->sku, "webcam", photo, len);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_msg(an.status == 303, "%d: %s", an.status, an.body);
+	ck_assert_ptr_nonnull(loc = header(&an, "Location"));
+	ck_assert_msg(strncmp(loc, "/t/", 3) == 0 && strlen(loc) == 35, "%s",
+	    loc);
+	snprintf(token, sizeof(token), "%s", loc + 3);
+	answer_free(&an);
+	id = count("SELECT id FROM uploads WHERE source = 'webcam' "
+	    "AND ? = 0", 0);
+	ck_assert_int_gt(id, 0);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM detections WHERE "
+	    "upload_id = ?", id), 1);
+	ck_assert_int_ge(count("SELECT faces FROM detections WHERE "
+	    "upload_id = ?", id), 1);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM tryons WHERE "
+	    "upload_id = ?", id), 1);
+	/* Stored normalised: a JPEG of at most 1600 pixels a side. */
+	ck_assert_int_eq(count("SELECT width FROM uploads WHERE id = ?", id),
+	    250);
+	ck_assert_int_eq(count("SELECT SUBSTR(bytes, 1, 2) = x'ffd8' FROM "
+	    "uploads WHERE id = ?", id), 1);
+
+	/* The result page: the render, the delete form's token. */
+	buf_printf(&uri, "/t/%s", token);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	ck_assert_str_eq(header(&an, "Cache-Control"), "private, no-store");
+	buf_reset(&b);
+	buf_printf(&b, "src=\"/t/%s/%s.jpg\"", token, f->sku);
+	ck_assert_msg(strstr(an.body, b.ptr) != NULL, "no %s", b.ptr);
+	app_csrf_token(a, token, csrf);
+	buf_reset(&b);
+	buf_printf(&b, "name=\"csrf\" value=\"%s\"", csrf);
+	ck_assert_msg(strstr(an.body, b.ptr) != NULL, "no %s", b.ptr);
+	answer_free(&an);
+
+	/* Another frame is another try-on; the same one again is not. */
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s?frame=%s", token, f2->sku);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	answer_free(&an);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	answer_free(&an);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM tryons WHERE "
+	    "upload_id = ?", id), 2);
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s?frame=NO-SUCH-1", token);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 404);
+	ck_assert_ptr_nonnull(strstr(an.body, "We do not carry a frame with "
+	    "that code."));
+	answer_free(&an);
+
+	/* The render: a JPEG with an ETag, 304 when it matches. */
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s/%s.jpg?pd=64&download=1", token, f->sku);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	ck_assert_str_eq(header(&an, "Content-Type"), "image/jpeg");
+	ck_assert(an.body_len > 1000 && (unsigned char)an.body[0] == 0xff &&
+	    (unsigned char)an.body[1] == 0xd8);
+	buf_reset(&b);
+	buf_printf(&b, "attachment; filename=\"framefit-%s.jpg\"", f->sku);
+	ck_assert_str_eq(header(&an, "Content-Disposition"), b.ptr);
+	ck_assert_ptr_nonnull(etag = header(&an, "ETag"));
+	snprintf(tag, sizeof(tag), "%s", etag);
+	answer_free(&an);
+	{
+		const char *const inm[] = { "HTTP_IF_NONE_MATCH", tag, NULL };
+
+		run(a, "GET", uri.ptr, inm, NULL, 0, &an);
+		ck_assert_int_eq(an.status, 304);
+		ck_assert_uint_eq(an.body_len, 0);
+		answer_free(&an);
+	}
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM tryons WHERE "
+	    "upload_id = ? AND render_ms > 0", id), 1);
+
+	/* The click to the shop: counted, 302 to the product. */
+	buf_reset(&uri);
+	buf_printf(&uri, "/go/%s?t=%s", f->sku, token);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 302);
+	ck_assert_str_eq(header(&an, "Location"), f->product_url);
+	answer_free(&an);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM clicks WHERE frame_id = ?",
+	    f->id), 1);
+
+	/* Delete: a forged token is refused, the right one deletes. */
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s/delete", token);
+	{
+		const char *const urlenc[] = { "CONTENT_TYPE",
+		    "application/x-www-form-urlencoded", NULL };
+
+		buf_reset(&b);
+		buf_printf(&b, "csrf=%.42sA", csrf[0] == 'A' ? "B" : "A");
+		run(a, "POST", uri.ptr, urlenc, b.ptr, b.len, &an);
+		ck_assert_int_eq(an.status, 403);
+		answer_free(&an);
+		ck_assert_int_eq(count("SELECT COUNT(*) FROM uploads WHERE "
+		    "id = ?", id), 1);
+		buf_reset(&b);
+		buf_printf(&b, "csrf=%s", csrf);
+		run(a, "POST", uri.ptr, urlenc, b.ptr, b.len, &an);
+		ck_assert_int_eq(an.status, 303);
+		ck_assert_str_eq(header(&an, "Location"), "/?deleted=1");
+		answer_free(&an);
+	}
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM uploads WHERE id = ?", id),
+	    0);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM tryons WHERE "
+	    "upload_id = ?", id), 0);
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s", token);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 404);
+	ck_assert_ptr_nonnull(strstr(an.body, "This try-on does not exist"));
+	answer_free(&an);
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s/%s.jpg", token, f->sku);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 404);
+	ck_assert_ptr_nonnull(strstr(an.body, "This photo does not exist"));
+	answer_free(&an);
+
+	free(photo);
+	buf_free(&b);
+	buf_free(&uri);
+	app_close(a);
+}
+END_TEST
+
+/* A photo without a face: 422, kept for the reports, no try-on. */
+START_TEST(test_upload_noface)
+{
+	struct tryon_app	*a = worker();
+	struct answer		 an;
+	struct buf		 b;
+	gdImagePtr		 im;
+	void			*png;
+	long long		 before;
+	int			 len;
+
+	ck_assert_ptr_nonnull(im = gdImageCreateTrueColor(320, 240));
+	gdImageFilledRectangle(im, 0, 0, 319, 239, gdTrueColor(128, 128, 128));
+	ck_assert_ptr_nonnull(png = gdImagePngPtr(im, &len));
+	gdImageDestroy(im);
+	before = count("SELECT COUNT(*) FROM tryons WHERE ? = 0", 0);
+	buf_init(&b);
+	form(&b, a->frames[0].sku, NULL, png, (size_t)len);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_msg(an.status == 422, "%d", an.status);
+	ck_assert_str_eq(header(&an, "Content-Type"), "text/html; charset=utf-8");
+	ck_assert_ptr_nonnull(strstr(an.body, "name=\"csrf\""));
+	answer_free(&an);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM uploads u JOIN detections "
+	    "d ON d.upload_id = u.id WHERE u.width = 320 AND d.faces = ?", 0),
+	    1);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM tryons WHERE ? = 0", 0),
+	    before);
+	gdFree(png);
+	buf_free(&b);
+	app_close(a);
+}
+END_TEST
+
+/* What the shop refuses, and what the router answers for every family. */
+static const struct {
+	const char	*method;
+	const char	*uri;
+	const char	*env[5];
+	const char	*body;		/* multipart parts: see form_rows() */
+	int		 status;
+	const char	*has;		/* in the body */
+	const char	*line;		/* a header, "Name: value" */
+} rows[] = {
+	{ "GET", "/nothing/here", { NULL }, NULL, 404,
+	  "There is no page at this address.", NULL },
+	{ "POST", "/", { NULL }, NULL, 405,
+	  "This address takes only GET, HEAD requests. Please start again "
+	  "from our home page.", "Allow: GET, HEAD" },
+	{ "GET", "/tryon", { NULL }, NULL, 405, "only POST requests",
+	  "Allow: POST" },
+	{ "GET", "/?a=%zz", { NULL }, NULL, 400,
+	  "The address has a malformed query: ", NULL },
+	{ "GET", "/go/NO-SUCH-1", { NULL }, NULL, 404,
+	  "We do not carry that frame.", NULL },
+	{ "GET", "/thumb/NO-SUCH-1.png", { NULL }, NULL, 404,
+	  "We do not carry that frame.", NULL },
+	{ "GET", "/static/nothing.css", { NULL }, NULL, 404,
+	  "There is no such file.", NULL },
+	{ "GET", "/static/app.css", { NULL }, NULL, 200, "{",
+	  "Content-Type: text/css; charset=utf-8" },
+	{ "GET", "/t/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/x.jpg", { NULL }, NULL,
+	  404, "We do not carry a frame with that code.", NULL },
+	{ "GET", "/t/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+	  { "HTTP_ACCEPT", "application/json", NULL }, NULL, 404,
+	  "{\"error\":{\"code\":\"not_found\",\"message\":\"This try-on does "
+	  "not exist", "Content-Type: application/json" },
+	{ "POST", "/t/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/delete",
+	  { "HTTP_ORIGIN", "http://evil.example", "HTTP_HOST", "shop.example",
+	  NULL }, "csrf=x", 403, "This form must be sent from our own page.",
+	  NULL },
+	{ "POST", "/tryon", { "HTTP_ORIGIN", "http://evil.example",
+	  "HTTP_HOST", "shop.example", NULL }, "F", 403,
+	  "This form must be sent from our own page.", NULL },
+	{ "POST", "/tryon", { NULL }, "", 400,
+	  "the form field &quot;frame&quot; is missing", NULL },
+	{ "POST", "/tryon", { NULL }, "F", 400,
+	  "the form field &quot;photo&quot; is missing or empty", NULL },
+	{ "POST", "/tryon", { NULL }, "FN", 400,
+	  "We do not carry a frame with that code.", NULL },
+	{ "POST", "/tryon", { NULL }, "FS", 400,
+	  "The photo source must be", NULL },
+	{ "POST", "/tryon", { NULL }, "FT", 415,
+	  "That file is not a photo we can read.", NULL },
+	{ "POST", "/tryon", { NULL }, "FJ", 422,
+	  "That image is damaged or incomplete.", NULL },
+	{ "POST", "/tryon", { "CONTENT_TYPE",
+	  "application/x-www-form-urlencoded", NULL }, "frame=x", 415,
+	  "Please send the form as multipart/form-data", NULL },
+	/* The staff pages: nothing without the web server's login. */
+	{ "GET", "/admin/", { NULL }, NULL, 403,
+	  "The admin pages are only reachable through the web server&#39;s "
+	  "login.", NULL },
+	{ "GET", "/admin/no/such/page", { NULL }, NULL, 403, "login", NULL },
+	{ "GET", "/admin/no/such/page", { "REMOTE_USER", "staff", NULL }, NULL,
+	  404, "There is no admin page at this address.", NULL },
+	{ "GET", "/admin/retention/purge", { "REMOTE_USER", "staff", NULL },
+	  NULL, 405, "This admin address takes only POST requests.",
+	  "Allow: POST" },
+	/* The API: JSON whatever Accept says, routes before the key. */
+	{ "GET", "/api/v1/nothing", { "HTTP_ACCEPT", "text/html", NULL }, NULL,
+	  404, "{\"error\":{\"code\":\"not_found\",\"message\":\"there is no API "
+	  "endpoint at this address (see docs/API.md)\"}}\n",
+	  "Content-Type: application/json" },
+	{ "GET", "/api/v1/frames", { NULL }, NULL, 401,
+	  "{\"error\":{\"code\":\"unauthorized\"",
+	  "WWW-Authenticate: Bearer realm=\"framefit\"" },
+	/* An error the web server made and handed over. */
+	{ "GET", "/t/x", { "REDIRECT_STATUS", "502", NULL }, NULL, 503,
+	  "temporarily unavailable", "Retry-After: 10" },
+	{ "GET", "/api/v1/frames", { "REDIRECT_STATUS", "413", NULL }, NULL,
+	  413, "{\"error\":{\"code\":\"too_large\"",
+	  "Content-Type: application/json" },
+};
+
+/*
+ * The multipart body of a row: F a known frame, N an unknown one, S a
+ * bad source, T a text file as the photo, J a truncated JPEG; "" a form
+ * with no field at all.
+ */
+static void
+form_rows(struct tryon_app *a, const char *spec, struct buf *b)
+{
+	static const char jpeg[] = "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01"
+	    "\x00\x00\x01\x00\x01\x00\x00\xff\xdb";
+	const char	*sku = NULL, *source = NULL;
+	const void	*photo = NULL;
+	size_t		 len = 0;
+
+	for (; *spec != '\0'; spec++)
+		switch (*spec) {
+		case 'F': sku = a->frames[0].sku; break;
+		case 'N': sku = "NO-SUCH-1"; break;
+		case 'S': source = "fax"; break;
+		case 'T': photo = "just some text\n"; len = 15; break;
+		case 'J': photo = jpeg; len = sizeof(jpeg) - 1; break;
+		}
+	form(b, sku, source, photo, len);
+}
+
+START_TEST(test_rows)
+{
+	struct tryon_app	*a = worker();
+	struct answer		 an;
+	struct buf		 b, line;
+	const char		*env[8];
+	size_t			 k = 0, i;
+
+	buf_init(&b);
+	buf_init(&line);
+	for (i = 0; rows[_i].env[i] != NULL; i++)
+		env[k++] = rows[_i].env[i];
+	if (rows[_i].body != NULL && strncmp(rows[_i].uri, "/tryon", 6) == 0 &&
+	    (k == 0 || strcmp(env[0], "CONTENT_TYPE") != 0)) {
+		form_rows(a, rows[_i].body, &b);
+		env[k++] = "CONTENT_TYPE";
+		env[k++] = "multipart/form-data; boundary=" BOUNDARY;
+	} else if (rows[_i].body != NULL)
+		buf_puts(&b, rows[_i].body);
+	env[k] = NULL;
+	run(a, rows[_i].method, rows[_i].uri, env, b.ptr, b.len, &an);
+	ck_assert_msg(an.status == rows[_i].status, "row %d: %d: %s", _i,
+	    an.status, an.body);
+	ck_assert_msg(strstr(an.body, rows[_i].has) != NULL,
+	    "row %d: no \"%s\" in %s", _i, rows[_i].has, an.body);
+	if (rows[_i].line != NULL) {
+		buf_printf(&line, "\r\n%s\r\n", rows[_i].line);
+		ck_assert_msg(strstr(an.raw.ptr, line.ptr) != NULL,
+		    "row %d: no \"%s\" in\n%s", _i, rows[_i].line, an.raw.ptr);
+	}
+	/* Every error is kept out of caches. */
+	if (an.status >= 400)
+		ck_assert_str_eq(header(&an, "Cache-Control"), "no-store");
+	answer_free(&an);
+	buf_free(&b);
+	buf_free(&line);
+	app_close(a);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("shop");
+	TCase	*tc = tcase_create("pages");
+	int	 rc, fd;
+
+	/* The worker connects by the environment, as in production, and
+	 * follows the registry at once, not every 2 s. */
+	setenv("FF_DB_NAME", TEST_DB, 1);
+	setenv("FF_MIGRATE", "1", 1);
+	setenv("FF_MODEL_CHECK_S", "0", 1);
+	snprintf(secret_file, sizeof(secret_file), "/tmp/check_shop.XXXXXX");
+	if ((fd = mkstemp(secret_file)) < 0)
+		return EXIT_FAILURE;
+	close(fd);
+	unlink(secret_file);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_index);
+	tcase_add_test(tc, test_upload_life);
+	tcase_add_test(tc, test_upload_noface);
+	tcase_add_loop_test(tc, test_rows, 0, (int)(sizeof(rows) /
+	    sizeof(rows[0])));
+	suite_add_tcase(s, tc);
+	rc = dbtest_run(TEST_DB, s);
+	unlink(secret_file);
+	return rc;
+}
