@@ -253,7 +253,8 @@ registry_scan(struct db *db, const char *root, int *added, struct buf *log)
 	}
 	closedir(d);
 	buf_free(&path);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)	/* qsort() takes no NULL, even for no elements */
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
 		if (er == FF_OK)
 			er = scan_one(db, root, names[i], added, log);
