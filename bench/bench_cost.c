@@ -33,6 +33,7 @@
 #include <jpeglib.h>
 #include <malloc.h>
 
+#include "stats.h"
 #include "core/clock.h"
 #include "image/decode.h"
 
@@ -51,20 +52,6 @@ struct result {
 	double		 mem_mb;	/* peak over the start */
 	enum ff_err	 er;
 };
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* Deterministic noise, so every run measures the same bytes. */
 static uint32_t	 rng = 2463534242u;
@@ -354,8 +341,8 @@ main(int argc, char **argv)
 				cpu[r] = res.cpu_ms;
 				mem[r] = res.mem_mb;
 			}
-			c[b] = median(cpu, REPS);
-			m[b] = median(mem, REPS);
+			c[b] = bench_median(cpu, REPS);
+			m[b] = bench_median(mem, REPS);
 		}
 		if (i == 0) {
 			base_cpu = c[0];

@@ -38,20 +38,13 @@
 
 #include <openssl/evp.h>
 
+#include "stats.h"
 #include "app/apikey.h"
 #include "core/clock.h"
 #include "store/db.h"
 #include "store/records.h"
 
 enum mode { M_TRYON, M_DETECT, M_API, M_HOT, M_SPREAD };
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void
 usage(void)
@@ -227,7 +220,7 @@ main(int argc, char **argv)
 		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			failed++;
 	secs = (ff_now_ms() - t) / 1000;
-	qsort(lat, total, sizeof(double), cmp_double);
+	qsort(lat, total, sizeof(double), bench_cmp_double);
 	printf("mode=%s conns=%d n=%d blob=%zu ops=%zu secs=%.2f ops_per_s=%.0f "
 	    "p50_ms=%.2f p99_ms=%.2f failed=%d\n", names[m], conns, n,
 	    m == M_TRYON ? blob : 0, total, secs, total / secs,

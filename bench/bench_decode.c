@@ -18,25 +18,12 @@
 
 #include <gd.h>
 
+#include "stats.h"
 #include "core/clock.h"
 #include "image/decode.h"
 
 #define REPS		15
 #define MAX_SIDE	1600	/* PHOTO_MAX_SIDE of src/app/photo.h */
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* libgd's area-averaging resample of src to nw x nh. */
 static gdImagePtr
@@ -154,12 +141,12 @@ bench(gdImagePtr photo, int side)
 	}
 	printf("%dx%d JPEG (%.1f MP, %d KB), median of %d:\n", w, h,
 	    w * (double)h / 1e6, len / 1024, REPS);
-	printf("  libgd decode + libgd resample  %7.1f ms\n", median(t_gd, REPS));
+	printf("  libgd decode + libgd resample  %7.1f ms\n", bench_median(t_gd, REPS));
 	printf("  libgd decode + area filter     %7.1f ms -> %dx%d\n",
-	    median(t_before, REPS), bw, bh);
+	    bench_median(t_before, REPS), bw, bh);
 	printf("  img_decode (libjpeg, M/8)      %7.1f ms -> %dx%d  (%.1fx the previous)\n",
-	    median(t_now, REPS), nw, nh, median(t_before, REPS) / median(t_now, REPS));
-	printf("  img_store_jpeg after it        %7.2f ms (%s)\n", median(t_store, REPS),
+	    bench_median(t_now, REPS), nw, nh, bench_median(t_before, REPS) / bench_median(t_now, REPS));
+	printf("  img_store_jpeg after it        %7.2f ms (%s)\n", bench_median(t_store, REPS),
 	    was_kept ? "kept as it came, metadata stripped" : "encoded again");
 	printf("  against libgd at that size: mean |diff| %.2f per channel (0..255)\n", diff);
 	gdFree(jpg);

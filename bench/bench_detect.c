@@ -16,6 +16,7 @@
 
 #include <gd.h>
 
+#include "stats.h"
 #include "image/sample.h"
 
 #include "vision/blas.h"
@@ -24,20 +25,6 @@
 
 #define NPHOTOS	20
 #define REPS	5
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static double
 run(struct detector *det, gdImagePtr *im, int n, int *faces)
@@ -53,9 +40,9 @@ run(struct detector *det, gdImagePtr *im, int n, int *faces)
 			t[k] = r.ms;
 		}
 		*faces += r.n;
-		per[i] = median(t, REPS);
+		per[i] = bench_median(t, REPS);
 	}
-	return median(per, n);
+	return bench_median(per, n);
 }
 
 int
