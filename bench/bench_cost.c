@@ -10,7 +10,10 @@
  *            baseline and progressive (libjpeg's standard scan script);
  *   costly:  near 50 MP and a few hundred KB at most: a progressive JPEG
  *            of hundreds of scans, the same with the standard script, a
- *            baseline JPEG, an RGBA PNG, a lossless WebP and a GIF.
+ *            baseline JPEG, CMYK JPEGs (near 50 and near 8 MP), an RGBA
+ *            PNG, a lossless WebP and a GIF.
+ * The generators are tests/costly.c, which the hostile-input corpus
+ * (tests/hostile, 11x cases) uses too: both see the same bytes.
  * Each decode runs in a fresh child (fork), so its CPU time (getrusage)
  * and its memory high-water mark over its start (VmHWM - VmRSS, from
  * /proc/self/status) are its own. Each is run REPS times; medians are
@@ -30,10 +33,10 @@
 #include <unistd.h>
 
 #include <gd.h>
-#include <jpeglib.h>
 #include <malloc.h>
 
 #include "stats.h"
+#include "costly.h"
 #include "core/clock.h"
 #include "image/decode.h"
 
@@ -52,115 +55,6 @@ struct result {
 	double		 mem_mb;	/* peak over the start */
 	enum ff_err	 er;
 };
-
-/* Deterministic noise, so every run measures the same bytes. */
-static uint32_t	 rng = 2463534242u;
-
-static int
-noise(int amp)
-{
-	int s = 0, i;
-
-	/* Sum of four uniforms: close enough to a camera's Gaussian. */
-	for (i = 0; i < 4; i++) {
-		rng ^= rng << 13;
-		rng ^= rng >> 17;
-		rng ^= rng << 5;
-		s += (int)(rng % (unsigned)(2 * amp + 1)) - amp;
-	}
-	return s / 2;
-}
-
-static int
-clamp(int v)
-{
-	return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-
-/*
- * Encode im with libjpeg at quality q. scans: 0 = baseline, 1 = libjpeg's
- * standard progressive script, n > 1 = a script of about n scans (DC,
- * then every AC coefficient of every component on its own, first at a
- * reduced precision and then refined bit by bit).
- */
-static void *
-encode_jpeg(gdImagePtr im, int q, int scans, size_t *len)
-{
-	struct jpeg_compress_struct	 c;
-	struct jpeg_error_mgr		 jerr;
-	jpeg_scan_info			*si = NULL;
-	unsigned char			*out = NULL, *row;
-	unsigned long			 olen = 0;
-	int				 w = gdImageSX(im), h = gdImageSY(im);
-	int				 x, y, n = 0, k, comp, al;
-
-	c.err = jpeg_std_error(&jerr);
-	jpeg_create_compress(&c);
-	jpeg_mem_dest(&c, &out, &olen);
-	c.image_width = (JDIMENSION)w;
-	c.image_height = (JDIMENSION)h;
-	c.input_components = 3;
-	c.in_color_space = JCS_RGB;
-	jpeg_set_defaults(&c);
-	jpeg_set_quality(&c, q, TRUE);
-	if (scans == 1)
-		jpeg_simple_progression(&c);
-	else if (scans > 1) {
-		si = calloc((size_t)scans + 4, sizeof(*si));
-		si[n].comps_in_scan = 3;
-		for (k = 0; k < 3; k++)
-			si[n].component_index[k] = k;
-		si[n].Ss = si[n].Se = 0;
-		n++;
-		/* AC first scans at Al = 1, then refinements at Al = 0, one
-		 * coefficient and one component at a time, until the count. */
-		for (al = 1; al >= 0 && n < scans; al--)
-			for (k = 1; k < 64 && n < scans; k++)
-				for (comp = 0; comp < 3 && n < scans; comp++) {
-					si[n].comps_in_scan = 1;
-					si[n].component_index[0] = comp;
-					si[n].Ss = si[n].Se = k;
-					si[n].Ah = al == 1 ? 0 : 1;
-					si[n].Al = al;
-					n++;
-				}
-		c.scan_info = si;
-		c.num_scans = n;
-	}
-	jpeg_start_compress(&c, TRUE);
-	row = malloc((size_t)w * 3);
-	for (y = 0; y < h; y++) {
-		for (x = 0; x < w; x++) {
-			int p = gdImageGetTrueColorPixel(im, x, y);
-			row[3 * x] = (unsigned char)gdTrueColorGetRed(p);
-			row[3 * x + 1] = (unsigned char)gdTrueColorGetGreen(p);
-			row[3 * x + 2] = (unsigned char)gdTrueColorGetBlue(p);
-		}
-		jpeg_write_scanlines(&c, &row, 1);
-	}
-	jpeg_finish_compress(&c);
-	jpeg_destroy_compress(&c);
-	free(row);
-	free(si);
-	*len = olen;
-	return out;
-}
-
-/* A smooth picture of w x h: small as a file, whatever its size. */
-static gdImagePtr
-flat(int w, int h, int alpha)
-{
-	gdImagePtr	 im = gdImageCreateTrueColor(w, h);
-	int		 x, y;
-
-	gdImageAlphaBlending(im, 0);
-	gdImageSaveAlpha(im, alpha);
-	for (y = 0; y < h; y++)
-		for (x = 0; x < w; x++)
-			im->tpixels[y][x] = gdTrueColorAlpha(x * 255 / w,
-			    y * 255 / h, 128, alpha ? 40 : 0);
-	return im;
-}
 
 static long
 status_kb(const char *key)
@@ -258,10 +152,10 @@ main(int argc, char **argv)
 {
 	const char	*dir = getenv("FF_FACES_DIR");
 	char		 path[4096];
-	struct input	 in[12];
+	struct input	 in[16];
 	gdImagePtr	 face, phone, big;
 	double		 cpu[REPS], mem[REPS], base_cpu = 0, base_mem = 0;
-	int		 i, r, n = 0, x, y, sz;
+	int		 i, r, n = 0, sz;
 	struct result	 res;
 
 	if (argc > 1)
@@ -273,21 +167,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_cost: cannot read %s\n", path);
 		return 1;
 	}
-	gdImageSetInterpolationMethod(face, GD_BICUBIC);
-	phone = gdImageScale(face, 4032, 3024);
-	for (y = 0; y < 3024; y++)
-		for (x = 0; x < 4032; x++) {
-			int p = phone->tpixels[y][x], d = noise(6);
-			phone->tpixels[y][x] = gdTrueColor(
-			    clamp(gdTrueColorGetRed(p) + d + noise(3)),
-			    clamp(gdTrueColorGetGreen(p) + d + noise(3)),
-			    clamp(gdTrueColorGetBlue(p) + d + noise(3)));
-		}
+	phone = costly_phone(face, 4032, 3024);
 	in[n].name = "phone 4032x3024 baseline q92";
-	in[n].p = encode_jpeg(phone, 92, 0, &in[n].len);
+	in[n].p = costly_jpeg(phone, 92, 0, 0, &in[n].len);
 	n++;
 	in[n].name = "phone 4032x3024 progressive q92";
-	in[n].p = encode_jpeg(phone, 92, 1, &in[n].len);
+	in[n].p = costly_jpeg(phone, 92, 1, 0, &in[n].len);
 	n++;
 	in[n].name = "phone 4032x3024 WebP q85";
 	in[n].p = gdImageWebpPtrEx(phone, &sz, 85);
@@ -295,22 +180,32 @@ main(int argc, char **argv)
 	n++;
 	gdImageDestroy(phone);
 
-	big = flat(7071, 7071, 0);
+	big = costly_flat(7071, 7071, 0);
 	in[n].name = "7071x7071 progressive, 496 scans";
-	in[n].p = encode_jpeg(big, 75, 496, &in[n].len);
+	in[n].p = costly_jpeg(big, 75, 496, 0, &in[n].len);
 	n++;
 	in[n].name = "7071x7071 progressive, standard scans";
-	in[n].p = encode_jpeg(big, 75, 1, &in[n].len);
+	in[n].p = costly_jpeg(big, 75, 1, 0, &in[n].len);
 	n++;
 	in[n].name = "7071x7071 baseline JPEG";
-	in[n].p = encode_jpeg(big, 75, 0, &in[n].len);
+	in[n].p = costly_jpeg(big, 75, 0, 0, &in[n].len);
 	n++;
+	in[n].name = "7071x7071 CMYK JPEG";
+	in[n].p = costly_jpeg(big, 75, 0, 1, &in[n].len);
+	n++;
+	gdImageDestroy(big);
+	big = costly_flat(2828, 2828, 0);
+	in[n].name = "2828x2828 CMYK JPEG";
+	in[n].p = costly_jpeg(big, 75, 0, 1, &in[n].len);
+	n++;
+	gdImageDestroy(big);
+	big = costly_bands(7071, 7071);
 	in[n].name = "7071x7071 GIF";
 	in[n].p = gdImageGifPtr(big, &sz);
 	in[n].len = (size_t)sz;
 	n++;
 	gdImageDestroy(big);
-	big = flat(7071, 7071, 1);
+	big = costly_flat(7071, 7071, 1);
 	in[n].name = "7071x7071 RGBA PNG";
 	in[n].p = gdImagePngPtrEx(big, &sz, 9);
 	in[n].len = (size_t)sz;

@@ -26,6 +26,11 @@
 #
 # Everything lives under var/bench-web (its own MariaDB, database
 # framefit_bench, dropped at the end: each upload stores its photo).
+#
+# Its wrk sends dozens of uploads a second from one address (127.0.0.1):
+# the workers run with the per-client upload limits off (FF_UPLOAD_RATE=0
+# FF_UPLOAD_CONCURRENT=0), or most answers would be 429. It measures
+# throughput, not the limits (tests/integration/test_abuse.sh does).
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,7 +49,11 @@ export FF_DB_NAME=framefit_bench
 export FF_SECRET_FILE=$work/secret
 export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=bench-admin-pw
 export FF_PROCS=${FF_PROCS:-2}
-unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS
+unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS \
+	FF_TRUSTED_PROXY FF_REQUEST_CPU_S FF_REQUEST_MEM_MB
+# Every connection comes from 127.0.0.1: the per-client upload limits
+# (docs/ADMIN.md) would answer most of them 429.
+export FF_UPLOAD_RATE=0 FF_UPLOAD_CONCURRENT=0
 
 die() { echo "bench_web.sh: $*" >&2; exit 1; }
 

@@ -33,6 +33,10 @@
 #
 # Everything lives under var/soak (its own MariaDB, database framefit_soak,
 # dropped at the end: every upload stores its photo).
+#
+# All its connections come from one address (127.0.0.1) at dozens of
+# uploads a second: the workers run with the per-client upload limits off
+# (FF_UPLOAD_RATE=0 FF_UPLOAD_CONCURRENT=0), or most answers would be 429.
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,7 +59,11 @@ export FF_DB_NAME=framefit_soak
 export FF_SECRET_FILE=$work/secret
 export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=soak-admin-pw
 export FF_PROCS=${FF_PROCS:-2}
-unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS
+unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS \
+	FF_TRUSTED_PROXY FF_REQUEST_CPU_S FF_REQUEST_MEM_MB
+# Every connection comes from 127.0.0.1: the per-client upload limits
+# (docs/ADMIN.md) would answer most of them 429.
+export FF_UPLOAD_RATE=0 FF_UPLOAD_CONCURRENT=0
 
 die() { echo "soak.sh: $*" >&2; exit 2; }
 

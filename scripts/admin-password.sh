@@ -52,8 +52,10 @@ if [ -z "$pass" ]; then
 	shown=1
 fi
 # -i reads the password from stdin, so it never shows in ps.
-printf '%s\n' "$pass" | htpasswd -niB "$user" | sed '/^$/d' >"$file.tmp"
-chmod 644 "$file.tmp"
+(umask 077; printf '%s\n' "$pass" | htpasswd -niB "$user" | sed '/^$/d' >"$file.tmp")
+chmod 640 "$file.tmp"
+# Keep the group the web server reads it as (scripts/web.sh sets it).
+[ -e "$file" ] && chgrp --reference="$file" "$file.tmp" 2>/dev/null || true
 mv "$file.tmp" "$file"
 if [ $shown = 1 ]; then
 	echo "admin-password.sh: /admin/ user '$user', password '$pass' (stored hashed in $file)"

@@ -6,17 +6,32 @@
 #   scripts/db.sh status    exit 0 if running, 3 if not
 #   scripts/db.sh sql ...   the mariadb client as root on database $FF_DB_NAME;
 #                           extra arguments go to the client (e.g. -e 'SELECT 1')
+#   scripts/db.sh password [app|migrate]
+#                           print the password of that user (FF_DB_LEAST=1)
 #
 # Environment (the C code reads the same names, see src/store/db.h):
 #   FF_DB_DIR       instance directory      (default <repo>/var/mysql)
 #   FF_DB_SOCKET    Unix socket             (default $FF_DB_DIR/mysql.sock)
 #   FF_DB_NAME      application database    (default framefit)
 #   FF_DB_USER      application user        (default framefit)
-#   FF_DB_PASSWORD  its password            (default framefit; dev only)
+#   FF_DB_PASSWORD  its password            (default framefit; with
+#                   FF_DB_LEAST=1 a generated one, kept in
+#                   $FF_DB_DIR/app.password, 0600)
+#   FF_DB_LEAST     1: least privilege (run.sh; docs/DEPLOY.md). The app
+#                   user may only SELECT, INSERT, UPDATE and DELETE in
+#                   $FF_DB_NAME: every statement of src/store/ is one of
+#                   these, and GET_LOCK needs no privilege. The schema is
+#                   changed by a second user, ${FF_DB_USER}_migrate (all
+#                   privileges on $FF_DB_NAME only, password in
+#                   $FF_DB_DIR/migrate.password), which run.sh uses for
+#                   `framefit.fcgi --migrate` before the workers start.
+#                   Without it (the unit and integration tests) the app
+#                   user may do anything in every database named
+#                   framefit*, so tests can make framefit_test.
 #
 # The server listens on the socket only (--skip-networking) and is started
-# with --no-defaults, so /etc/mysql never leaks in. The app user may use
-# every database named framefit*, so tests can make framefit_test.
+# with --no-defaults, so /etc/mysql never leaks in. No password is ever
+# given on a command line: they reach the client on its stdin.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +42,7 @@ pidfile=$dir/mysqld.pid
 log=$dir/mysqld.log
 name=${FF_DB_NAME:-framefit}
 user=${FF_DB_USER:-framefit}
-pass=${FF_DB_PASSWORD:-framefit}
+least=${FF_DB_LEAST:-0}
 
 die() { echo "db.sh: $*" >&2; exit 1; }
 
@@ -69,11 +84,51 @@ sqlstr() {
 	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"
 }
 
+# The password of a least-privilege user, from $dir/$1.password, made
+# (0600, random) the first time.
+password_of() {
+	f=$dir/$1.password
+	if [ ! -s "$f" ]; then
+		(umask 077
+		head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$f.tmp")
+		mv "$f.tmp" "$f"
+	fi
+	cat "$f"
+}
+
+setup_least() {
+	if [ -n "${FF_DB_PASSWORD:-}" ]; then
+		pass=$FF_DB_PASSWORD
+	else
+		pass=$(password_of app)
+	fi
+	mig=${user}_migrate
+	mpass=$(password_of migrate)
+	# ALTER USER: the account and the password file always agree; the
+	# REVOKE takes back what a dev set-up (below) granted before.
+	client <<EOF
+CREATE DATABASE IF NOT EXISTS \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS $(sqlstr "$user")@'localhost' IDENTIFIED BY $(sqlstr "$pass");
+ALTER USER $(sqlstr "$user")@'localhost' IDENTIFIED BY $(sqlstr "$pass");
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM $(sqlstr "$user")@'localhost';
+GRANT SELECT, INSERT, UPDATE, DELETE ON \`$name\`.* TO $(sqlstr "$user")@'localhost';
+CREATE USER IF NOT EXISTS $(sqlstr "$mig")@'localhost' IDENTIFIED BY $(sqlstr "$mpass");
+ALTER USER $(sqlstr "$mig")@'localhost' IDENTIFIED BY $(sqlstr "$mpass");
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM $(sqlstr "$mig")@'localhost';
+GRANT ALL PRIVILEGES ON \`$name\`.* TO $(sqlstr "$mig")@'localhost';
+EOF
+}
+
 setup() {
 	# The name is a database identifier: keep it to safe characters.
 	case $name in
 	*[!A-Za-z0-9_]*|'') die "FF_DB_NAME must match [A-Za-z0-9_]+" ;;
 	esac
+	if [ "$least" = 1 ]; then
+		setup_least
+		return
+	fi
+	pass=${FF_DB_PASSWORD:-framefit}
 	client <<EOF
 CREATE DATABASE IF NOT EXISTS \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS $(sqlstr "$user")@'localhost' IDENTIFIED BY $(sqlstr "$pass");
@@ -177,5 +232,12 @@ start)	start ;;
 stop)	stop ;;
 status)	status ;;
 sql)	client --database="$name" "$@" ;;
-*)	echo "usage: $0 start|stop|status|sql [client args]" >&2; exit 2 ;;
+password)
+	case ${1:-app} in
+	app|migrate) [ -s "$dir/${1:-app}.password" ] ||
+		die "no $dir/${1:-app}.password: start with FF_DB_LEAST=1 first"
+		cat "$dir/${1:-app}.password" ;;
+	*) die "password: app or migrate" ;;
+	esac ;;
+*)	echo "usage: $0 start|stop|status|sql [client args]|password [app|migrate]" >&2; exit 2 ;;
 esac

@@ -24,11 +24,25 @@
 #   FF_ADMIN_USER    user for /admin/ (default admin)
 #   FF_ADMIN_PASSWORD  its password; without it one is generated when the
 #                    user file is first written, and printed once
-#   FF_APACHE_USER   user Apache's children run as when started by root
-#                    (default www-data; Apache refuses to serve as root)
+#   FF_RUN_USER      the unprivileged user the FastCGI workers run as when
+#                    this script runs as root (default framefit; created
+#                    with useradd --system, no login shell, if missing).
+#                    lighttpd and Apache with mod_fcgid run as it too,
+#                    since they spawn the workers; Apache with
+#                    mod_proxy_fcgi runs as FF_APACHE_USER and reaches
+#                    the workers' socket through its group
+#   FF_APACHE_USER   user Apache's children run as in proxy mode when
+#                    started by root (default www-data)
 #   FF_DB_*, FF_MODELS_DIR, FF_TEMPLATES, FF_STATIC, FF_SQL_DIR,
 #   FF_SECRET_FILE, FF_MIGRATE, FF_MAX_REQUESTS are passed to the workers
-#   (see src/store/db.h and src/app/app.h).
+#   (see src/store/db.h and src/app/app.h), through the environment (and
+#   for mod_fcgid a 0600 file Apache includes while it is still root),
+#   never on a command line or in a world-readable file.
+#
+# Files under FF_VAR when run as root (docs/ADMIN.md): the workers' user
+# owns only what it writes (tmp/, run/fcgid/, the secret, 0600); the
+# admin user file is root's, 0640, readable by the group of the server
+# that checks it; the configs are root's.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -79,36 +93,76 @@ wait_gone() {
 	done
 }
 
-# Fill the @NAMES@ of conf/$1.in into $var/$1.
+isroot() { [ "$(id -u)" = 0 ]; }
+
+# The workers' user (root only): made once, a system account without a
+# home or a login shell. Two starts racing both try useradd; the loser
+# finds the account made.
+run_user=${FF_RUN_USER:-framefit}
+apache_user=${FF_APACHE_USER:-www-data}
+ensure_user() {
+	isroot || return 0
+	id -u "$run_user" >/dev/null 2>&1 && return 0
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin --comment "framefit workers" "$run_user" \
+		2>/dev/null || id -u "$run_user" >/dev/null 2>&1 ||
+		die "cannot create the user '$run_user' (useradd)"
+}
+
+# The user and group of the processes that check /admin/'s password
+# (and, but for apache-proxy, run the workers), as "user group".
+server_user() {
+	if ! isroot; then
+		echo "$(id -un) $(id -gn)"
+	elif [ "$1" = apache-proxy ]; then
+		echo "$apache_user $(id -gn "$apache_user")"
+	else
+		echo "$run_user $(id -gn "$run_user")"
+	fi
+}
+
+# Fill the @NAMES@ of conf/$1.in into $var/$1. $2 is the server.
 render() {
-	if [ "$(id -u)" = 0 ]; then
-		u=${FF_APACHE_USER:-www-data}
-		g=$(id -gn "$u")
-		user_line="User $u"
-		group_line="Group $g"
+	set -- "$1" $(server_user "$2")
+	if isroot; then
+		user_line="User $2"
+		group_line="Group $3"
+		lighttpd_user="server.username = \"$2\""
+		lighttpd_group="server.groupname = \"$3\""
 	else
 		user_line="# User: the caller's"
 		group_line="# Group: the caller's"
+		lighttpd_user="# server.username: the caller's"
+		lighttpd_group="# server.groupname: the caller's"
 	fi
-	fcgid_env=$(env | grep '^FF_' | grep -v -e '^FF_VAR=' -e '^FF_PROCS=' \
-		-e '^FF_FCGI_BIN=' -e '^FF_ADMIN_' -e '^FF_BIND=' |
-		sed 's/"/\\"/g; s/^\([^=]*\)=\(.*\)$/FcgidInitialEnv \1 "\2"/')
-	[ -n "$fcgid_env" ] || fcgid_env="# (no FF_* variables given)"
-	printf '%s\n' "$fcgid_env" >"$var/fcgid_env.tmp"
+	# mod_fcgid's copy of the workers' environment (the database password
+	# among it) goes to a file only its owner reads; Apache includes it
+	# while it is still root.
+	(umask 077
+	env | grep '^FF_' | grep -v -e '^FF_VAR=' -e '^FF_PROCS=' \
+		-e '^FF_FCGI_BIN=' -e '^FF_ADMIN_' -e '^FF_BIND=' \
+		-e '^FF_RUN_USER=' -e '^FF_APACHE_USER=' |
+		sed 's/"/\\"/g; s/^\([^=]*\)=\(.*\)$/FcgidInitialEnv \1 "\2"/' \
+		>"$var/fcgid-env.conf.tmp")
+	mv "$var/fcgid-env.conf.tmp" "$var/fcgid-env.conf"
 	sed -e "s|@VAR@|$var|g" -e "s|@PORT@|$port|g" -e "s|@BIND@|$bind|g" \
 	    -e "s|@BIN@|$bin|g" -e "s|@BINDIR@|$(dirname "$bin")|g" \
 	    -e "s|@BINNAME@|$(basename "$bin")|g" -e "s|@PROCS@|$procs|g" \
 	    -e "s|@STATIC@|$static|g" -e "s|@HTPASSWD@|$htpasswd|g" \
 	    -e "s|@SOCKET@|$sock|g" -e "s|@USER_LINE@|$user_line|g" \
 	    -e "s|@GROUP_LINE@|$group_line|g" \
-	    -e "/@FCGID_ENV@/{r $var/fcgid_env.tmp" -e "d}" \
+	    -e "s|@LIGHTTPD_USER@|$lighttpd_user|" \
+	    -e "s|@LIGHTTPD_GROUP@|$lighttpd_group|" \
 	    "$root/conf/$1.in" >"$var/$1"
-	rm -f "$var/fcgid_env.tmp"
 }
 
+# $1: the server. The state directories, the admin user file, the CSRF
+# secret, each with the owner and mode its readers need (see the top).
 prepare() {
+	srv=$1
 	[ -x "$bin" ] || die "no worker at $bin; build it (make) or set FF_FCGI_BIN"
-	mkdir -p "$var/log" "$var/run" "$var/tmp" "$var/www" "$var/apache"
+	ensure_user
+	mkdir -p "$var/log" "$var/run" "$var/run/lighttpd" "$var/tmp" "$var/www" "$var/apache"
 	if [ ! -s "$htpasswd" ]; then
 		user=${FF_ADMIN_USER:-admin}
 		pass=${FF_ADMIN_PASSWORD:-}
@@ -116,24 +170,32 @@ prepare() {
 			pass=$(head -c 12 /dev/urandom | base64 | tr '+/' '-_')
 			echo "web.sh: /admin/ user '$user', password '$pass' (in $htpasswd, hashed)"
 		fi
-		htpasswd -nbB "$user" "$pass" | sed '/^$/d' >"$htpasswd.tmp"
-		chmod 644 "$htpasswd.tmp"
+		# -i: the password comes on stdin, never on a command line.
+		(umask 077
+		printf '%s\n' "$pass" | htpasswd -niB "$user" | sed '/^$/d' >"$htpasswd.tmp")
 		mv "$htpasswd.tmp" "$htpasswd"
 	fi
-}
-
-# Apache's children run as another user when we are root: let them read
-# the CSRF secret (created here so its owner is known) and use run/.
-apache_perms() {
-	[ "$(id -u)" = 0 ] || return 0
-	u=${FF_APACHE_USER:-www-data}
+	set -- $(server_user "$1")
+	# The server checks the password as its own user, after dropping root.
+	chmod 640 "$htpasswd"
+	isroot && chgrp "$2" "$htpasswd"
+	# Made here, so its owner is known: the workers read it, nobody else.
 	if [ ! -s "$FF_SECRET_FILE" ]; then
 		(umask 077; head -c 32 /dev/urandom >"$FF_SECRET_FILE.tmp")
 		mv "$FF_SECRET_FILE.tmp" "$FF_SECRET_FILE"
 	fi
-	chown "$u" "$FF_SECRET_FILE"
-	mkdir -p "$var/run/fcgid"
-	chown "$u" "$var/run/fcgid" "$var/tmp"
+	chmod 600 "$FF_SECRET_FILE"
+	if isroot; then
+		chown "$run_user:" "$FF_SECRET_FILE"
+		# Request bodies (lighttpd's upload-dirs) and mod_fcgid's
+		# sockets are written by the server's user; nothing else is.
+		mkdir -p "$var/run/fcgid" "$var/run/lighttpd"
+		chown "$1:$2" "$var/tmp"
+		chown "$run_user:" "$var/run/fcgid" "$var/run/lighttpd"
+		chmod 700 "$var/tmp" "$var/run/fcgid" "$var/run/lighttpd"
+		# lighttpd opens its logs after it drops root; Apache as root.
+		[ "$srv" != lighttpd ] || chown -R "$1:$2" "$var/log"
+	fi
 }
 
 # Is pid $1 still one of the processes this script starts? A pid file
@@ -162,34 +224,34 @@ start() {
 		echo "web.sh: $server already running (pid $(cat "$pidfile")) at $url"
 		return 0
 	fi
-	prepare
+	prepare "$server"
 	case $server in
 	lighttpd)
-		render lighttpd.conf
+		render lighttpd.conf lighttpd
 		lighttpd -tt -f "$var/lighttpd.conf" >/dev/null ||
 			die "lighttpd rejects $var/lighttpd.conf"
 		# lighttpd forks into the background once it listens.
 		lighttpd -f "$var/lighttpd.conf"
 		;;
 	apache-fcgid)
-		apache_perms
-		render apache-fcgid.conf
+		render apache-fcgid.conf apache-fcgid
 		apache2 -t -f "$var/apache-fcgid.conf" 2>/dev/null ||
 			{ apache2 -t -f "$var/apache-fcgid.conf"; die "apache2 rejects the config"; }
 		apache2 -f "$var/apache-fcgid.conf" -k start
 		;;
 	apache-proxy)
-		apache_perms
-		render apache-proxy-fcgi.conf
+		render apache-proxy-fcgi.conf apache-proxy
 		apache2 -t -f "$var/apache-proxy-fcgi.conf" 2>/dev/null ||
 			{ apache2 -t -f "$var/apache-proxy-fcgi.conf"; die "apache2 rejects the config"; }
 		rm -f "$sock"
 		# The workers' stderr goes to a log; spawn-fcgi lets them inherit it.
-		if [ "$(id -u)" = 0 ]; then
-			u=${FF_APACHE_USER:-www-data}
-			set -- -u "$u" -g "$(id -gn "$u")" -U "$u"
+		# The workers as their own user; the socket is theirs, and
+		# Apache's group may connect to it (0660), nobody else.
+		if isroot; then
+			set -- -u "$run_user" -g "$(id -gn "$run_user")" \
+				-U "$run_user" -G "$(id -gn "$apache_user")" -M 0660
 		else
-			set --
+			set -- -M 0600
 		fi
 		# One master keeping the workers (src/http/prefork.h): it
 		# restarts one that dies, which spawn-fcgi -F would not.
@@ -286,8 +348,8 @@ workers() {
 }
 
 run() {
-	prepare
-	render lighttpd.conf
+	prepare lighttpd
+	render lighttpd.conf lighttpd
 	lighttpd -tt -f "$var/lighttpd.conf" >/dev/null ||
 		die "lighttpd rejects $var/lighttpd.conf"
 	echo "web.sh: framefit at $url (Ctrl-C stops)"

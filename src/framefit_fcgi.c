@@ -5,7 +5,12 @@
  * serves requests one at a time until SIGTERM.
  *
  *   framefit.fcgi                 serve on fd 0 (started by a web server)
- *   framefit.fcgi --listen ADDR   serve on a Unix path or [host]:port
+ *   framefit.fcgi --listen ADDR   serve on a Unix socket path (the way
+ *                                 to give the web server alone access:
+ *                                 its mode and group), host:port, or
+ *                                 :port, which is 127.0.0.1:port; any
+ *                                 peer of the socket is trusted as the
+ *                                 web server (docs/ADMIN.md)
  *   framefit.fcgi --workers N     a master keeping N worker processes on
  *                                 the one socket (src/http/prefork.h);
  *                                 lighttpd runs it so, with max-procs 1
@@ -15,7 +20,19 @@
  * src/store/db.h): FF_DB_SOCKET, FF_DB_NAME, FF_DB_USER, FF_DB_PASSWORD,
  * FF_MODELS_DIR, FF_TEMPLATES, FF_STATIC, FF_SQL_DIR, FF_SECRET_FILE,
  * FF_MIGRATE, and FF_MAX_REQUESTS (recycle the process after so many).
+ *
+ * Each worker also bounds what one request may cost it:
+ *   FF_REQUEST_CPU_S   CPU seconds per request (REQUEST_CPU_S_DEFAULT;
+ *                      0: none). Over it, the worker ends (fcgi.h).
+ *   FF_REQUEST_MEM_MB  megabytes of data a worker may add to what it
+ *                      holds once set up (REQUEST_MEM_MB_DEFAULT; 0:
+ *                      none): RLIMIT_DATA, set after app_open(). Past
+ *                      it an allocation fails: libgd and libjpeg answer
+ *                      that as a bad image, xalloc ends the worker.
+ * Why the defaults: docs/RELIABILITY.md, "Per-request ceilings".
  */
+#include <sys/resource.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +41,7 @@
 #include "app/app.h"
 #include "app/router.h"
 #include "core/err.h"
+#include "core/setting.h"
 #include "http/fcgi.h"
 #include "http/prefork.h"
 #include "vision/blas.h"
@@ -33,10 +51,68 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: framefit.fcgi                (started by a FastCGI server)\n"
-	    "       framefit.fcgi --listen ADDR  (a Unix socket path or host:port)\n"
+	    "       framefit.fcgi --listen ADDR  (a Unix socket path, host:port,\n"
+	    "                                    or :port for 127.0.0.1:port)\n"
 	    "       framefit.fcgi [--listen ADDR] --workers N\n"
 	    "       framefit.fcgi --migrate\n");
 	exit(2);
+}
+
+/* The ceilings' defaults: many times what a try-on of a 12 MP phone
+ * photo costs a worker, OpenBLAS's buffer (allocated at the first
+ * request) included (docs/RELIABILITY.md has the measurements). The CPU
+ * time is also no shorter than PREFORK_QUICK_S: a worker ended sooner
+ * after its start counts as failing to start, and a few in a row would
+ * make the master give up. The memory must also hold two more networks
+ * for the admin's model comparison: RLIMIT_DATA counts the address
+ * space libdarknet reserves for a network, far more than it touches.
+ * The decode budget (image/decode.h), not this backstop, is what keeps
+ * a costly photo small. */
+#define REQUEST_CPU_S_DEFAULT	2.0
+#define REQUEST_MEM_MB_DEFAULT	2048
+
+/* Bytes of the process's data segment now (VmData: what RLIMIT_DATA
+ * counts, Linux 4.7 and later); -1 when unknown. */
+static long long
+data_bytes(void)
+{
+	FILE		*f = fopen("/proc/self/status", "r");
+	char		 line[128];
+	long long	 kb = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmData: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+/* The memory ceiling: what the worker holds once set up, and the margin
+ * one request may add. */
+static void
+memory_ceiling(void)
+{
+	struct rlimit	 rl;
+	double		 mb = setting_num("FF_REQUEST_MEM_MB",
+			    REQUEST_MEM_MB_DEFAULT, 0, 1024 * 1024);
+	long long	 now = data_bytes();
+
+	if (mb <= 0)
+		return;
+	if (now < 0) {
+		fprintf(stderr, "framefit.fcgi: no memory ceiling: cannot read "
+		    "VmData from /proc/self/status\n");
+		return;
+	}
+	if (getrlimit(RLIMIT_DATA, &rl) != 0)
+		return;
+	rl.rlim_cur = (rlim_t)(now + (long long)(mb * 1024 * 1024));
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_DATA, &rl) != 0)
+		perror("framefit.fcgi: setrlimit(RLIMIT_DATA)");
 }
 
 struct serve_args {
@@ -62,6 +138,9 @@ serve(void *arg)
 		return 1;
 	}
 	h.arg = app;
+	/* After the model and the catalog are loaded: what the worker holds
+	 * for good is its own, the margin is for one request. */
+	memory_ceiling();
 	er = fcgi_run(sa->fo, &h);
 	app_close(app);
 	return er == FF_OK ? 0 : 1;
@@ -122,6 +201,8 @@ main(int argc, char **argv)
 	}
 	if ((s = getenv("FF_MAX_REQUESTS")) != NULL)
 		fo.max_requests = atol(s);
+	fo.cpu_limit_s = setting_num("FF_REQUEST_CPU_S", REQUEST_CPU_S_DEFAULT,
+	    0, 3600);
 	if (po.workers == 0)
 		return serve(&sa);
 	/* The master opens the --listen socket once, before the fork, so

@@ -160,6 +160,53 @@ START_TEST(t_csrf_post)
 }
 END_TEST
 
+/*
+ * Deleting one shopper's photo: the form takes the try-on link in any of
+ * its forms, or the bare code (503 here: it gets as far as the database,
+ * which the fake worker has not); anything else is 400 before the
+ * database, and no CSRF token is 403.
+ */
+static const struct {
+	const char	*photo;		/* urlencoded */
+	int		 status;
+} deletes[] = {
+	{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 503 },
+	{ "+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+", 503 },
+	{ "https%3A%2F%2Fshop.example%2Ft%2Fab-_AAAAAAAAAAAAAAAAAAAAAAAAAAAA", 503 },
+	{ "%2Ft%2FAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%2FFF-RND-4721-TOR.jpg%3Fpd%3D62", 503 },
+	{ "https%3A%2F%2Fshop.example%2Ft%2FAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3Fframe%3DX", 503 },
+	{ "", 400 },
+	{ "AAAA", 400 },
+	{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 400 },	/* 33 characters */
+	{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%21", 400 },
+	{ "https%3A%2F%2Fshop.example%2Fadmin%2F", 400 },
+};
+
+START_TEST(t_delete_one)
+{
+	struct tryon_app	*a = fake_app();
+	struct buf		 out, body;
+	char			 tok[44];
+	const char *env[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/admin/retention/purge", "REMOTE_USER", "alice", "CONTENT_TYPE",
+	    "application/x-www-form-urlencoded", NULL };
+
+	buf_init(&out);
+	buf_init(&body);
+	admin_csrf_token(a, "alice", (long long)time(NULL), tok);
+	buf_printf(&body, "photo=%s", deletes[_i].photo);
+	ck_assert_int_eq(run(a, env, body.ptr, &out), 403);
+	buf_reset(&body);
+	buf_printf(&body, "csrf=%s&photo=%s", tok, deletes[_i].photo);
+	ck_assert_int_eq(run(a, env, body.ptr, &out), deletes[_i].status);
+	if (deletes[_i].status == 400)
+		ck_assert_ptr_nonnull(strstr(out.ptr, "32-character code"));
+	buf_free(&out);
+	buf_free(&body);
+	fake_free(a);
+}
+END_TEST
+
 START_TEST(t_csrf_window)
 {
 	struct tryon_app	*a = fake_app();
@@ -299,6 +346,9 @@ static const struct {
 	{ "+1", "\"'+1\"" },
 	{ "-2", "\"'-2\"" },
 	{ "@SUM", "\"'@SUM\"" },
+	{ "\t=1+2", "\"'\t=1+2\"" },
+	{ "\r=1+2", "\"'\r=1+2\"" },
+	{ "a\tb", "a\tb" },
 	{ "FF-AVI-5814-GLD", "FF-AVI-5814-GLD" },
 	{ "", "" },
 };
@@ -514,6 +564,8 @@ suite(void)
 	    sizeof(frame_forms) / sizeof(frame_forms[0]));
 	tcase_add_loop_test(t, t_artwork, 0, sizeof(arts) / sizeof(arts[0]));
 	tcase_add_loop_test(t, t_csv, 0, sizeof(csvs) / sizeof(csvs[0]));
+	tcase_add_loop_test(t, t_delete_one, 0,
+	    sizeof(deletes) / sizeof(deletes[0]));
 	tcase_add_loop_test(t, t_date, 0, sizeof(dates) / sizeof(dates[0]));
 	tcase_add_test(t, t_range);
 	tcase_add_loop_test(t, t_percentile, 0, sizeof(pcts) / sizeof(pcts[0]));

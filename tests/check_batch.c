@@ -237,18 +237,33 @@ static const struct {
 	const char	*input;
 	const char	*job;
 	int		 jobs, lease, claim, attempts, progress, retry;
+	double		 max_rate;
+	int		 yield;
+	const char	*del;
 } argvs[] = {
 	{ { "batch", "/photos", NULL }, 0, "/photos", NULL,
-	    1, 300, 16, 3, -1, 0 },
+	    1, 300, 16, 3, -1, 0, 0, 1, NULL },
+	/* The shop first by default; a cap and full speed on request. */
+	{ { "batch", "--max-rate", "2.5", "--no-yield", "/p", NULL }, 0, "/p",
+	    NULL, 1, 300, 16, 3, -1, 0, 2.5, 0, NULL },
+	{ { "batch", "--delete", "old job", NULL }, 0, NULL, NULL,
+	    1, 300, 16, 3, -1, 0, 0, 1, "old job" },
 	{ { "batch", "--jobs", "2", "--lease", "2", "--claim", "4",
 	    "--job", "nightly", "list.txt", "--no-progress", NULL }, 0,
-	    "list.txt", "nightly", 2, 2, 4, 3, 0, 0 },
+	    "list.txt", "nightly", 2, 2, 4, 3, 0, 0, 0, 1, NULL },
 	{ { "batch", "--job", "nightly", "--retry-failed", "--progress",
 	    "--max-attempts", "5", NULL }, 0, NULL, "nightly",
-	    1, 300, 16, 5, 1, 1 },
+	    1, 300, 16, 5, 1, 1, 0, 1, NULL },
 	{ { "batch", "--jobs", "0", "/p", NULL }, 0, "/p", NULL,
-	    0, 300, 16, 3, -1, 0 },
+	    0, 300, 16, 3, -1, 0, 0, 1, NULL },
 	/* Errors. */
+	{ { "batch", "--max-rate", "0", "/p", NULL }, .rc = -1 },
+	{ { "batch", "--max-rate", "fast", "/p", NULL }, .rc = -1 },
+	{ { "batch", "--max-rate", "nan", "/p", NULL }, .rc = -1 },
+	{ { "batch", "--delete", "x", "/p", NULL }, .rc = -1 },
+	{ { "batch", "--delete", "x", "--job", "y", NULL }, .rc = -1 },
+	/* --help: its text on stdout, exit 0. */
+	{ { "batch", "--help", NULL }, .rc = 1 },
 	{ { "batch", "--jobs", "-1", "/p", NULL }, .rc = -1 },
 	{ { "batch", "--jobs", "2x", "/p", NULL }, .rc = -1 },
 	{ { "batch", "--lease", "0", "/p", NULL }, .rc = -1 },
@@ -289,6 +304,41 @@ START_TEST(test_opts_parse)
 	ck_assert_int_eq(o.max_attempts, argvs[_i].attempts);
 	ck_assert_int_eq(o.progress, argvs[_i].progress);
 	ck_assert_int_eq(o.retry_failed, argvs[_i].retry);
+	ck_assert(o.max_rate == argvs[_i].max_rate);
+	ck_assert_int_eq(o.yield, argvs[_i].yield);
+	if (argvs[_i].del == NULL)
+		ck_assert_ptr_null(o.delete_job);
+	else
+		ck_assert_str_eq(o.delete_job, argvs[_i].del);
+}
+END_TEST
+
+/* ---- put_path: odd bytes in a summary ---- */
+
+static const struct {
+	const char	*in;
+	const char	*want;
+} paths[] = {
+	{ "/p/a b.jpg", "/p/a b.jpg" },
+	{ "/p/-x.jpg", "/p/-x.jpg" },
+	{ "/p/caf\xc3\xa9.jpg", "/p/caf\xc3\xa9.jpg" },	/* UTF-8 kept */
+	{ "/p/caf\xe9.jpg", "/p/caf\\xe9.jpg" },		/* Latin-1 byte */
+	{ "/p/\xc3(.jpg", "/p/\\xc3(.jpg" },		/* cut sequence */
+	{ "/p/\xc0\xaf.jpg", "/p/\\xc0\\xaf.jpg" },	/* overlong */
+	{ "/p/a\nb\r\t.jpg", "/p/a\\x0ab\\x0d\\x09.jpg" },
+	{ "/p/back\\slash", "/p/back\\\\slash" },
+	{ "/p/\x7f", "/p/\\x7f" },
+	{ "", "" },
+};
+
+START_TEST(test_put_path)
+{
+	struct buf b;
+
+	buf_init(&b);
+	put_path(&b, paths[_i].in);
+	ck_assert_str_eq(b.ptr != NULL ? b.ptr : "", paths[_i].want);
+	buf_free(&b);
 }
 END_TEST
 
@@ -307,6 +357,7 @@ batch_suite(void)
 	tcase_add_loop_test(tc, test_fmt_duration, 0, NROWS(durations));
 	tcase_add_loop_test(tc, test_progress_text, 0, NROWS(texts));
 	tcase_add_loop_test(tc, test_opts_parse, 0, NROWS(argvs));
+	tcase_add_loop_test(tc, test_put_path, 0, NROWS(paths));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -44,10 +44,11 @@ mkjob(struct db *d, const char *name, int n, int loaded, struct batchq_job *j)
 		p[i].len = strlen(s[i]);
 	}
 	if (n > 0)
-		ck_assert_int_eq(batchq_items_add(d, j->id, p, (size_t)n),
-		    FF_OK);
+		ck_assert_int_eq(batchq_items_add(d, j->id, p, (size_t)n,
+		    NULL), FF_OK);
 	if (loaded)
-		ck_assert_int_eq(batchq_job_loaded_set(d, j->id), FF_OK);
+		ck_assert_int_eq(batchq_job_loaded_set(d, j->id, NULL, 0),
+		    FF_OK);
 	ck_assert_int_eq(batchq_job_loaded(d, j->id, &got), FF_OK);
 	ck_assert_int_eq(got, loaded);
 }
@@ -85,6 +86,58 @@ counts_eq(struct db *d, long long job_id, long long queued, long long claimed,
 	ck_assert_int_eq(c.done, done);
 	ck_assert_int_eq(c.noface, noface);
 	ck_assert_int_eq(c.failed, failed);
+	ck_assert_int_eq(c.items, queued + claimed + done + noface + failed);
+	/* The kept counts are the rows' (a count over the job, here only). */
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_items WHERE "
+	    "job_id = ?", job_id), c.items);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_items WHERE "
+	    "job_id = ? AND state = 'queued'", job_id), queued);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_items WHERE "
+	    "job_id = ? AND state = 'claimed'", job_id), claimed);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_items WHERE "
+	    "job_id = ? AND state = 'failed'", job_id), failed);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COALESCE(SUM(n), 0) FROM "
+	    "batch_reasons WHERE job_id = ? AND stage = 'work'", job_id), failed);
+}
+
+/* A job of n items (n a multiple of BATCHQ_LOAD_ROWS), loaded. */
+static void
+mkbig(struct db *d, const char *name, int n, struct batchq_job *j)
+{
+	static struct batchq_path	 p[BATCHQ_LOAD_ROWS];
+	static char			 s[BATCHQ_LOAD_ROWS][64];
+	long long			 added;
+	int				 i, k;
+
+	memset(j, 0, sizeof(*j));
+	ck_assert_int_eq(batchq_job_create(d, name, BATCHQ_LIST, "/in/big.txt",
+	    0, NULL), FF_OK);
+	j->name = strdup(name);
+	ck_assert_int_eq(batchq_job_read(d, j), FF_OK);
+	for (k = 0; k < n; k += BATCHQ_LOAD_ROWS) {
+		for (i = 0; i < BATCHQ_LOAD_ROWS; i++) {
+			snprintf(s[i], sizeof(s[i]), "/in/%s/%d.jpg", name, k + i);
+			p[i].p = s[i];
+			p[i].len = strlen(s[i]);
+		}
+		ck_assert_int_eq(batchq_items_add(d, j->id, p, BATCHQ_LOAD_ROWS,
+		    &added), FF_OK);
+		ck_assert_int_eq(added, BATCHQ_LOAD_ROWS);
+	}
+	ck_assert_int_eq(batchq_job_loaded_set(d, j->id, NULL, 0), FF_OK);
+}
+
+/* Index rows this session has read so far (the server's handler
+ * counters; a full or ranged scan of a job shows up here). */
+static long long
+rows_read(struct db *d)
+{
+	return dbtest_int(d, "SELECT SUM(VARIABLE_VALUE) FROM "
+	    "information_schema.SESSION_STATUS WHERE VARIABLE_NAME IN "
+	    "('HANDLER_READ_KEY', 'HANDLER_READ_NEXT', 'HANDLER_READ_PREV', "
+	    "'HANDLER_READ_FIRST', 'HANDLER_READ_LAST', 'HANDLER_READ_RND', "
+	    "'HANDLER_ICP_ATTEMPTS') "
+	    "AND ? = 0", 0);
 }
 
 /* Let leases of 1 s run out (the server's clock, milliseconds). */
@@ -204,29 +257,32 @@ START_TEST(test_load)
 	struct db			*d = dbtest_open();
 	struct batchq_job		 j;
 	struct batchq_counts		 c;
+	long long			 added;
 	int				 i, loaded;
 
 	mkjob(d, "load", 3, 0, &j);
 	counts_eq(d, j.id, 3, 0, 0, 0, 0);
 	/* A path queued already is ignored, single rows or many. */
 	ck_assert_int_eq(batchq_items_add(d, j.id, (struct batchq_path[]){
-	    { "/in/load/1.jpg", 14 }, { "/in/load/new.jpg", 16 } }, 2), FF_OK);
+	    { "/in/load/1.jpg", 14 }, { "/in/load/new.jpg", 16 } }, 2, &added), FF_OK);
+	ck_assert_int_eq(added, 1);
 	counts_eq(d, j.id, 4, 0, 0, 0, 0);
-	/* A full batch: one multi-row INSERT; its first two paths exist. */
+	/* A full batch: one multi-row INSERT; its first three paths exist. */
 	for (i = 0; i < BATCHQ_LOAD_ROWS + 1; i++) {
 		snprintf(s[i], sizeof(s[i]), "/in/load/%d.jpg", i);
 		big[i].p = s[i];
 		big[i].len = strlen(s[i]);
 	}
-	ck_assert_int_eq(batchq_items_add(d, j.id, big, BATCHQ_LOAD_ROWS),
-	    FF_OK);
+	ck_assert_int_eq(batchq_items_add(d, j.id, big, BATCHQ_LOAD_ROWS,
+	    &added), FF_OK);
+	ck_assert_int_eq(added, BATCHQ_LOAD_ROWS - 3);
 	counts_eq(d, j.id, 1 + BATCHQ_LOAD_ROWS, 0, 0, 0, 0);
-	ck_assert_int_eq(batchq_items_add(d, j.id, big, BATCHQ_LOAD_ROWS + 1),
-	    FF_ECONFIG);
-	ck_assert_int_eq(batchq_items_add(d, j.id, big, 0), FF_OK);
+	ck_assert_int_eq(batchq_items_add(d, j.id, big, BATCHQ_LOAD_ROWS + 1,
+	    NULL), FF_ECONFIG);
+	ck_assert_int_eq(batchq_items_add(d, j.id, big, 0, NULL), FF_OK);
 	/* Bytes as given: no NUL needed after len. */
 	ck_assert_int_eq(batchq_items_add(d, j.id, (struct batchq_path[]){
-	    { "/in/load/x.jpgGARBAGE", 14 } }, 1), FF_OK);
+	    { "/in/load/x.jpgGARBAGE", 14 } }, 1, NULL), FF_OK);
 	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_items WHERE "
 	    "job_id = ? AND path = '/in/load/x.jpg'", j.id), 1);
 
@@ -234,7 +290,7 @@ START_TEST(test_load)
 	ck_assert_int_eq(c.loaded, 0);
 	ck_assert_int_eq(batchq_job_loaded(d, j.id, &loaded), FF_OK);
 	ck_assert_int_eq(loaded, 0);
-	ck_assert_int_eq(batchq_job_loaded_set(d, j.id), FF_OK);
+	ck_assert_int_eq(batchq_job_loaded_set(d, j.id, NULL, 0), FF_OK);
 	ck_assert_int_eq(batchq_job_loaded(d, j.id, &loaded), FF_OK);
 	ck_assert_int_eq(loaded, 1);
 	ck_assert_int_eq(batchq_job_counts(d, j.id, &c), FF_OK);
@@ -327,7 +383,7 @@ START_TEST(test_claim_distinct)
 	ck_assert_uint_eq(nc, 0);
 	ck_assert_int_eq(batchq_pending(d, j.id, &pending), FF_OK);
 	ck_assert_int_eq(pending, 1);
-	ck_assert_int_eq(batchq_job_loaded_set(d, j.id), FF_OK);
+	ck_assert_int_eq(batchq_job_loaded_set(d, j.id, NULL, 0), FF_OK);
 	ck_assert_int_eq(batchq_pending(d, j.id, &pending), FF_OK);
 	ck_assert_int_eq(pending, 1);
 	items_free(ia, na);
@@ -625,7 +681,7 @@ END_TEST
 
 /* Store the next claimed item of c as `state` with `reason`. */
 static void
-store_next(struct db *d, const struct batchq_claimer *c,
+store_next(struct db *d, struct batchq_claimer *c,
     enum batchq_state state, const char *reason)
 {
 	struct batchq_item	it[1];
@@ -716,6 +772,279 @@ START_TEST(test_finish_failures_retry)
 }
 END_TEST
 
+/* ---- bounded at any size (issue 11) ---- */
+
+/*
+ * What a progress line, the pending test, the summary, marking a job
+ * loaded and a claim read does not grow with the job: on a job of 5000
+ * items with 4000 finished, each reads a handful of index rows. (The
+ * queue before issue 11 counted the job's rows for each: thousands.)
+ */
+START_TEST(test_bounded_reads)
+{
+	struct db		*d = dbtest_open();
+	struct batchq_job	 j;
+	struct batchq_claimer	 c;
+	struct batchq_counts	 cn;
+	struct batchq_failure	*f;
+	struct batchq_item	 it[4];
+	size_t			 n, nf;
+	long long		 base, r0, first;
+	int			 pending;
+
+	mkbig(d, "bounded", 5000, &j);
+	first = dbtest_int(d, "SELECT MIN(id) FROM batch_items WHERE job_id = ?",
+	    j.id);
+	/* 4000 finished, as if processed (their counts too). */
+	dbtest_exec(d, "UPDATE batch_items SET state = 'noface' WHERE job_id = "
+	    "(SELECT id FROM batch_jobs WHERE name = 'bounded') AND id < ?",
+	    first + 4000);
+	dbtest_exec(d, "UPDATE batch_counts SET queued = queued - 4000, noface = "
+	    "noface + 4000 WHERE job_id = ? LIMIT 1", j.id);
+	counts_eq(d, j.id, 1000, 0, 0, 4000, 0);
+	/* What measuring costs by itself. */
+	r0 = rows_read(d);
+	base = rows_read(d) - r0;
+
+	r0 = rows_read(d);
+	ck_assert_int_eq(batchq_job_counts(d, j.id, &cn), FF_OK);
+	ck_assert_int_le(rows_read(d) - r0 - base, 20);
+	ck_assert_int_eq(cn.items, 5000);
+	r0 = rows_read(d);
+	ck_assert_int_eq(batchq_pending(d, j.id, &pending), FF_OK);
+	ck_assert_int_le(rows_read(d) - r0 - base, 20);
+	ck_assert_int_eq(pending, 1);
+	r0 = rows_read(d);
+	ck_assert_int_eq(batchq_job_loaded_set(d, j.id, NULL, 0), FF_OK);
+	ck_assert_int_le(rows_read(d) - r0 - base, 20);
+	ck_assert_int_eq(dbtest_int(d, "SELECT n_items FROM batch_jobs WHERE "
+	    "id = ?", j.id), 5000);
+	r0 = rows_read(d);
+	ck_assert_int_eq(batchq_job_failures(d, j.id, &f, &nf), FF_OK);
+	ck_assert_int_le(rows_read(d) - r0 - base, 20);
+	batchq_failures_free(f, nf);
+	/* A claim reads the claim's rows, not the 4000 before them. */
+	claimer(&c, &j, "host:1", 4, 300);
+	r0 = rows_read(d);
+	ck_assert_int_eq(batchq_claim(d, &c, it, &n, NULL), FF_OK);
+	ck_assert_int_le(rows_read(d) - r0 - base, 40);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(it[0].id, first + 4000);
+	ck_assert_int_eq(c.cursor, first + 4003);
+	items_free(it, n);
+	counts_eq(d, j.id, 996, 4, 0, 4000, 0);
+	/* Nor the queued ones before its cursor (given back, say): a claim
+	 * starts at the cursor, it does not filter its way there. */
+	c.cursor = first + 4900;
+	r0 = rows_read(d);
+	ck_assert_int_eq(batchq_claim(d, &c, it, &n, NULL), FF_OK);
+	ck_assert_int_le(rows_read(d) - r0 - base, 40);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(it[0].id, first + 4901);
+	items_free(it, n);
+	batchq_job_clear(&j);
+	db_close(d);
+}
+END_TEST
+
+/* The cursor: claims move forward; items given back behind it are found
+ * once nothing is ahead; every item is claimed exactly once. */
+START_TEST(test_claim_cursor)
+{
+	struct db		*d = dbtest_open();
+	struct batchq_job	 j;
+	struct batchq_claimer	 a, b;
+	struct batchq_item	 it[3];
+	size_t			 n, i, total = 0;
+	int			 k, seen[10] = { 0 }, rounds = 0;
+
+	mkjob(d, "cursor", 10, 1, &j);
+	claimer(&a, &j, "host:1", 3, 300);
+	claimer(&b, &j, "host:2", 3, 300);
+	ck_assert_int_eq(batchq_claim(d, &a, it, &n, NULL), FF_OK);
+	ck_assert_uint_eq(n, 3);
+	items_free(it, n);
+	/* A gives its three back: B, starting at 0, takes them; A goes on
+	 * after its cursor. */
+	ck_assert_int_eq(batchq_release(d, &a), FF_OK);
+	counts_eq(d, j.id, 10, 0, 0, 0, 0);
+	ck_assert_int_eq(batchq_claim(d, &a, it, &n, NULL), FF_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(sscanf(it[0].path, "/in/cursor/%d.jpg", &k), 1);
+	ck_assert_int_eq(k, 3);
+	items_free(it, n);
+	ck_assert_int_eq(batchq_release(d, &a), FF_OK);
+	/* Now 0..5 are queued behind A's cursor, 6..9 ahead: A claims
+	 * until nothing is left, wrapping once to find 0..5. */
+	while (rounds++ < 10) {
+		ck_assert_int_eq(batchq_claim(d, &a, it, &n, NULL), FF_OK);
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			ck_assert_int_eq(sscanf(it[i].path, "/in/cursor/%d.jpg",
+			    &k), 1);
+			ck_assert_int_eq(seen[k]++, 0);
+		}
+		total += n;
+		items_free(it, n);
+	}
+	ck_assert_uint_eq(total, 10);
+	counts_eq(d, j.id, 0, 10, 0, 0, 0);
+	ck_assert_int_eq(batchq_claim(d, &b, it, &n, NULL), FF_OK);
+	ck_assert_uint_eq(n, 0);
+	batchq_job_clear(&j);
+	db_close(d);
+}
+END_TEST
+
+/* --retry-failed over more than one chunk: counts and reasons follow. */
+START_TEST(test_retry_chunks)
+{
+	struct db		*d = dbtest_open();
+	struct batchq_job	 j;
+	struct batchq_failure	*f;
+	size_t			 nf;
+	long long		 n;
+
+	mkbig(d, "retry", 2000, &j);
+	/* 1200 failed (two reasons), as workers would have left them. */
+	dbtest_exec(d, "UPDATE batch_items SET state = 'failed', reason = "
+	    "IF(id % 3 = 0, 'image_corrupt', 'file_unreadable') WHERE job_id = ? "
+	    "ORDER BY id LIMIT 1200", j.id);
+	dbtest_exec(d, "UPDATE batch_counts SET queued = queued - 1200, failed = "
+	    "failed + 1200 WHERE job_id = ? LIMIT 1", j.id);
+	dbtest_exec(d, "INSERT INTO batch_reasons (job_id, stage, reason, n) "
+	    "SELECT job_id, 'work', reason, COUNT(*) FROM batch_items WHERE "
+	    "job_id = ? AND state = 'failed' GROUP BY job_id, reason", j.id);
+	counts_eq(d, j.id, 800, 0, 0, 0, 1200);
+	ck_assert_int_eq(batchq_job_failures(d, j.id, &f, &nf), FF_OK);
+	ck_assert_uint_eq(nf, 2);
+	ck_assert_int_eq(f[0].n + f[1].n, 1200);
+	batchq_failures_free(f, nf);
+	ck_assert_int_eq(batchq_job_retry_failed(d, &j, &n), FF_OK);
+	ck_assert_int_eq(n, 1200);
+	counts_eq(d, j.id, 2000, 0, 0, 0, 0);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_reasons WHERE "
+	    "job_id = ?", j.id), 0);
+	ck_assert_int_eq(batchq_job_retry_failed(d, &j, &n), FF_OK);
+	ck_assert_int_eq(n, 0);
+	batchq_job_clear(&j);
+	db_close(d);
+}
+END_TEST
+
+/* Deleting a job takes its items, detections, faces, counts and reasons,
+ * in chunks, and nothing of another job; the rollups stay. */
+START_TEST(test_delete)
+{
+	static const struct det_face face = { 0.9f, { 1, 2, 3, 4 }, { 5, 6 },
+	    { 7, 8 } };
+	struct db		*d = dbtest_open();
+	struct batchq_job	 j, k;
+	struct batchq_claimer	 c;
+	struct batchq_item	 it[4];
+	struct batchq_result	 r;
+	long long		 ids[4], items[4], n, rollups;
+	size_t			 nit, ne, i;
+	int			 stored;
+
+	mkbig(d, "delete", 2000, &j);
+	mkjob(d, "keep", 3, 1, &k);
+	claimer(&c, &j, "host:1", 4, 300);
+	ck_assert_int_eq(batchq_claim(d, &c, it, &nit, NULL), FF_OK);
+	ck_assert_uint_eq(nit, 4);
+	for (i = 0; i < nit; i++) {
+		memset(&r, 0, sizeof(r));
+		r.id = it[i].id;
+		r.attempts = it[i].attempts;
+		r.state = i == 3 ? BATCHQ_FAILED : BATCHQ_DONE;
+		r.reason = i == 3 ? "image_corrupt" : NULL;
+		r.faces = &face;
+		r.nfaces = i == 3 ? 0 : 1;
+		ck_assert_int_eq(batchq_item_store(d, &c, &r, &stored), FF_OK);
+		ck_assert_int_eq(stored, 1);
+	}
+	items_free(it, nit);
+	rollups = dbtest_int(d, "SELECT COALESCE(SUM(n), 0) FROM hourly_rollups "
+	    "WHERE metric = 'photo' AND ? = 0", 0);
+	ck_assert_int_ge(rollups, 3);
+	ck_assert_int_eq(batchq_job_delete(d, j.id, &n), FF_OK);
+	ck_assert_int_eq(n, 2000);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_items WHERE "
+	    "job_id = ?", j.id), 0);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM detections d LEFT "
+	    "JOIN batch_items i ON i.id = d.batch_item_id WHERE d.upload_id IS "
+	    "NULL AND i.id IS NULL AND ? = 0", 0), 0);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM detection_faces f "
+	    "LEFT JOIN detections d ON d.id = f.detection_id WHERE d.id IS NULL "
+	    "AND ? = 0", 0), 0);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_jobs WHERE "
+	    "id = ?", j.id), 0);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_counts WHERE "
+	    "job_id = ?", j.id), 0);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_reasons WHERE "
+	    "job_id = ?", j.id), 0);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COALESCE(SUM(n), 0) FROM "
+	    "hourly_rollups WHERE metric = 'photo' AND ? = 0", 0), rollups);
+	counts_eq(d, k.id, 3, 0, 0, 0, 0);
+
+	/* By age: the finished ones before the cutoff, by id. */
+	dbtest_exec(d, "UPDATE batch_jobs SET finished = '2001-01-01' WHERE "
+	    "id = ?", k.id);
+	ck_assert_int_eq(batchq_jobs_expired(d, 1000000000, 0, ids, items, 4,
+	    &ne), FF_OK);
+	ck_assert_uint_eq(ne, 1);
+	ck_assert_int_eq(ids[0], k.id);
+	ck_assert_int_eq(batchq_jobs_expired(d, 1000000000, k.id, ids, items, 4,
+	    &ne), FF_OK);
+	ck_assert_uint_eq(ne, 0);
+	ck_assert_int_eq(batchq_jobs_expired(d, 900000000, 0, ids, NULL, 4,
+	    &ne), FF_OK);
+	ck_assert_uint_eq(ne, 0);
+	batchq_job_clear(&j);
+	batchq_job_clear(&k);
+	db_close(d);
+}
+END_TEST
+
+/* What the loader skipped is kept by kind, replaced by a later pass. */
+START_TEST(test_skips)
+{
+	struct db		*d = dbtest_open();
+	struct batchq_job	 j;
+	struct batchq_counts	 cn;
+	struct batchq_failure	 sk[2], *f;
+	size_t			 nf;
+
+	mkjob(d, "skips", 2, 0, &j);
+	memset(sk, 0, sizeof(sk));
+	sk[0].reason = "not_a_file";
+	sk[0].n = 3;
+	sk[0].example = "/in/fifo";
+	sk[1].reason = "path_too_long";
+	sk[1].n = 5;
+	sk[1].example = "/in/\xff\n";
+	ck_assert_int_eq(batchq_job_loaded_set(d, j.id, sk, 2), FF_OK);
+	ck_assert_int_eq(batchq_job_counts(d, j.id, &cn), FF_OK);
+	ck_assert_int_eq(cn.skipped, 8);
+	ck_assert_int_eq(cn.loaded, 1);
+	ck_assert_int_eq(batchq_job_failures(d, j.id, &f, &nf), FF_OK);
+	ck_assert_uint_eq(nf, 2);
+	ck_assert_str_eq(f[0].reason, "path_too_long");
+	ck_assert_int_eq(f[0].at_load, 1);
+	ck_assert_str_eq(f[0].example, "/in/\xff\n");
+	ck_assert_str_eq(f[1].reason, "not_a_file");
+	batchq_failures_free(f, nf);
+	ck_assert_int_eq(batchq_job_loaded_set(d, j.id, sk, 1), FF_OK);
+	ck_assert_int_eq(batchq_job_counts(d, j.id, &cn), FF_OK);
+	ck_assert_int_eq(cn.skipped, 3);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM batch_reasons WHERE "
+	    "job_id = ?", j.id), 1);
+	batchq_job_clear(&j);
+	db_close(d);
+}
+END_TEST
+
 START_TEST(test_state_names)
 {
 	ck_assert_str_eq(batchq_state_name(BATCHQ_CLAIMED), "claimed");
@@ -747,6 +1076,11 @@ batchq_suite(void)
 	tcase_add_test(tc, test_worker_lost);
 	tcase_add_test(tc, test_item_store);
 	tcase_add_test(tc, test_finish_failures_retry);
+	tcase_add_test(tc, test_bounded_reads);
+	tcase_add_test(tc, test_claim_cursor);
+	tcase_add_test(tc, test_retry_chunks);
+	tcase_add_test(tc, test_delete);
+	tcase_add_test(tc, test_skips);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1493,6 +1493,253 @@ START_TEST(store_reencodes)
 }
 END_TEST
 
+/*
+ * What a stored copy leaves out besides metadata: fill bytes (runs of
+ * 0xFF, B.1.1.2, and their like inside entropy data) and APP2 beyond one
+ * ICC profile whole in one segment. Each row pads a clean JPEG; the copy
+ * is the clean JPEG again, plus the one ICC segment where one is kept.
+ * The fill rows are the issue's "800 px selfie padded with 14 MB", at
+ * test size; the APP2 rows are a 13 MB bomb of profile chunks.
+ */
+enum pad {
+	PAD_FILL_EOI,		/* 0xFF fill before EOI */
+	PAD_FILL_HEAD,		/* 0xFF fill before the first segment */
+	PAD_FILL_ENTROPY,	/* more 0xFF before a stuffed 0xFF00: not
+				 * fill, and libjpeg-turbo reads other
+				 * pixels without it, so it stays */
+	PAD_ICC_CHUNKS,		/* a profile in 200 chunks of 64 KB */
+	PAD_ICC_ONE,		/* a profile in one segment: kept */
+	PAD_ICC_TWICE,		/* two one-segment profiles: the first kept */
+	PAD_APP2_OTHER,		/* FlashPix and MPF segments */
+};
+
+#define REENCODED	((size_t)-1)
+
+static const struct {
+	enum pad	 pad;
+	size_t		 n;	/* bytes of fill, or segments */
+	size_t		 kept;	/* bytes of the padding the copy keeps;
+				 * REENCODED: over the bound, encoded anew */
+} pads[] = {
+	{ PAD_FILL_EOI, 14u << 20, 0 },
+	{ PAD_FILL_EOI, 1, 0 },
+	{ PAD_FILL_HEAD, 1u << 20, 0 },
+	{ PAD_FILL_ENTROPY, 1000, 1000 },
+	{ PAD_FILL_ENTROPY, 1u << 20, REENCODED },
+	{ PAD_ICC_CHUNKS, 200, 0 },
+	{ PAD_ICC_ONE, 1, 4 + 14 + 500 },
+	{ PAD_ICC_TWICE, 2, 4 + 14 + 500 },
+	{ PAD_APP2_OTHER, 2, 0 },
+};
+
+/* d with k bytes of ins put in at offset at (malloc()ed, *m its size). */
+static unsigned char *
+splice(const unsigned char *d, size_t n, size_t at, const unsigned char *ins,
+    size_t k, size_t *m)
+{
+	unsigned char *o = malloc(n + k);
+
+	ck_assert_ptr_nonnull(o);
+	memcpy(o, d, at);
+	memcpy(o + at, ins, k);
+	memcpy(o + at + k, d + at, n - at);
+	*m = n + k;
+	return o;
+}
+
+/* An APP2 segment: 0xFFE2, its length, the 12-byte name, then for an ICC
+ * profile chunk seq of count and body bytes of profile. Into o; its size. */
+static size_t
+app2_seg(unsigned char *o, const char *name, int seq, int count, size_t body)
+{
+	size_t len = 2 + 12 + (count > 0 ? 2 : 0) + body, k = 4;
+
+	o[0] = 0xff;
+	o[1] = 0xe2;
+	o[2] = (unsigned char)(len >> 8);
+	o[3] = (unsigned char)(len & 0xff);
+	memset(o + 4, 0, 12);
+	memcpy(o + 4, name, strlen(name));
+	k += 12;
+	if (count > 0) {
+		o[k++] = (unsigned char)seq;
+		o[k++] = (unsigned char)count;
+	}
+	memset(o + k, 0x5a, body);
+	return k + body;
+}
+
+START_TEST(store_drops_padding)
+{
+	gdImagePtr	 src = busy_image(64, 48), im = NULL, back;
+	unsigned char	*jpg, *ins, *padded;
+	const unsigned char *q;
+	void		*out;
+	size_t		 k = 0, at = 2, m, outn, i, sos;
+	double		 mean;
+	int		 n, max;
+
+	jpg = encode(src, IMG_JPEG, &n);
+	drop_marker(jpg, &n, 0xfe);
+	ins = malloc(pads[_i].pad >= PAD_ICC_CHUNKS ? 200 * 65540 :
+	    pads[_i].n);
+	ck_assert_ptr_nonnull(ins);
+	switch (pads[_i].pad) {
+	case PAD_FILL_EOI:
+		at = (size_t)n - 2;
+		/* FALLTHROUGH */
+	case PAD_FILL_HEAD:
+		memset(ins, 0xff, k = pads[_i].n);
+		break;
+	case PAD_FILL_ENTROPY:
+		/* Into the entropy data of the one scan, before an 0xFF00. */
+		q = memmem(jpg, (size_t)n, "\xff\xda", 2);
+		ck_assert_ptr_nonnull(q);
+		sos = (size_t)(q - jpg);
+		q = memmem(jpg + sos + 2, (size_t)n - sos - 2, "\xff\x00", 2);
+		ck_assert_ptr_nonnull(q);
+		at = (size_t)(q - jpg);
+		memset(ins, 0xff, k = pads[_i].n);
+		break;
+	case PAD_ICC_CHUNKS:
+		for (i = 0; i < pads[_i].n; i++)
+			k += app2_seg(ins + k, "ICC_PROFILE", (int)i + 1,
+			    (int)pads[_i].n, 65533 - 2 - 12 - 2);
+		break;
+	case PAD_ICC_ONE:
+	case PAD_ICC_TWICE:
+		for (i = 0; i < pads[_i].n; i++)
+			k += app2_seg(ins + k, "ICC_PROFILE", 1, 1, 500);
+		break;
+	case PAD_APP2_OTHER:
+		k += app2_seg(ins + k, "FPXR", 0, 0, 60000);
+		k += app2_seg(ins + k, "MPF", 0, 0, 60000);
+		break;
+	}
+	padded = splice(jpg, (size_t)n, at, ins, k, &m);
+
+	ck_assert_int_eq(img_decode(padded, m, NULL, &im, NULL), FF_OK);
+	ck_assert_int_eq(img_store_jpeg(padded, m, im, 90, &out, &outn), FF_OK);
+	if (pads[_i].kept == REENCODED)
+		ck_assert_uint_le(outn, img_store_bound(64, 48));
+	else
+		ck_assert_uint_eq(outn, (size_t)n + pads[_i].kept);
+	if (pads[_i].kept == 0)
+		ck_assert_int_eq(memcmp(out, jpg, (size_t)n), 0);
+	else if (pads[_i].pad == PAD_FILL_ENTROPY && pads[_i].kept != REENCODED)
+		ck_assert_int_eq(memcmp(out, padded, m), 0);
+	else if (pads[_i].kept != REENCODED)	/* SOI, the ICC segment, the rest */
+		ck_assert_int_eq(memcmp((unsigned char *)out + 2 +
+		    pads[_i].kept, jpg + 2, (size_t)n - 2), 0);
+	/* The pixels we decoded, those of the copy (or within JPEG's
+	 * rounding of them). */
+	back = gdImageCreateFromJpegPtr((int)outn, out);
+	ck_assert_ptr_nonnull(back);
+	image_diff(back, im, &mean, &max);
+	if (pads[_i].kept == REENCODED)
+		ck_assert_msg(mean < 6, "mean %.3f", mean);
+	else
+		ck_assert_int_eq(max, 0);
+	gdImageDestroy(back);
+	free(out);
+	gdImageDestroy(im);
+	free(padded);
+	free(ins);
+	gdFree(jpg);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* The bound of a stored photo, bytes: 6 bits a pixel and 64 KB, at most
+ * 2 MB. */
+static const struct {
+	int	 w, h;
+	size_t	 bound;
+} bounds[] = {
+	{ 0, 0, 0 },
+	{ -1, 100, 0 },
+	{ 1, 1, 65536 },
+	{ 800, 1000, 65536 + 600000 },
+	{ 1600, 1600, 65536 + 1920000 },
+	{ 1645, 1645, 65536 + 2029518 },
+	{ 1646, 1646, 2097152 },
+	{ 50000, 50000, 2097152 },
+};
+
+START_TEST(store_bound_table)
+{
+	ck_assert_uint_eq(img_store_bound(bounds[_i].w, bounds[_i].h),
+	    bounds[_i].bound);
+}
+END_TEST
+
+/*
+ * A copy that keeps more than its pixels need is encoded anew: 200 APP0
+ * segments of 64 KB (APP0 stays in a copy) make a 64 x 48 JPEG of 13 MB.
+ */
+START_TEST(store_over_bound_reencodes)
+{
+	gdImagePtr	 src = busy_image(64, 48), im = NULL, back;
+	unsigned char	*jpg, *ins, *padded;
+	void		*out;
+	size_t		 k, m, outn, i;
+	int		 n;
+
+	jpg = encode(src, IMG_JPEG, &n);
+	ins = malloc(200 * 65537);
+	ck_assert_ptr_nonnull(ins);
+	for (i = k = 0; i < 200; i++) {
+		ins[k] = 0xff;
+		ins[k + 1] = 0xe0;
+		ins[k + 2] = 0xff;
+		ins[k + 3] = 0xff;
+		memset(ins + k + 4, 0, 65533);
+		k += 65537;
+	}
+	padded = splice(jpg, (size_t)n, 2, ins, k, &m);
+	ck_assert_int_eq(img_decode(padded, m, NULL, &im, NULL), FF_OK);
+	ck_assert_int_eq(img_store_jpeg(padded, m, im, 90, &out, &outn), FF_OK);
+	ck_assert_uint_le(outn, img_store_bound(64, 48));
+	ck_assert_int_eq(count_marker(out, outn, 0xe0), 1);
+	back = gdImageCreateFromJpegPtr((int)outn, out);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_int_eq(gdImageSX(back), 64);
+	gdImageDestroy(back);
+	free(out);
+	gdImageDestroy(im);
+	free(padded);
+	free(ins);
+	gdFree(jpg);
+	gdImageDestroy(src);
+}
+END_TEST
+
+/* Noise at the stored size: too much for 2 MB at quality 90, so a lower
+ * quality; never over IMG_STORE_MAX. */
+START_TEST(store_noise_fits)
+{
+	gdImagePtr	 im = gdImageCreateTrueColor(1600, 1600);
+	void		*out, *q90;
+	size_t		 outn, n90;
+	unsigned	 seed = 12345;
+	int		 x, y;
+
+	for (y = 0; y < 1600; y++)
+		for (x = 0; x < 1600; x++) {
+			seed = seed * 1103515245u + 12345u;
+			gdImageSetPixel(im, x, y, (int)(seed >> 8 & 0xffffff));
+		}
+	ck_assert_int_eq(jpeg_encode(im, 90, &q90, &n90), FF_OK);
+	ck_assert_uint_gt(n90, IMG_STORE_MAX);
+	free(q90);
+	ck_assert_int_eq(img_store_jpeg("", 0, im, 90, &out, &outn), FF_OK);
+	ck_assert_uint_le(outn, IMG_STORE_MAX);
+	ck_assert_int_eq(img_sniff(out, outn), IMG_JPEG);
+	free(out);
+	gdImageDestroy(im);
+}
+END_TEST
+
 static Suite *
 decode_suite(void)
 {
@@ -1547,6 +1794,11 @@ decode_suite(void)
 	tcase_add_test(tc, store_strips_metadata);
 	tcase_add_test(tc, store_skips_stray_bytes);
 	tcase_add_loop_test(tc, store_reencodes, 0, LEN(restores));
+	tcase_add_loop_test(tc, store_drops_padding, 0, LEN(pads));
+	tcase_add_loop_test(tc, store_bound_table, 0, LEN(bounds));
+	tcase_add_test(tc, store_over_bound_reencodes);
+	tcase_add_test(tc, store_noise_fits);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
 }

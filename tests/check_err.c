@@ -66,6 +66,10 @@ END_TEST
 static const struct { double v; int prec; const char *out; } num_rows[] = {
 	{ 1.5, 1, "1.5" }, { 2.0, 3, "2" }, { -0.04, 1, "0" }, { 0.1234, 3, "0.123" },
 	{ 1e6, 0, "1000000" }, { NAN, 2, "null" }, { INFINITY, 2, "null" }, { -3.25, 2, "-3.25" },
+	/* Too long for fixed notation in 64 bytes: an exponent, not an
+	 * overflow (ASan saw a write past the buffer before). */
+	{ 1e62, 2, "1e+62" }, { -1.5e300, 9, "-1.5e+300" }, { 1e54, 9, "1e+54" },
+	{ 1e53, 0, "99999999999999999322094867436162797646170844194406400" },
 };
 
 START_TEST(test_json_num)

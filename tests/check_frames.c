@@ -5,9 +5,12 @@
  * line, the fit hint and the input checks, each a table of exact values.
  * The coverage rasteriser is checked against areas worked out by hand.
  * Then the drawing itself: real size and placement measured on a plain
- * background, the tint blended at the pupil, and golden images of every
- * style (plus a turned face, artwork and a thumbnail) on a fixed 320x240
- *  gradient, compared per pixel with tests/golden/frames/<name>.png.
+ * background, the tint filtering the photo at the pupil, the contact
+ * shadow and the temples (hidden on the far side of a turned head)
+ * measured, the yaw from the mouth as a table, and golden images of
+ * every style (plus a rolled face, a turned face, a small face, artwork
+ * on a frontal and a turned face, and a thumbnail) on a fixed 320x240
+ * gradient, compared per pixel with tests/golden/frames/<name>.png.
  *
  * Regenerate the goldens after a deliberate change of the drawing with
  *     FF_UPDATE_GOLDEN=1 ./tests/check_frames
@@ -619,27 +622,42 @@ changed_box(gdImagePtr im, int bg, int *x0, int *y0, int *x1, int *y1)
 			}
 }
 
-/* The rows of column x that differ from bg: first and last. */
+/*
+ * The first and last x of row `at` (col 0) or y of column `at` (col 1)
+ * whose pixel differs from the plain bg by more than thr in a channel: the frame's solid parts, not the
+ * shadow (which darkens by at most 30 %) nor the faint ends of the
+ * temples.
+ */
 static void
-changed_col(gdImagePtr im, int bg, int x, int *y0, int *y1)
+line_extent(gdImagePtr im, int bg, int col, int at, int thr, int *x0,
+    int *x1)
 {
-	int y;
+	int x, p, d, n = col ? gdImageSY(im) : gdImageSX(im);
 
-	*y0 = 1 << 30;
-	*y1 = -1;
-	for (y = 0; y < gdImageSY(im); y++)
-		if (gdImageGetTrueColorPixel(im, x, y) != bg) {
-			if (y < *y0) *y0 = y;
-			*y1 = y;
+	*x0 = 1 << 30;
+	*x1 = -1;
+	for (x = 0; x < n; x++) {
+		p = col ? gdImageGetTrueColorPixel(im, at, x) :
+		    gdImageGetTrueColorPixel(im, x, at);
+		d = chan_diff(gdTrueColorGetRed(p), gdTrueColorGetRed(bg), 0);
+		d = chan_diff(gdTrueColorGetGreen(p), gdTrueColorGetGreen(bg), d);
+		d = chan_diff(gdTrueColorGetBlue(p), gdTrueColorGetBlue(bg), d);
+		if (d > thr) {
+			if (x < *x0) *x0 = x;
+			*x1 = x;
 		}
+	}
 }
 
 /*
- * A 140 mm frame at 2 px/mm (eyes 126 px apart, PD 63) spans 280 px;
- * at 70 mm PD the same eyes give 1.8 px/mm and 252 px. A round lens of
- * 44 mm with 2 mm rims is 48 mm tall at its centre, whose column is
- * (lens_width + bridge) / 2 mm from the middle, and its middle is
- * 5 % of the lens height below the eyes.
+ * At 2 px/mm (eyes 126 px apart, PD 63) the two round 44 mm lenses
+ * with 2 mm rims, their centres 32 mm from the middle, span 112 mm =
+ * 224 px at the lens centres' row; at 70 mm PD the same eyes give
+ * 1.8 px/mm and 201.6 px. (The total width is the front's; the temples
+ * reach past it and the shadow spreads, so the width is measured on
+ * that row, where neither is.) A round lens is 48 mm tall at its centre,
+ * whose column is (lens_width + bridge) / 2 mm from the middle, and its
+ * middle is 5 % of the lens height below the eyes.
  */
 START_TEST(test_draw_size)
 {
@@ -656,14 +674,19 @@ START_TEST(test_draw_size)
 
 	im = plain(600, 300, bg);
 	ck_assert_int_eq(frame_draw(im, &f, &e, 1, t[_i].pd), FF_OK);
-	changed_box(im, bg, &x0, &y0, &x1, &y1);
-	/* the total width, to a pixel of anti-aliasing each side */
-	ck_assert_msg(fabs((x1 + 1 - x0) - 140 * ppm) <= 2,
-	    "pd %g: %d px wide, want %g", t[_i].pd, x1 + 1 - x0, 140 * ppm);
+	line_extent(im, bg, 0, (int)floor(150 + 0.05 * 44 * ppm), 80, &x0,
+	    &x1);
+	/* the width, to a pixel of anti-aliasing each side */
+	ck_assert_msg(fabs((x1 + 1 - x0) - 112 * ppm) <= 2,
+	    "pd %g: %d px wide, want %g", t[_i].pd, x1 + 1 - x0, 112 * ppm);
 	ck_assert_msg(fabs((x0 + x1 + 1) / 2.0 - 300) <= 1, "not centred");
+	/* the temples and shadow reach past the front, but not far */
+	changed_box(im, bg, &x0, &y0, &x1, &y1);
+	ck_assert_int_gt(x1 + 1 - x0, 140 * ppm);
+	ck_assert_int_lt(x1 + 1 - x0, 156 * ppm);
 	/* the left lens's centre column: 32 mm left of the middle */
 	lx = (int)floor(300 - 32 * ppm);
-	changed_col(im, bg, lx, &top, &bot);
+	line_extent(im, bg, 1, lx, 80, &top, &bot);
 	ck_assert_msg(fabs((bot + 1 - top) - 48 * ppm) <= 2,
 	    "lens %d px tall, want %g", bot + 1 - top, 48 * ppm);
 	mid = (top + bot + 1) / 2.0;
@@ -674,10 +697,12 @@ START_TEST(test_draw_size)
 END_TEST
 
 /*
- * The tint is alpha-blended: at the pupil of a lens centred on it (PD ==
- * lens width + bridge) a 50 % blue tint on gray 128 gives (64, 64, 192),
- * so the eye stays visible. A second face is drawn too, and turning the
- * face moves the lens with it.
+ * The tint filters: at the pupil of a lens centred on it (PD == lens
+ * width + bridge) a 50 % blue tint multiplies gray 128 by (0.5, 0.5, 1),
+ * so the eye stays visible and is not painted blue. The lens also shades
+ * the face under it with half its opacity: the shadow darkens by
+ * 0.30 * 0.25, so (128 * 0.925) * (0.5, 0.5, 1) = (59.2, 59.2, 118.4).
+ * A second face is drawn too, and turning the face moves the lens with it.
  */
 START_TEST(test_draw_tint)
 {
@@ -695,9 +720,9 @@ START_TEST(test_draw_tint)
 	ck_assert_int_eq(frame_draw(im, &f, e, 2, 0), FF_OK);
 	for (i = 0; i < 4; i++) {
 		p = gdImageGetTrueColorPixel(im, pts[i][0], pts[i][1]);
-		ck_assert_msg(abs(gdTrueColorGetRed(p) - 64) <= 1 &&
-		    abs(gdTrueColorGetGreen(p) - 64) <= 1 &&
-		    abs(gdTrueColorGetBlue(p) - 192) <= 1 &&
+		ck_assert_msg(abs(gdTrueColorGetRed(p) - 59) <= 1 &&
+		    abs(gdTrueColorGetGreen(p) - 59) <= 1 &&
+		    abs(gdTrueColorGetBlue(p) - 118) <= 1 &&
 		    gdTrueColorGetAlpha(p) == 0, "pupil %d: %06x", i, p);
 	}
 	/* far from both frames nothing changed */
@@ -719,11 +744,161 @@ START_TEST(test_draw_palette)
 	gdImageColorAllocate(im, 250, 250, 250);
 	ck_assert_int_eq(frame_draw(im, &f, &e, 1, 0), FF_OK);
 	ck_assert(gdImageTrueColor(im));
+	/* the lenses' outer rims, 132 mm apart at 70 / 63 px per mm, on
+	 * the row of the lens centres */
+	line_extent(im, gdTrueColor(250, 250, 250), 0, 102, 80, &x0, &x1);
+	ck_assert_int_ge(x1 + 1 - x0, 145);
+	ck_assert_int_le(x1 + 1 - x0, 149);
 	changed_box(im, gdTrueColor(250, 250, 250), &x0, &y0, &x1, &y1);
-	/* 145 mm at 70 / 63 px per mm */
-	ck_assert_int_ge(x1 + 1 - x0, 159);
-	ck_assert_int_le(x1 + 1 - x0, 163);
+	ck_assert_int_gt(x1 + 1 - x0, 161);
 	gdImageDestroy(im);
+}
+END_TEST
+
+/* ---- Depth: shadow, temples, yaw ---- */
+
+/*
+ * The contact shadow: on plain gray, just below the lower rim (outside
+ * the frame) the face is darker, by no more than SHADOW_K's 30 %; above
+ * the frame, where the shadow does not fall, and far away, it is not.
+ * The thumbnail has no face and no shadow: its corners stay transparent.
+ */
+START_TEST(test_draw_shadow)
+{
+	struct frame f = mkframe(FRAME_RECTANGLE, 0x202020, 3, 0, 0, 50, 36,
+	    18, 140);
+	struct face_eyes e = { 232, 150, 358, 150 };	/* 2 px/mm */
+	int bg = gdTrueColor(200, 200, 200), y, p, below, above, lx;
+	gdImagePtr im = plain(600, 300, bg);
+
+	ck_assert_int_eq(frame_draw(im, &f, &e, 1, 0), FF_OK);
+	/* the left lens's centre column, its rim's lowest pixel */
+	lx = 300 - 34 * 2;
+	for (y = 299; y > 150; y--)
+		if (gdTrueColorGetRed(gdImageGetTrueColorPixel(im, lx, y)) < 100)
+			break;
+	below = gdTrueColorGetRed(gdImageGetTrueColorPixel(im, lx, y + 3));
+	ck_assert_msg(below < 190 && below >= 140, "below the rim: %d", below);
+	/* above the top rim (it is lit from above: no shadow there) */
+	for (y = 0; y < 150; y++)
+		if (gdTrueColorGetRed(gdImageGetTrueColorPixel(im, lx, y)) < 100)
+			break;
+	above = gdTrueColorGetRed(gdImageGetTrueColorPixel(im, lx, y - 3));
+	ck_assert_msg(above >= 198, "above the rim: %d", above);
+	p = gdImageGetTrueColorPixel(im, 300, 290);
+	ck_assert_int_eq(p, bg);
+	gdImageDestroy(im);
+}
+END_TEST
+
+/*
+ * The yaw from the mouth, in eye distances: a mouth on the middle of the
+ * eye line (or within MOUTH_DEAD = 0.03 of it) is frontal; beyond, each
+ * MOUTH_DEPTH = 0.29 of sideways offset is one unit of tan(yaw), up to
+ * 30 degrees. Unknown or implausible mouths are frontal; bad eyes NaN.
+ */
+static const struct {
+	double	lx, ly, rx, ry;
+	int	mouth;
+	double	mx, my;
+	double	want;
+} yaws[] = {
+	{ 100, 100, 200, 100, 0, 150, 210, 0 },		/* mouth unknown */
+	{ 100, 100, 200, 100, 1, 150, 210, 0 },
+	{ 100, 100, 200, 100, 1, 152.9, 210, 0 },	/* the dead zone */
+	{ 100, 100, 200, 100, 1, 147.1, 210, 0 },
+	{ 100, 100, 200, 100, 1, 182, 210, 45.0 },	/* tan 1: clamped */
+	{ 100, 100, 200, 100, 1, 164.5, 210, 21.630886836517927 },
+	{ 100, 100, 200, 100, 1, 135.5, 210, -21.630886836517927 },
+	{ 200, 100, 100, 100, 1, 164.5, 210, 21.630886836517927 },	/* swapped */
+	/* rolled 90 degrees: down the face is image-left */
+	{ 100, 100, 100, 200, 1, -10, 135.5, -21.630886836517927 },
+	{ 100, 100, 200, 100, 1, 164.5, 140, 0 },	/* too high */
+	{ 100, 100, 200, 100, 1, 164.5, 320, 0 },	/* too low */
+	{ 100, 100, 200, 100, 1, 164.5, 10, 0 },	/* above the eyes */
+	{ 100, 100, 200, 100, 1, NAN, 210, 0 },
+	{ 100, 100, 100, 100, 1, 150, 210, NAN },	/* bad eyes */
+};
+
+START_TEST(test_yaw)
+{
+	struct face_pose p;
+	double got, want = yaws[_i].want;
+
+	memset(&p, 0, sizeof(p));
+	p.eyes.lx = yaws[_i].lx;
+	p.eyes.ly = yaws[_i].ly;
+	p.eyes.rx = yaws[_i].rx;
+	p.eyes.ry = yaws[_i].ry;
+	p.mouth = yaws[_i].mouth;
+	p.mx = yaws[_i].mx;
+	p.my = yaws[_i].my;
+	if (want > FRAME_YAW_MAX_DEG)
+		want = FRAME_YAW_MAX_DEG;
+	got = frame_yaw_deg(&p);
+	if (isnan(want))
+		ck_assert_msg(isnan(got), "row %d: got %g", _i, got);
+	else
+		ck_assert_msg(fabs(got - want) < 1e-9, "row %d: got %.15g "
+		    "want %.15g", _i, got, want);
+}
+END_TEST
+
+/*
+ * Temples: on a frontal face both reach a little past the front's total
+ * width; with the nose turned towards image-right the image-left temple
+ * (the near side) swings out over the cheek towards the ear and the other
+ * hides behind the head, so nothing is drawn right of the front. A pose
+ * without a mouth draws exactly what frame_draw() draws; a NaN mouth is
+ * refused.
+ */
+START_TEST(test_draw_temples)
+{
+	struct frame f = mkframe(FRAME_BROWLINE, 0x202020, 4, 0, 0, 50, 36,
+	    18, 140);
+	struct face_pose p;
+	int bg = gdTrueColor(200, 200, 200), x0, y0, x1, y1, x, y;
+	gdImagePtr a = plain(600, 300, bg), b = plain(600, 300, bg);
+	gdImagePtr c = plain(600, 300, bg);
+
+	memset(&p, 0, sizeof(p));
+	p.eyes = (struct face_eyes){ .lx = 237, .ly = 150, .rx = 363,
+	    .ry = 150 };
+	/* frontal: past 140 mm (280 px) each side, by under 8 mm */
+	ck_assert_int_eq(frame_draw_pose(a, &f, &p, 1, 0), FF_OK);
+	ck_assert_int_eq(frame_draw(b, &f, &p.eyes, 1, 0), FF_OK);
+	ck_assert_msg(same_pixels(a, b), "no mouth: not as frame_draw()");
+	changed_box(a, bg, &x0, &y0, &x1, &y1);
+	ck_assert_int_lt(x0, 160);
+	ck_assert_int_gt(x0, 160 - 16);
+	ck_assert_int_gt(x1, 439);
+	ck_assert_int_lt(x1, 439 + 16);
+
+	/* turned 20 degrees: the mouth 0.03 + 0.29 tan 20 eye distances
+	 * right of the middle */
+	p.mouth = 1;
+	p.mx = 300 + 126 * (0.03 + 0.29 * tan(20 * M_PI / 180));
+	p.my = 150 + 126 * 1.06;
+	ck_assert(fabs(frame_yaw_deg(&p) - 20) < 1e-9);
+	ck_assert_int_eq(frame_draw_pose(c, &f, &p, 1, 0), FF_OK);
+	changed_box(c, bg, &x0, &y0, &x1, &y1);
+	/* the near temple: 95 mm deep, tan 20 * 95 = 34.6 mm further out
+	 * at the ear, most of it visible before it fades */
+	ck_assert_msg(x0 < 160 - 2 * 20, "near temple ends at %d", x0);
+	/* the front moved 12 mm * tan 20 = 4.4 mm towards the nose; the
+	 * far temple hidden: no pixel right of the front's end */
+	ck_assert_msg(x1 <= 440 + 9 + 2, "far side reaches %d", x1);
+	for (y = 0; y < 300; y++)
+		for (x = 452; x < 600; x++)
+			ck_assert_int_eq(gdImageGetTrueColorPixel(c, x, y), bg);
+
+	p.mx = NAN;
+	ck_assert_int_eq(frame_draw_pose(b, &f, &p, 1, 0), FF_EINPUT);
+	p.mouth = 0;		/* unknown: its value does not matter */
+	ck_assert_int_eq(frame_draw_pose(b, &f, &p, 1, 0), FF_OK);
+	gdImageDestroy(a);
+	gdImageDestroy(b);
+	gdImageDestroy(c);
 }
 END_TEST
 
@@ -735,31 +910,47 @@ static const struct {
 	struct face_eyes	 e;
 	double			 pd;
 	int			 art;
+	double			 mx, my;	/* mouth; 0: unknown */
 } goldens[] = {
-	{ "round", FRAME_ROUND, { 125, 110, 195, 110 }, 0, 0 },
-	{ "rectangle", FRAME_RECTANGLE, { 125, 110, 195, 110 }, 0, 0 },
-	{ "aviator", FRAME_AVIATOR, { 125, 110, 195, 110 }, 0, 0 },
-	{ "cateye", FRAME_CATEYE, { 125, 110, 195, 110 }, 0, 0 },
-	{ "browline", FRAME_BROWLINE, { 125, 110, 195, 110 }, 0, 0 },
-	{ "rimless", FRAME_RIMLESS, { 125, 110, 195, 110 }, 0, 0 },
+	{ "round", FRAME_ROUND, { 125, 110, 195, 110 }, 0, 0, 0, 0 },
+	{ "rectangle", FRAME_RECTANGLE, { 125, 110, 195, 110 }, 0, 0, 0, 0 },
+	{ "aviator", FRAME_AVIATOR, { 125, 110, 195, 110 }, 0, 0, 0, 0 },
+	{ "cateye", FRAME_CATEYE, { 125, 110, 195, 110 }, 0, 0, 0, 0 },
+	{ "browline", FRAME_BROWLINE, { 125, 110, 195, 110 }, 0, 0, 0, 0 },
+	{ "rimless", FRAME_RIMLESS, { 125, 110, 195, 110 }, 0, 0, 0, 0 },
 	/* turned 14 degrees clockwise, the shopper's PD 58 mm */
-	{ "rotated", FRAME_CATEYE, { 126, 100, 194, 117 }, 58, 0 },
+	{ "rotated", FRAME_CATEYE, { 126, 100, 194, 117 }, 58, 0, 0, 0 },
 	/* artwork, turned 8 degrees anticlockwise */
-	{ "artwork", FRAME_RECTANGLE, { 126, 118, 195, 108.3 }, 0, 1 },
+	{ "artwork", FRAME_RECTANGLE, { 126, 118, 195, 108.3 }, 0, 1, 0, 0 },
+	/* nose turned 20 degrees towards image-right: the near (left)
+	 * temple over the cheek, the far one hidden */
+	{ "yaw", FRAME_RECTANGLE, { 130, 110, 190, 110 }, 0, 0,
+	    160 + 60 * (0.03 + 0.29 * 0.36397023426620234), 174 },
+	/* turned the other way, 12 degrees, and rolled */
+	{ "artwork_yaw", FRAME_RECTANGLE, { 130, 104, 193, 114 }, 0, 1,
+	    148, 178 },
+	/* eyes 16 px apart: the edges stay smooth, the shadow small */
+	{ "small", FRAME_BROWLINE, { 152, 120, 168, 120 }, 0, 0, 0, 0 },
 };
 
 START_TEST(test_golden)
 {
 	struct frame f = golden_frame(goldens[_i].st);
 	gdImagePtr im = background(320, 240), art = NULL;
+	struct face_pose p;
 
 	if (goldens[_i].art) {
 		art = artwork();
 		f.artwork = art;
 		f.total_width_mm = 140;
 	}
-	ck_assert_int_eq(frame_draw(im, &f, &goldens[_i].e, 1,
-	    goldens[_i].pd), FF_OK);
+	memset(&p, 0, sizeof(p));
+	p.eyes = goldens[_i].e;
+	p.mouth = goldens[_i].mx > 0;
+	p.mx = goldens[_i].mx;
+	p.my = goldens[_i].my;
+	ck_assert_int_eq(frame_draw_pose(im, &f, &p, 1, goldens[_i].pd),
+	    FF_OK);
 	assert_golden(im, goldens[_i].name);
 	gdImageDestroy(im);
 	if (art != NULL)
@@ -840,6 +1031,9 @@ frames_suite(void)
 	tcase_add_loop_test(tc, test_draw_size, 0, 3);
 	tcase_add_test(tc, test_draw_tint);
 	tcase_add_test(tc, test_draw_palette);
+	tcase_add_test(tc, test_draw_shadow);
+	tcase_add_loop_test(tc, test_yaw, 0, (int)LEN(yaws));
+	tcase_add_test(tc, test_draw_temples);
 	tcase_add_loop_test(tc, test_golden, 0, (int)LEN(goldens));
 	tcase_add_test(tc, test_golden_thumbnail);
 	tcase_add_test(tc, test_timing);

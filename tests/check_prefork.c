@@ -70,7 +70,7 @@ work_fail(void *arg)
 {
 	(void)arg;
 	tell();
-	return 3;
+	return 4;	/* not PREFORK_EXIT_DELIBERATE */
 }
 
 /* One that ends by itself after its requests (FF_MAX_REQUESTS). */
@@ -81,6 +81,17 @@ work_recycle(void *arg)
 	tell();
 	usleep(20000);
 	return 0;
+}
+
+/* One that ends itself on purpose at once, as after a request over its
+ * CPU time (fcgi.h). */
+static int
+work_deliberate(void *arg)
+{
+	(void)arg;
+	tell();
+	usleep(20000);
+	return PREFORK_EXIT_DELIBERATE;
 }
 
 /* One that ignores SIGTERM, as a worker stuck in a request would. */
@@ -286,6 +297,21 @@ START_TEST(test_stop_waits_without_spinning)
 }
 END_TEST
 
+/* Costly requests that each end a fresh worker must not make the master
+ * give up: a deliberate end is not a failing start. */
+START_TEST(test_deliberate_end_is_not_failing)
+{
+	pid_t	m;
+	int	i;
+
+	m = master(work_deliberate, 1);
+	for (i = 0; i < 3 * PREFORK_QUICK_MAX; i++)
+		ck_assert_msg(next_pid(5000) > 0, "worker %d not started", i);
+	ck_assert_int_eq(kill(m, SIGTERM), 0);
+	ck_assert_int_eq(master_end(m, 5), 0);
+}
+END_TEST
+
 START_TEST(test_status_text)
 {
 	char b[64];
@@ -310,6 +336,7 @@ main(void)
 	tcase_add_test(tc, test_recycling_is_not_failing);
 	tcase_add_test(tc, test_group_stop_with_fastcgi_workers);
 	tcase_add_test(tc, test_stop_waits_without_spinning);
+	tcase_add_test(tc, test_deliberate_end_is_not_failing);
 	tcase_add_test(tc, test_status_text);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

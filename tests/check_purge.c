@@ -309,6 +309,118 @@ START_TEST(test_started_by)
 }
 END_TEST
 
+/* ---- The timer (purge_tick()) ---- */
+
+/* Whether a tick at t runs, and the runs recorded after it. */
+static int
+tick(long long t)
+{
+	struct purge_stats	st;
+	int			ran = -1;
+
+	ck_assert_int_eq(purge_tick(db, t, &st, &ran), FF_OK);
+	ck_assert(ran == 0 || ran == 1);
+	return ran;
+}
+
+static long long
+runs_by(const char *by)
+{
+	struct db_arg	a = DB_TEXT(by);
+	long long	n = -1;
+
+	ck_assert_int_eq(db_query_int(db, "SELECT COUNT(*) FROM purge_runs "
+	    "WHERE started_by = ?", &a, 1, &n), FF_OK);
+	return n;
+}
+
+/* Due when none ran, when the last is an interval old or partial; not
+ * in between; never with the timer off. */
+START_TEST(test_tick_due)
+{
+	struct upload_row	u = photo(100, now - 60);
+	struct purge_run_row	r;
+
+	setenv("FF_PURGE_INTERVAL_S", "0", 1);
+	ck_assert_int_eq(tick(now), 0);
+	ck_assert_int_eq(runs_by(PURGE_BY_TIMER), 0);
+	setenv("FF_PURGE_INTERVAL_S", "900", 1);
+	ck_assert_int_eq(tick(now), 1);
+	ck_assert_int_eq(runs_by(PURGE_BY_TIMER), 1);
+	ck_assert_int_eq(dbtest_int(db, "SELECT COUNT(*) FROM uploads WHERE "
+	    "id = ?", u.id), 0);
+	ck_assert_int_eq(tick(now + 1), 0);
+	ck_assert_int_eq(tick(now + 899), 0);
+	ck_assert_int_eq(tick(now + 900), 1);
+	ck_assert_int_eq(runs_by(PURGE_BY_TIMER), 2);
+	/* A run by hand counts as a run. */
+	ck_assert_int_eq(purge_run(db, now + 1700, 0, "cli", 0, NULL), FF_OK);
+	ck_assert_int_eq(tick(now + 1800), 0);
+	/* A partial run is carried on at the next look. */
+	memset(&r, 0, sizeof(r));
+	r.at = now + 1801;
+	r.partial = 1;
+	ck_assert_int_eq(db_purge_run_insert(db, &r, PURGE_BY_TIMER), FF_OK);
+	ck_assert_int_eq(tick(now + 1802), 1);
+	ck_assert_int_eq(tick(now + 1803), 0);
+	ck_assert_int_eq(runs_by(PURGE_BY_TIMER), 4);
+	unsetenv("FF_PURGE_INTERVAL_S");
+}
+END_TEST
+
+/* One worker of all purges: while another connection holds the lock, a
+ * tick does nothing; once it lets go, the tick runs. */
+START_TEST(test_tick_lock)
+{
+	struct db	*other = dbtest_open();
+	int		 got = 0;
+
+	unsetenv("FF_PURGE_INTERVAL_S");
+	ck_assert_int_eq(db_purge_lock(other, &got), FF_OK);
+	ck_assert_int_eq(got, 1);
+	ck_assert_int_eq(db_purge_lock(db, &got), FF_OK);
+	ck_assert_int_eq(got, 0);
+	ck_assert_int_eq(tick(now), 0);
+	ck_assert_int_eq(runs_by(PURGE_BY_TIMER), 0);
+	db_purge_unlock(other);
+	ck_assert_int_eq(tick(now), 1);
+	/* The tick let go of it too. */
+	ck_assert_int_eq(db_purge_lock(other, &got), FF_OK);
+	ck_assert_int_eq(got, 1);
+	db_purge_unlock(other);
+	db_close(other);
+}
+END_TEST
+
+/* Late: the timer's interval and slack, or cron's hour twice. */
+static const struct {
+	const char	*interval;
+	long long	 ago;		/* since the last run; -1: never */
+	int		 late;
+} lates[] = {
+	{ NULL, -1, 1 },
+	{ NULL, 60, 0 },
+	{ NULL, 1800, 0 },
+	{ NULL, 1801, 1 },
+	{ "60", 180, 0 },
+	{ "60", 181, 1 },
+	{ "0", 7200, 0 },
+	{ "0", 7201, 1 },
+	{ "0", -1, 1 },
+};
+
+START_TEST(test_late)
+{
+	if (lates[_i].interval != NULL)
+		setenv("FF_PURGE_INTERVAL_S", lates[_i].interval, 1);
+	else
+		unsetenv("FF_PURGE_INTERVAL_S");
+	ck_assert_int_eq(purge_late(1000000, lates[_i].ago < 0 ? 0 :
+	    1000000 - lates[_i].ago), lates[_i].late);
+	unsetenv("FF_PURGE_INTERVAL_S");
+}
+END_TEST
+
 static Suite *
 purge_suite(void)
 {
@@ -318,6 +430,7 @@ purge_suite(void)
 	tc = tcase_create("settings");
 	tcase_add_loop_test(tc, test_retention_days, 0,
 	    sizeof(retention_tab) / sizeof(retention_tab[0]));
+	tcase_add_loop_test(tc, test_late, 0, sizeof(lates) / sizeof(lates[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("purge");
@@ -330,6 +443,8 @@ purge_suite(void)
 	tcase_add_test(tc, test_batches);
 	tcase_add_test(tc, test_live_counters);
 	tcase_add_test(tc, test_started_by);
+	tcase_add_test(tc, test_tick_due);
+	tcase_add_test(tc, test_tick_lock);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -323,6 +323,7 @@ START_TEST(test_upload_life)
 	buf_reset(&b);
 	buf_printf(&b, "attachment; filename=\"framefit-%s.jpg\"", f->sku);
 	ck_assert_str_eq(header(&an, "Content-Disposition"), b.ptr);
+	ck_assert_str_eq(header(&an, "Cache-Control"), "private, no-store");
 	ck_assert_ptr_nonnull(etag = header(&an, "ETag"));
 	snprintf(tag, sizeof(tag), "%s", etag);
 	answer_free(&an);
@@ -346,6 +347,33 @@ START_TEST(test_upload_life)
 	answer_free(&an);
 	ck_assert_int_eq(count("SELECT COUNT(*) FROM clicks WHERE frame_id = ?",
 	    f->id), 1);
+	/* Once per try-on and frame, only with a try-on's token: the
+	 * same click again, one without a token, one with a made-up token
+	 * and one on a frame this photo never tried all go to the shop and
+	 * count nothing. */
+	{
+		static const char *const fmt[] = { "/go/%s?t=%s", "/go/%s",
+		    "/go/%s?t=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "/go/%s?t=%s" };
+		const struct frame *g;
+		size_t i;
+
+		for (i = 0; i < 4; i++) {
+			g = i == 3 ? &a->frames[2] : f;
+			buf_reset(&uri);
+			buf_printf(&uri, fmt[i], g->sku, token);
+			run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+			ck_assert_int_eq(an.status, 302);
+			ck_assert_str_eq(header(&an, "Location"),
+			    g->product_url);
+			answer_free(&an);
+		}
+	}
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM clicks WHERE ? = 0", 0),
+	    1);
+	ck_assert_int_eq(count("SELECT SUM(n) FROM hourly_rollups WHERE "
+	    "metric = 'click' AND frame_id = ?", f->id), 1);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM hourly_rollups WHERE "
+	    "metric = 'click' AND frame_id <> ?", f->id), 0);
 
 	/* Delete: a forged token is refused, the right one deletes. */
 	buf_reset(&uri);
@@ -392,7 +420,7 @@ START_TEST(test_upload_life)
 }
 END_TEST
 
-/* A photo without a face: 422, kept for the reports, no try-on. */
+/* A photo without a face: 422, counted for the reports, not kept. */
 START_TEST(test_upload_noface)
 {
 	struct tryon_app	*a = worker();
@@ -400,7 +428,7 @@ START_TEST(test_upload_noface)
 	struct buf		 b;
 	gdImagePtr		 im;
 	void			*png;
-	long long		 before;
+	long long		 before, photos, uploads;
 	int			 len;
 
 	ck_assert_ptr_nonnull(im = gdImageCreateTrueColor(320, 240));
@@ -408,18 +436,33 @@ START_TEST(test_upload_noface)
 	ck_assert_ptr_nonnull(png = gdImagePngPtr(im, &len));
 	gdImageDestroy(im);
 	before = count("SELECT COUNT(*) FROM tryons WHERE ? = 0", 0);
+	photos = count("SELECT COALESCE(SUM(n), 0) FROM hourly_rollups WHERE "
+	    "metric = 'photo' AND ? = 0", 0);
+	uploads = count("SELECT COALESCE(SUM(n), 0) FROM hourly_rollups WHERE "
+	    "metric = 'upload_form' AND ? = 0", 0);
 	buf_init(&b);
 	form(&b, a->frames[0].sku, NULL, png, (size_t)len);
 	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
 	ck_assert_msg(an.status == 422, "%d", an.status);
 	ck_assert_str_eq(header(&an, "Content-Type"), "text/html; charset=utf-8");
-	ck_assert_ptr_nonnull(strstr(an.body, "name=\"csrf\""));
+	/* Nothing to delete: the page says the photo was not kept. */
+	ck_assert_ptr_null(strstr(an.body, "name=\"csrf\""));
+	ck_assert_ptr_null(strstr(an.body, "/delete"));
+	ck_assert_ptr_nonnull(strstr(an.body, "id=\"not-kept\""));
+	ck_assert_ptr_nonnull(strstr(an.body, "Tips for a great try-on"));
 	answer_free(&an);
-	ck_assert_int_eq(count("SELECT COUNT(*) FROM uploads u JOIN detections "
-	    "d ON d.upload_id = u.id WHERE u.width = 320 AND d.faces = ?", 0),
-	    1);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM uploads WHERE width = ?",
+	    320), 0);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM detections WHERE "
+	    "faces = ?", 0), 0);
 	ck_assert_int_eq(count("SELECT COUNT(*) FROM tryons WHERE ? = 0", 0),
 	    before);
+	/* Counted all the same: a photo through the face finder, an upload
+	 * from the form. */
+	ck_assert_int_eq(count("SELECT COALESCE(SUM(n), 0) FROM hourly_rollups "
+	    "WHERE metric = 'photo' AND ? = 0", 0), photos + 1);
+	ck_assert_int_eq(count("SELECT COALESCE(SUM(n), 0) FROM hourly_rollups "
+	    "WHERE metric = 'upload_form' AND ? = 0", 0), uploads + 1);
 	gdFree(png);
 	buf_free(&b);
 	app_close(a);

@@ -948,12 +948,21 @@ START_TEST(test_delete_cascade)
 	ck_assert_int_eq(db_upload_delete(db, u.token), FF_ENOTFOUND);
 	ck_assert_int_eq(db_upload_delete(db, "bad token"), FF_ENOTFOUND);
 
-	/* A click without a token, or with an unknown one, still counts. */
-	ck_assert_int_eq(db_click_record(db, fid, NULL), FF_OK);
-	ck_assert_int_eq(db_click_record(db, fid, u.token), FF_OK);
+	/* A click counts once per try-on and frame, only with the token of
+	 * an upload that tried that frame (keep did, u is gone). */
+	ck_assert_int_eq(db_click_record(db, fid, NULL), FF_ENOTFOUND);
+	ck_assert_int_eq(db_click_record(db, fid, u.token), FF_ENOTFOUND);
+	ck_assert_int_eq(db_click_record(db, fid, "bad token"), FF_ENOTFOUND);
+	ck_assert_int_eq(db_click_record(db, fid, keep.token), FF_OK);
+	ck_assert_int_eq(db_click_record(db, fid, keep.token), FF_ENOTFOUND);
+	ck_assert_int_eq(db_click_record(db, 99999999, keep.token),
+	    FF_ENOTFOUND);
 	ck_assert_int_eq(db_rollup_sum(db, METRIC_CLICK, fid, 0, &n), FF_OK);
-	ck_assert_int_eq(n, 3);
-	ck_assert_int_eq(db_click_record(db, 99999999, NULL), FF_EINPUT);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(db_click_record(db, 0, keep.token), FF_EINPUT);
+	arg = DB_TEXT(keep.token);
+	ck_assert_int_eq(db_exec(db, "DELETE FROM clicks WHERE upload_token "
+	    "= ?", &arg, 1, NULL, NULL), FF_OK);
 
 	ck_assert_int_eq(db_query(db, "SELECT upload_token FROM clicks WHERE "
 	    "frame_id = ?", &(struct db_arg)DB_INT(fid), 1, &r), FF_OK);

@@ -351,7 +351,7 @@ admin_models_compare(struct tryon_app *a, struct http_req *r)
 	struct tpl_ctx		*c = NULL;
 	struct tpl_val		*root, *list, *o, *side, *rows;
 	struct db		*db;
-	struct buf		 b;
+	struct buf		 b, seen;
 	enum ff_err		 er;
 	const char		*s;
 	char			*end, sa[32];
@@ -361,6 +361,7 @@ admin_models_compare(struct tryon_app *a, struct http_req *r)
 	size_t			 i, k, ntok = 0;
 
 	buf_init(&b);
+	buf_init(&seen);
 	if ((db = admin_need_db(a, r)) == NULL)
 		goto out;
 	for (k = 0; k < 2; k++) {
@@ -434,11 +435,19 @@ admin_models_compare(struct tryon_app *a, struct http_req *r)
 	}
 	tpl_obj_set_bool(root, "has_metrics", tpl_list_len(rows) > 0);
 
-	/* The same recent uploads through both. */
+	/*
+	 * The same recent uploads through both: shoppers' own photos, still
+	 * within their retention, because how a model does on their cameras
+	 * and light is what the comparison is for and no sample set shows
+	 * it. The page says so, and each view is logged with the staff
+	 * member and the uploads shown (their ids: the tokens would open
+	 * the photos).
+	 */
 	if ((er = db_uploads_recent(db, (size_t)n, &tokens, &ntok)) != FF_OK) {
 		req_error(r, er, NULL);
 		goto out;
 	}
+	buf_reset(&seen);
 	list = tpl_obj_add_list(root, "photos");
 	for (i = 0; i < ntok; i++) {
 		struct upload_row	 u;
@@ -450,6 +459,7 @@ admin_models_compare(struct tryon_app *a, struct http_req *r)
 
 		if (db_upload_get(db, tokens[i], &u, &photo) != FF_OK)
 			continue;
+		buf_printf(&seen, "%s%lld", seen.len > 0 ? ", " : "", u.id);
 		/* A stored photo is already upright and capped: no limits.
 		 * Each model's raw faces are shown, not the face policy's. */
 		if (photo_prepare(&ph, photo, u.len,
@@ -490,6 +500,10 @@ admin_models_compare(struct tryon_app *a, struct http_req *r)
 		free(photo);
 	}
 	tpl_obj_set_int(root, "nphotos", (long long)tpl_list_len(list));
+	tpl_obj_set_int(root, "ttl_hours", UPLOAD_TTL_S / 3600);
+	if (seen.len > 0)
+		req_log(r, "admin: %s viewed shoppers' photos in the model "
+		    "comparison (uploads %s)", user, seen.ptr);
 	list = tpl_obj_add_list(root, "summary");
 	for (k = 0; k < 2; k++) {
 		o = tpl_list_add_obj(list);
@@ -510,5 +524,6 @@ out:
 	db_models_free(m[0], m[0] != NULL);
 	db_models_free(m[1], m[1] != NULL);
 	buf_free(&b);
+	buf_free(&seen);
 }
 

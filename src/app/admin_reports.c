@@ -44,8 +44,11 @@ admin_csv_field(struct buf *b, const char *s)
 	if (s == NULL)
 		return;
 	quote = strpbrk(s, ",\"\r\n") != NULL;
-	/* A cell starting with = + - @ is a formula to a spreadsheet. */
-	if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
+	/* A cell starting with = + - @ is a formula to a spreadsheet, and
+	 * so is one starting with a TAB or CR, which some strip before
+	 * looking (OWASP, "CSV Injection"). */
+	if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' ||
+	    *s == '\r')
 		quote = 2;
 	if (!quote) {
 		buf_puts(b, s);

@@ -1,6 +1,7 @@
 /*
  * admin_retention.c: the retention page, with the purge runs, and its
- * "Purge now" button (see admin.h; the purge itself: purge.h).
+ * two forms: "Purge now", and the deletion of one shopper's photo on
+ * request (see admin.h; the purge itself: purge.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +34,15 @@ admin_retention(struct tryon_app *a, struct http_req *r)
 	enum ff_err		 er;
 	const char		*msg = kv_get(&r->args, "msg");
 	char			 when[40];
-	long long		 stored = 0, expired = 0, oldest = 0;
+	long long		 stored = 0, expired = 0, oldest = 0, overdue = 0;
+	long long		 now = admin_now();
 	size_t			 n, i;
+	int			 iv = purge_interval_s();
 
 	if ((db = admin_need_db(a, r)) == NULL)
 		return;
 	if ((er = db_uploads_kept(db, &stored, &expired, &oldest)) != FF_OK ||
+	    (er = db_uploads_overdue(db, &overdue)) != FF_OK ||
 	    (er = db_purge_runs(db, PURGE_RUNS_SHOWN, &run, &n)) != FF_OK) {
 		req_error(r, er, NULL);
 		return;
@@ -68,6 +72,23 @@ admin_retention(struct tryon_app *a, struct http_req *r)
 		admin_fmt_bytes(&b, run[i].bytes);
 		tpl_obj_set_str(o, "bytes", b.ptr);
 		admin_set_num(o, "live", (double)run[i].live, 0);
+		tpl_obj_set_bool(o, "partial", run[i].partial);
+	}
+	/* When the purge last ran, and whether that is late for the
+	 * promise the result page makes. */
+	o = tpl_obj_add_obj(root, "purge");
+	admin_fmt_time(n > 0 ? run[0].at : 0, when, sizeof(when));
+	tpl_obj_set_str(o, "last", n > 0 ? when : "never");
+	if (n > 0)
+		tpl_obj_set_str(o, "by", run[0].by);
+	/* A shop that never stored a photo has nothing to be late with. */
+	tpl_obj_set_bool(o, "late", purge_late(now, n > 0 ? run[0].at : 0) &&
+	    (n > 0 || stored > 0));
+	tpl_obj_set_bool(o, "timer", iv > 0);
+	tpl_obj_set_int(o, "every_min", (iv + 59) / 60);
+	if (overdue > 0) {
+		admin_fmt_time(overdue, when, sizeof(when));
+		tpl_obj_set_str(o, "overdue_since", when);
 	}
 	free(run);
 	tpl_obj_set_bool(root, "has_runs", tpl_list_len(list) > 0);
@@ -76,12 +97,71 @@ admin_retention(struct tryon_app *a, struct http_req *r)
 	admin_fmt_time(oldest, when, sizeof(when));
 	tpl_obj_set_str(root, "oldest", when);
 	tpl_obj_set_int(root, "retention_days", purge_retention_days());
+	tpl_obj_set_int(root, "batch_days", purge_batch_retention_days());
 	tpl_obj_set_int(root, "ttl_hours", UPLOAD_TTL_S / 3600);
 	if (msg != NULL && strcmp(msg, "purged") == 0)
 		tpl_obj_set_str(root, "notice", "Purge finished; its counts are "
 		    "the first row below.");
+	else if (msg != NULL && strcmp(msg, "deleted") == 0)
+		tpl_obj_set_str(root, "notice", "The photo and everything made "
+		    "from it are deleted.");
 	buf_free(&b);
 	admin_page_send(r, 200, "admin_retention", c);
+}
+
+/*
+ * The token in what staff pasted: the token itself, or a result, render
+ * or delete link holding "/t/<token>" (with or without the host). 0 when
+ * there is none.
+ */
+static int
+photo_token(const char *s, char tok[UPLOAD_TOKEN_LEN + 1])
+{
+	const char	*p;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if ((p = strstr(s, "/t/")) != NULL)
+		s = p + 3;
+	if (strlen(s) < UPLOAD_TOKEN_LEN)
+		return 0;
+	memcpy(tok, s, UPLOAD_TOKEN_LEN);
+	tok[UPLOAD_TOKEN_LEN] = '\0';
+	s += UPLOAD_TOKEN_LEN;
+	/* The token ends there: a path, a query, or blanks. */
+	if (*s != '\0' && *s != '/' && *s != '?' && *s != '#' && *s != ' ' &&
+	    *s != '\t' && *s != '\r' && *s != '\n')
+		return 0;
+	return upload_token_valid(tok);
+}
+
+/* One shopper's photo, deleted on their request: the photo and what was
+ * made from it, as the shopper's own delete button does. */
+static void
+delete_one(struct tryon_app *a, struct http_req *r, const char *user,
+    const char *what)
+{
+	struct db	*db;
+	char		 tok[UPLOAD_TOKEN_LEN + 1];
+	enum ff_err	 er;
+
+	if (!photo_token(what, tok)) {
+		req_error(r, FF_EINPUT, "Please paste the shopper's try-on "
+		    "link (it holds /t/ and a 32-character code) or the code "
+		    "itself.");
+		return;
+	}
+	if ((db = admin_need_db(a, r)) == NULL)
+		return;
+	if ((er = db_upload_delete(db, tok)) != FF_OK) {
+		req_error(r, er, er == FF_ENOTFOUND ? "No photo with that "
+		    "code is stored: it was deleted already, or it expired and "
+		    "the purge removed it." : NULL);
+		return;
+	}
+	/* The log names the staff member, not the photo. */
+	req_log(r, "admin: %s deleted a shopper's photo on request", user);
+	req_redirect(r, 303, "/admin/retention/?msg=deleted");
 }
 
 void
@@ -92,9 +172,16 @@ admin_purge(struct tryon_app *a, struct http_req *r)
 	struct db		*db;
 	struct buf		 by;
 	enum ff_err		 er;
+	const char		*what;
 
-	if (!admin_post_ok(a, r, user, ADMIN_FORM_MAX) ||
-	    (db = admin_need_db(a, r)) == NULL)
+	if (!admin_post_ok(a, r, user, ADMIN_FORM_MAX))
+		return;
+	/* The same form action deletes one photo when it names one. */
+	if ((what = req_field(r, "photo")) != NULL) {
+		delete_one(a, r, user, what);
+		return;
+	}
+	if ((db = admin_need_db(a, r)) == NULL)
 		return;
 	buf_init(&by);
 	buf_printf(&by, "admin:%s", user);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -16,6 +17,7 @@
 #include <openssl/hmac.h>
 
 #include "app/app.h"
+#include "app/purge.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
@@ -284,9 +286,49 @@ app_catalog_refresh(struct tryon_app *a)
 }
 
 /*
+ * The purge timer (purge.h): every PURGE_CHECK_S seconds (or the
+ * interval, when that is shorter), and a second after a partial run,
+ * this worker asks whether a purge is due. The first look waits as long
+ * after the worker's first use of the database, so a worker that starts
+ * and serves a few requests (a test, a worker recycled after
+ * max_requests) does not purge on its way. One struct tryon_app per
+ * process: the time is the process's.
+ */
+static double purge_next_ms;
+
+static void
+purge_timer(struct db *db)
+{
+	struct purge_stats	 st;
+	enum ff_err		 er;
+	double			 now = ff_now_ms();
+	int			 ran = 0, iv = purge_interval_s();
+	double			 every = (iv > 0 && iv < PURGE_CHECK_S ? iv :
+				    PURGE_CHECK_S) * 1000.0;
+
+	if (iv <= 0)
+		return;
+	if (purge_next_ms == 0) {
+		purge_next_ms = now + every;
+		return;
+	}
+	if (now < purge_next_ms)
+		return;
+	purge_next_ms = now + every;
+	if ((er = purge_tick(db, (long long)time(NULL), &st, &ran)) != FF_OK)
+		req_log(NULL, "purge timer: %s", ff_strerror(er));
+	else if (ran && (st.uploads > 0 || st.partial))
+		req_log(NULL, "purge timer: removed %lld photo(s) in %.0f ms%s",
+		    st.uploads, st.ms, st.partial ? "; more to go" : "");
+	if (ran && st.partial)
+		purge_next_ms = now + 1000.0;
+}
+
+/*
  * The connection, opened (and the schema migrated, the catalog loaded)
  * on first use; NULL while the server is unreachable. db.c reconnects
- * an open handle by itself after a server restart.
+ * an open handle by itself after a server restart. The purge timer runs
+ * here, where every request that needs the database passes.
  */
 struct db *
 app_db(struct tryon_app *a)
@@ -338,6 +380,7 @@ app_db(struct tryon_app *a)
 			a->model_looked_up = 1;
 		}
 	}
+	purge_timer(a->db);
 	return a->db;
 }
 

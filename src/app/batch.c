@@ -79,14 +79,69 @@ struct runner {
 	double		 next_load_ms;
 };
 
+#define USAGE \
+	"usage: framefit batch [--job NAME] [--jobs N] [--models DIR] [--size N]\n" \
+	"                      [--frame SKU --out DIR] [--lease SECONDS] [--claim N]\n" \
+	"                      [--max-attempts N] [--retry-failed] [--max-rate N]\n" \
+	"                      [--no-yield] [--progress | --no-progress] [DIR | LIST]\n" \
+	"       framefit batch --delete NAME\n"
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: framefit batch [--job NAME] [--jobs N] [--models DIR] [--size N]\n"
-	    "                      [--frame SKU --out DIR] [--lease SECONDS] [--claim N]\n"
-	    "                      [--max-attempts N] [--retry-failed]\n"
-	    "                      [--progress | --no-progress] [DIR | LIST]\n");
+	fputs(USAGE, stderr);
+}
+
+/* --help: what the operator needs at the terminal; batch.h has it all. */
+static void
+help(void)
+{
+	fputs(USAGE
+	    "\n"
+	    "Runs the face detector over a DIR (walked) or a LIST (one path a line,\n"
+	    "or NUL-separated as from find -print0) as a resumable job in MariaDB.\n"
+	    "  --job NAME        the job (default: the input's absolute path)\n"
+	    "  --jobs N          worker processes on this host (default 1; 0: load only)\n"
+	    "  --max-rate N      at most N photos/s across this run's workers (default:\n"
+	    "                    no cap); N may be a fraction, e.g. 0.5\n"
+	    "  --no-yield        workers at normal priority. By default they yield to the\n"
+	    "                    shop on the same host: nice 19 and I/O class best-effort 7\n"
+	    "  --retry-failed    queue the job's failed items again\n"
+	    "  --delete NAME     remove a finished (or abandoned) job with its items and\n"
+	    "                    detections, in small transactions; the anonymous report\n"
+	    "                    counts (hourly_rollups) stay. Finished jobs older than\n"
+	    "                    FF_BATCH_RETENTION_DAYS (default 90) go with `framefit purge`.\n"
+	    "  --frame SKU --out DIR   also write try-on JPEGs under DIR\n"
+	    "  --lease S, --claim N, --max-attempts N, --size N, --models DIR: see docs\n"
+	    "Entries that cannot be photos never stop a job: the summary counts each\n"
+	    "kind (failed items by reason, entries skipped at loading by kind).\n"
+	    "Exit: 0 job finished, 1 not finished, 2 usage.\n", stdout);
+}
+
+/* A path for a person: bytes that are not printable, or not UTF-8, as
+ * \xNN, and a backslash as \\, so an odd name is visible and copyable. */
+static void
+put_path(struct buf *b, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n, i;
+
+	while (*p != '\0') {
+		n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 :
+		    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+		for (i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				n = 0;
+		if (n == 1 && *p >= 0x20 && *p < 0x7f && *p != '\\')
+			buf_putc(b, (char)*p);
+		else if (n > 1 && *p >= 0xc2)
+			buf_append(b, (const char *)p, n);
+		else {
+			buf_printf(b, *p == '\\' ? "\\\\" : "\\x%02x", *p);
+			n = 1;
+		}
+		p += n;
+	}
 }
 
 static void
@@ -350,27 +405,43 @@ summary(struct runner *r, double secs)
 	const struct batchq_counts *c = &r->pg.c;
 	struct batchq_failure *fails = NULL;
 	struct buf	 ex;
+	struct buf	 name;
 	long long	 stored = 0, lost = 0, total;
 	const char	*s;
 	size_t		 nfails = 0, k;
-	int		 i;
+	int		 i, pass, first;
 
 	total = c->queued + c->claimed + c->done + c->noface + c->failed;
+	buf_init(&name);
+	put_path(&name, r->job->name);
 	printf("job %s: %s: %lld items: %lld done, %lld no face, %lld failed",
-	    r->job->name, r->job->finished ? "finished" : "not finished",
+	    name.ptr, r->job->finished ? "finished" : "not finished",
 	    total, c->done, c->noface, c->failed);
+	buf_free(&name);
 	buf_init(&ex);
-	if (c->failed > 0 && batchq_job_failures(r->db, r->job->id, &fails,
-	    &nfails) == FF_OK) {
+	if ((c->failed > 0 || c->skipped > 0) && batchq_job_failures(r->db,
+	    r->job->id, &fails, &nfails) != FF_OK)
+		nfails = 0;
+	/* The failed items by reason, then the entries skipped at loading
+	 * by kind. */
+	for (pass = 0; pass < 2; pass++) {
+		first = 1;
+		if (pass == 1 && c->skipped > 0)
+			printf("; %lld skipped at loading", c->skipped);
 		for (k = 0; k < nfails; k++) {
+			if (fails[k].at_load != pass)
+				continue;
 			s = fails[k].reason;
-			printf("%s%lld %s", k == 0 ? ": " : ", ", fails[k].n,
+			printf("%s%lld %s", first ? ": " : ", ", fails[k].n,
 			    s ? s : "?");
-			buf_printf(&ex, "  %s: e.g. %s\n", s ? s : "?",
-			    fails[k].example ? fails[k].example : "?");
+			first = 0;
+			buf_printf(&ex, "  %s%s: e.g. ", s ? s : "?",
+			    pass ? " (skipped)" : "");
+			put_path(&ex, fails[k].example ? fails[k].example : "?");
+			buf_putc(&ex, '\n');
 		}
-		batchq_failures_free(fails, nfails);
 	}
+	batchq_failures_free(fails, nfails);
 	if (c->queued + c->claimed > 0)
 		printf("; %lld queued, %lld claimed", c->queued, c->claimed);
 	printf("\n");
@@ -417,9 +488,14 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{ "retry-failed", no_argument, NULL, 'r' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "max-rate", required_argument, NULL, 'R' },
+		{ "no-yield", no_argument, NULL, 'Y' },
+		{ "delete", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*m;
+	char		*end;
 	int		 ch, bad = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -428,6 +504,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	o->claim = BATCH_CLAIM;
 	o->max_attempts = BATCH_MAX_ATTEMPTS;
 	o->progress = -1;
+	o->yield = 1;
 	o->models = env_or("FF_MODELS_DIR", FF_DATADIR "/models");
 	o->sqldir = env_or("FF_SQL_DIR", FF_DATADIR "/sql");
 	m = getenv("FF_MIGRATE");
@@ -447,11 +524,28 @@ opts_parse(int argc, char **argv, struct opts *o)
 		case 'r': o->retry_failed = 1; break;
 		case 'p': o->progress = 1; break;
 		case 'P': o->progress = 0; break;
+		case 'R':
+			errno = 0;
+			o->max_rate = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !(o->max_rate > 0 && o->max_rate <= 1e6))
+				bad = -1;
+			break;
+		case 'Y': o->yield = 0; break;
+		case 'D': o->delete_job = optarg; break;
+		case 'h':
+			help();
+			return 1;
 		default: bad = -1; break;
 		}
 	}
 	if (optind < argc)
 		o->input = argv[optind++];
+	if (o->delete_job != NULL && (o->input != NULL || o->job != NULL)) {
+		fprintf(stderr, "framefit batch: --delete NAME takes no input "
+		    "and no --job\n");
+		bad = -1;
+	}
 	if (optind < argc || bad != 0 ||
 	    (o->frame_sku != NULL) != (o->out_dir != NULL)) {
 		if ((o->frame_sku != NULL) != (o->out_dir != NULL))
@@ -481,8 +575,9 @@ batch_main(int argc, char **argv)
 	(void)blas_linked;
 	memset(&job, 0, sizeof(job));
 	memset(&r, 0, sizeof(r));
-	if (opts_parse(argc, argv, &o) == -1)
-		return 2;
+	if ((rc = opts_parse(argc, argv, &o)) != 0)
+		return rc == 1 ? 0 : 2;
+	rc = 1;
 	if (db_global_init() != FF_OK)
 		return 1;
 	if ((db = db_open(NULL, NULL, &er)) == NULL) {
@@ -492,6 +587,11 @@ batch_main(int argc, char **argv)
 	if (o.migrate && (er = db_migrate(db, o.sqldir, &applied)) != FF_OK) {
 		fprintf(stderr, "framefit batch: migrations in %s: %s\n",
 		    o.sqldir, ff_strerror(er));
+		goto out;
+	}
+	if (o.delete_job != NULL) {
+		er = batch_job_delete(db, o.delete_job);
+		rc = er == FF_OK ? 0 : er == FF_EINPUT ? 2 : 1;
 		goto out;
 	}
 	if ((er = batch_job_open(db, &o, &job)) != FF_OK) {

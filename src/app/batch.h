@@ -3,8 +3,16 @@
  *
  *   framefit batch [--job NAME] [--jobs N] [--models DIR] [--size N]
  *                  [--frame SKU --out DIR] [--lease SECONDS] [--claim N]
- *                  [--max-attempts N] [--retry-failed]
- *                  [--progress | --no-progress] [INPUT]
+ *                  [--max-attempts N] [--retry-failed] [--max-rate N]
+ *                  [--no-yield] [--progress | --no-progress] [INPUT]
+ *   framefit batch --delete NAME
+ *
+ * Scale, yielding, bad input and deleting jobs: docs/SCALING.md section 7.
+ * In short: no statement reads, counts or locks a whole job (the counts
+ * are kept: store/batchq.h); workers run at nice 19 and I/O best-effort 7
+ * unless --no-yield; --max-rate N caps this run's photos/s; a list with a
+ * NUL byte in its first 64 KB is NUL-separated (find -print0); --delete
+ * removes a job no runner works on, in small transactions.
  *
  * INPUT is a directory (walked with nftw(3); regular files and symlinks
  * to regular files, every one of them, whatever its name) or a file that

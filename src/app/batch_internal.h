@@ -39,6 +39,9 @@ struct opts {
 	int		 retry_failed;
 	int		 progress;	/* -1 auto, 0 log lines, 1 bar */
 	int		 migrate;
+	int		 yield;		/* workers at nice and idle-ish I/O */
+	double		 max_rate;	/* photos/s of all our workers; 0 none */
+	const char	*delete_job;	/* --delete NAME */
 };
 
 /* What one worker did; in memory shared with the runner (one slot per
@@ -66,6 +69,14 @@ int		 batch_mkdir_p(const char *dir);
  */
 enum ff_err	 batch_job_open(struct db *, const struct opts *o,
 		    struct batchq_job *j);
+/*
+ * `framefit batch --delete NAME`: remove the job with its items and
+ * detections (batchq_job_delete(): small transactions). Only a job no
+ * runner works on: finished, or with no item claimed and nobody loading
+ * it. FF_EINPUT (with a message) otherwise or when there is no such job.
+ * (batch_load.c)
+ */
+enum ff_err	 batch_job_delete(struct db *, const char *name);
 /*
  * Load the input into the queue, unless another runner is at it; *busy is
  * set when another runner holds the job's load lock. tick (may be NULL)

@@ -124,7 +124,69 @@ out:
 	return er;
 }
 
+enum ff_err
+batch_job_delete(struct db *db, const char *name)
+{
+	struct batchq_counts	 c;
+	struct batchq_job	 j;
+	enum ff_err		 er;
+	long long		 n = 0;
+	int			 held = 0;
+
+	memset(&j, 0, sizeof(j));
+	j.name = xstrdup(name);
+	if ((er = batchq_job_read(db, &j)) == FF_ENOTFOUND) {
+		fprintf(stderr, "framefit batch: no job named %s\n", name);
+		er = FF_EINPUT;
+		goto out;
+	}
+	if (er != FF_OK || (er = batchq_job_counts(db, j.id, &c)) != FF_OK)
+		goto out;
+	/* A loader holds the lock; a live worker holds claims. */
+	if ((er = batchq_load_lock(db, j.id, &held)) != FF_OK)
+		goto out;
+	if (!held || (!j.finished && c.claimed > 0)) {
+		fprintf(stderr, "framefit batch: job %s is in use (%s); stop "
+		    "its runs first\n", name, held ? "items claimed" :
+		    "being loaded");
+		er = FF_EINPUT;
+		goto out;
+	}
+	if ((er = batchq_job_delete(db, j.id, &n)) != FF_OK) {
+		fprintf(stderr, "framefit batch: deleting %s: %s (run it again "
+		    "to finish)\n", name, ff_strerror(er));
+		goto out;
+	}
+	printf("framefit batch: deleted job %s: %lld items with their "
+	    "detections\n", name, n);
+out:
+	if (held)
+		(void)batchq_load_unlock(db, j.id);
+	batchq_job_clear(&j);
+	return er;
+}
+
 /* ---- Loading the input ---- */
+
+/* What the loader skips, by kind: the names the summary shows. */
+enum skip_kind {
+	SKIP_TOO_LONG = 0,	/* path over BATCH_PATH_MAX bytes */
+	SKIP_NOT_FILE,		/* a FIFO, socket, device, link to a dir */
+	SKIP_BROKEN_LINK,	/* a symlink to nothing */
+	SKIP_DIR_UNREADABLE,	/* a directory we may not list */
+	SKIP_UNREADABLE,	/* stat(2) failed */
+	SKIP_NUL_IN_LINE,	/* a list line with a NUL byte */
+	SKIP__MAX
+};
+
+static const char *const skip_names[SKIP__MAX] = {
+	[SKIP_TOO_LONG] = "path_too_long",
+	[SKIP_NOT_FILE] = "not_a_file",
+	[SKIP_BROKEN_LINK] = "broken_link",
+	[SKIP_DIR_UNREADABLE] = "dir_unreadable",
+	[SKIP_UNREADABLE] = "unreadable",
+	[SKIP_NUL_IN_LINE] = "nul_in_line",
+};
 
 struct loader {
 	struct db	*db;
@@ -136,9 +198,23 @@ struct loader {
 	struct batchq_path rows[BATCH_LOAD_ROWS];
 	size_t		 n;
 	long long	 queued;	/* paths sent (new or not) */
-	long long	 skipped;	/* too long, or not regular files */
+	long long	 added;		/* of them new to the job */
+	long long	 skipped;	/* all kinds */
+	long long	 skips[SKIP__MAX];
+	char		*skip_example[SKIP__MAX];	/* owned */
 	enum ff_err	 er;
 };
+
+/* Count an entry skipped; the first of each kind is kept as the example
+ * (cut to BATCH_PATH_MAX bytes). */
+static void
+loader_skip(struct loader *l, enum skip_kind k, const char *path, size_t len)
+{
+	l->skipped++;
+	if (l->skips[k]++ == 0)
+		l->skip_example[k] = xstrndup(path, len > BATCH_PATH_MAX ?
+		    BATCH_PATH_MAX : len);
+}
 
 /* Send the pending paths (batchq_items_add(): one statement for a full
  * batch, single rows in one transaction for the rest). Paths already
@@ -147,6 +223,7 @@ static enum ff_err
 loader_flush(struct loader *l)
 {
 	enum ff_err	 er = FF_OK;
+	long long	 added = 0;
 	size_t		 i;
 
 	if (l->n == 0)
@@ -155,9 +232,11 @@ loader_flush(struct loader *l)
 		l->rows[i].p = l->paths.ptr + l->off[i];
 		l->rows[i].len = l->off[i + 1] - l->off[i];
 	}
-	er = batchq_items_add(l->db, l->job->id, l->rows, l->n);
-	if (er == FF_OK)
+	er = batchq_items_add(l->db, l->job->id, l->rows, l->n, &added);
+	if (er == FF_OK) {
 		l->queued += (long long)l->n;
+		l->added += added;
+	}
 	l->n = 0;
 	l->off[0] = 0;
 	buf_reset(&l->paths);
@@ -172,9 +251,7 @@ loader_add(struct loader *l, const char *path, size_t len)
 	if (l->er != FF_OK)
 		return;
 	if (len > BATCH_PATH_MAX) {
-		if (l->skipped++ < 5)
-			fprintf(stderr, "framefit batch: skipped, path over %d "
-			    "bytes: %.80s...\n", BATCH_PATH_MAX, path);
+		loader_skip(l, SKIP_TOO_LONG, path, len);
 		return;
 	}
 	buf_append(&l->paths, path, len);
@@ -191,17 +268,24 @@ walk_cb(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	struct stat st;
 
+	size_t len = strlen(path);
+
 	(void)ftw;
 	if (type == FTW_F && S_ISREG(sb->st_mode))
-		loader_add(walking, path, strlen(path));
-	else if (type == FTW_SL && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		loader_add(walking, path, strlen(path));
-	else if (type == FTW_DNR) {
-		fprintf(stderr, "framefit batch: %s: cannot read the "
-		    "directory\n", path);
-		walking->skipped++;
-	} else if (type == FTW_F || type == FTW_SL || type == FTW_NS)
-		walking->skipped++;
+		loader_add(walking, path, len);
+	else if (type == FTW_SL && stat(path, &st) == 0) {
+		if (S_ISREG(st.st_mode))
+			loader_add(walking, path, len);
+		else
+			loader_skip(walking, SKIP_NOT_FILE, path, len);
+	} else if (type == FTW_SL || type == FTW_SLN)
+		loader_skip(walking, SKIP_BROKEN_LINK, path, len);
+	else if (type == FTW_DNR)
+		loader_skip(walking, SKIP_DIR_UNREADABLE, path, len);
+	else if (type == FTW_NS)
+		loader_skip(walking, SKIP_UNREADABLE, path, len);
+	else if (type == FTW_F)
+		loader_skip(walking, SKIP_NOT_FILE, path, len);
 	return walking->er != FF_OK || batch_stop ? 1 : 0;
 }
 
@@ -220,6 +304,30 @@ load_dir(struct loader *l)
 	return l->er;
 }
 
+/*
+ * Whether the list is NUL-separated (find -print0): a NUL byte in its
+ * first LIST_SNIFF bytes. A path may hold any byte but NUL and '/'-less
+ * newlines only in such a list; a line list ends a path at '\n' (and
+ * drops one trailing '\r', for lists written on Windows).
+ */
+#define LIST_SNIFF	65536
+
+static int
+list_nul_separated(FILE *fp)
+{
+	char	 b[4096];
+	size_t	 got, seen = 0;
+	int	 nul = 0;
+
+	while (!nul && seen < LIST_SNIFF && (got = fread(b, 1, sizeof(b),
+	    fp)) > 0) {
+		nul = memchr(b, '\0', got) != NULL;
+		seen += got;
+	}
+	rewind(fp);
+	return nul;
+}
+
 static enum ff_err
 load_list(struct loader *l)
 {
@@ -228,20 +336,28 @@ load_list(struct loader *l)
 	size_t		 cap = 0, len;
 	ssize_t		 got;
 	FILE		*fp;
+	int		 nul;
 
 	if ((fp = fopen(l->job->source, "re")) == NULL) {
 		fprintf(stderr, "framefit batch: %s: %s\n", l->job->source,
 		    strerror(errno));
 		return FF_EIO;
 	}
+	nul = list_nul_separated(fp);
 	buf_init(&abs);
 	while (l->er == FF_OK && !batch_stop &&
-	    (got = getline(&line, &cap, fp)) != -1) {
-		len = strlen(line);	/* a NUL byte ends the path */
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+	    (got = getdelim(&line, &cap, nul ? '\0' : '\n', fp)) != -1) {
+		len = (size_t)got;
+		if (len > 0 && line[len - 1] == (nul ? '\0' : '\n'))
+			line[--len] = '\0';
+		if (!nul && len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
+		if (!nul && memchr(line, '\0', len) != NULL) {
+			loader_skip(l, SKIP_NUL_IN_LINE, line, strlen(line));
+			continue;
+		}
 		if (line[0] == '/')
 			loader_add(l, line, len);
 		else {
@@ -272,9 +388,11 @@ enum ff_err
 batch_job_load(struct db *db, struct batchq_job *j,
     void (*tick)(void *, long long), void *arg, int *busy)
 {
+	struct batchq_failure skips[SKIP__MAX];
 	struct loader	*l = NULL;
 	enum ff_err	 er;
-	int		 held, loaded;
+	size_t		 nskips = 0;
+	int		 held, loaded, k;
 
 	*busy = 0;
 	if ((er = batchq_load_lock(db, j->id, &held)) != FF_OK)
@@ -303,15 +421,21 @@ batch_job_load(struct db *db, struct batchq_job *j,
 		er = l->er;
 	if (er != FF_OK || batch_stop)
 		goto out;
-	if ((er = batchq_job_loaded_set(db, j->id)) != FF_OK)
+	memset(skips, 0, sizeof(skips));
+	for (k = 0; k < SKIP__MAX; k++)
+		if (l->skips[k] > 0) {
+			skips[nskips].reason = (char *)skip_names[k];
+			skips[nskips].n = l->skips[k];
+			skips[nskips++].example = l->skip_example[k];
+		}
+	if ((er = batchq_job_loaded_set(db, j->id, skips, nskips)) != FF_OK)
 		goto out;
 	j->loaded = 1;
-	if (l->skipped > 0)
-		fprintf(stderr, "framefit batch: %lld entries skipped (not "
-		    "regular files, unreadable or paths too long)\n", l->skipped);
 out:
 	(void)batchq_load_unlock(db, j->id);
 	if (l != NULL) {
+		for (k = 0; k < SKIP__MAX; k++)
+			free(l->skip_example[k]);
 		buf_free(&l->paths);
 		free(l);
 	}

@@ -9,7 +9,9 @@
  * statistics go to its slot of the memory it shares with the runner.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +46,18 @@
  * from 250 ms to 8 s (about a minute in all: a server restart). */
 #define BATCH_DB_TRIES		12
 
+/* Yielding to the shop: the CPU nice value and the I/O priority (class
+ * best-effort, level 7, the lowest; linux/ioprio.h, which glibc does not
+ * wrap) of a worker. */
+#define BATCH_NICE		19
+#define IOPRIO_CLASS_SHIFT	13
+#define IOPRIO_CLASS_BE		2
+#define IOPRIO_WHO_PROCESS	1
+#define BATCH_IOPRIO		((IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT) | 7)
+/* A rate-capped worker waits in naps of at most this, ms, so a stop and
+ * the lease renewals are not held up. */
+#define BATCH_PACE_NAP_MS	500
+
 /* One claimed item and, once processed, its result. */
 struct item {
 	long long	 id;
@@ -74,6 +88,8 @@ struct worker {
 	size_t		 nitems;
 	double		 renewed_ms;	/* ff_now_ms() of the last renewal */
 	int		 pending;	/* worker_pending()'s answer */
+	double		 pace_ms;	/* --max-rate: ms between our photos */
+	double		 next_ms;	/* ff_now_ms() our next photo may start */
 	struct wstats	*st;
 };
 
@@ -455,6 +471,50 @@ retrying(struct worker *w, enum ff_err (*step)(struct worker *))
 
 /* ---- The worker's life ---- */
 
+/*
+ * Let the shop on this host come first: the lowest CPU priority and the
+ * lowest best-effort I/O priority for this worker (its detector and its
+ * file reads; the database server's work for it runs at the server's
+ * priority). Failing is harmless: the batch then runs at the priority it
+ * was started with.
+ */
+static void
+worker_yield(void)
+{
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, 0, BATCH_NICE) == -1 && errno != 0)
+		fprintf(stderr, "framefit batch: nice: %s\n", strerror(errno));
+	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, BATCH_IOPRIO) == -1)
+		fprintf(stderr, "framefit batch: ioprio_set: %s\n",
+		    strerror(errno));
+}
+
+/*
+ * --max-rate: wait for this worker's next slot (each of the o->jobs
+ * workers takes an equal share of the rate), in short naps that keep the
+ * claims renewed. A slot missed is not made up for later: the cap holds
+ * over any stretch of time.
+ */
+static enum ff_err
+worker_pace(struct worker *w, double every)
+{
+	enum ff_err	er;
+	double		now = ff_now_ms(), left;
+
+	if (w->pace_ms <= 0)
+		return FF_OK;
+	while (!batch_stop && (left = w->next_ms - now) > 0) {
+		batch_nap_ms(left < BATCH_PACE_NAP_MS ? left : BATCH_PACE_NAP_MS);
+		now = ff_now_ms();
+		if (now - w->renewed_ms >= every &&
+		    (er = retrying(w, worker_flush)) != FF_OK)
+			return er;
+	}
+	w->next_ms = (w->next_ms > now - w->pace_ms ? w->next_ms : now) +
+	    w->pace_ms;
+	return FF_OK;
+}
+
 static enum ff_err
 worker_open(struct worker *w, const struct opts *o,
     const struct batchq_job *j, struct wstats *st)
@@ -535,8 +595,12 @@ batch_worker_main(const struct opts *o, const struct batchq_job *j,
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != runner)
 		batch_stop = 1;
+	if (o->yield)
+		worker_yield();
 	if (worker_open(&w, o, j, st) != FF_OK)
 		goto out;
+	if (o->max_rate > 0)
+		w.pace_ms = 1000.0 * (o->jobs > 0 ? o->jobs : 1) / o->max_rate;
 	for (;;) {
 		if (batch_stop) {
 			status = WORKER_STOPPED;
@@ -555,6 +619,10 @@ batch_worker_main(const struct opts *o, const struct batchq_job *j,
 			continue;
 		}
 		for (i = 0; i < w.nitems && !batch_stop; i++) {
+			if ((er = worker_pace(&w, every)) != FF_OK)
+				goto failed;
+			if (batch_stop)
+				break;
 			item_process(&w, &w.items[i]);
 			if (ff_now_ms() - w.renewed_ms >= every &&
 			    (er = retrying(&w, worker_flush)) != FF_OK)

@@ -150,7 +150,18 @@ photo_prepare_file(struct photo *ph, const char *path,
 void
 photo_cost_msg(const struct photo *ph, struct buf *msg)
 {
-	if (ph->type == IMG_JPEG)
+	struct img_cost c;
+
+	/* A JPEG over the budget for its pixels decoded whole is a CMYK
+	 * (print) file; any other, one of too many progressive scans. */
+	if (ph->type == IMG_JPEG && ph->data != NULL &&
+	    img_cost(ph->data, ph->len, &c) == FF_OK && c.full_pixels > 0)
+		buf_printf(msg, "That JPEG (%d x %d pixels) is in CMYK colours, "
+		    "as files made for print are; we read those up to %u "
+		    "megapixels. Please send the photo as your phone or camera "
+		    "saved it, or a smaller copy in RGB.", ph->w, ph->h,
+		    IMG_BUDGET_FULL_PIXELS / 1000000);
+	else if (ph->type == IMG_JPEG)
 		buf_printf(msg, "That JPEG (%d x %d pixels) is saved in a way "
 		    "that would take us too long to read: too many pixels for "
 		    "its many progressive layers. Please send the photo as "
@@ -267,6 +278,12 @@ photo_store(struct db *db, const struct photo *ph, enum upload_source source,
 	*u = (struct upload_row){ .source = source };
 	n = faces->n < 0 ? 0 : faces->n > DET_MAX_FACES ? DET_MAX_FACES :
 	    (size_t)faces->n;
+	/* Nobody can try frames on a photo without a face: counted for the
+	 * reports, never kept. */
+	if (n == 0) {
+		er = db_photo_noface(db, source);
+		goto out;
+	}
 	photo_faces_to_store(faces->face, n, df);
 	/* The normalised photo: upright, capped, no metadata. */
 	if ((er = img_store_jpeg(ph->data, ph->len, ph->im,
@@ -278,8 +295,7 @@ photo_store(struct db *db, const struct photo *ph, enum upload_source source,
 	u->height = gdImageSY(ph->im);
 	/* The photo, its detection and the try-on in one transaction: a
 	 * failure half-way (the database gone) keeps no photo whose token
-	 * the shopper never got. A photo without a face is recorded for the
-	 * reports all the same. */
+	 * the shopper never got. */
 	if (t != NULL)
 		t->store_ms = ff_now_ms() - t0;
 	er = db_tryon_store(db, u, jpg, jlen, model_id, df, n, faces->ms,

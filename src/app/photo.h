@@ -12,7 +12,8 @@
  *   photo_find_faces()  the detector, then the face policy below
  *   photo_store()       the normalised photo (JPEG, no metadata), its
  *                       detection and (optionally) its try-on, in one
- *                       transaction of src/store/
+ *                       transaction of src/store/; a photo without a
+ *                       face is counted, not kept
  *   photo_draw()        a catalog frame on the faces the policy accepts
  *
  * The face policy. One rule decides whether a detected face is one we
@@ -141,7 +142,11 @@ enum ff_err	 photo_find_faces(struct detector *, gdImagePtr im,
  * when frame_id > 0 and faces->n > 0, its try-on of that frame with the
  * timings t, all in one transaction (db_tryon_store()). t may be NULL;
  * t->store_ms is the time spent here, on return. u gets the row (id,
- * token, expiry). Errors: img_store_jpeg()'s and db_tryon_store()'s.
+ * token, expiry). A photo without a face (faces->n == 0) is not kept at
+ * all: it is only counted for the reports (db_photo_noface()), and u->id
+ * is 0 and u->token empty. The bytes kept are at most
+ * img_store_jpeg()'s bound. Errors: img_store_jpeg()'s,
+ * db_tryon_store()'s and db_photo_noface()'s.
  */
 enum ff_err	 photo_store(struct db *, const struct photo *ph,
 		    enum upload_source, long long model_id,

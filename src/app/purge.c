@@ -9,6 +9,7 @@
 
 #include "app/purge.h"
 #include "core/clock.h"
+#include "store/batchq.h"
 #include "store/db.h"
 #include "store/purge.h"
 
@@ -28,6 +29,53 @@ purge_retention_days(void)
 	if (*end != '\0' || v < 1 || v > PURGE_MAX_DAYS)
 		return PURGE_DEFAULT_DAYS;
 	return (int)v;
+}
+
+int
+purge_batch_retention_days(void)
+{
+	const char	*s = getenv("FF_BATCH_RETENTION_DAYS");
+	char		*end;
+	long		 v;
+
+	if (s == NULL || *s == '\0')
+		return PURGE_BATCH_DEFAULT_DAYS;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > PURGE_MAX_DAYS)
+		return PURGE_BATCH_DEFAULT_DAYS;
+	return (int)v;
+}
+
+/*
+ * Batch jobs finished before the batch retention, each deleted in small
+ * transactions (batchq_job_delete()); counted into st. A dry run only
+ * counts them.
+ */
+static enum ff_err
+purge_batch_jobs(struct db *db, long long now, int dry_run,
+    struct purge_stats *st)
+{
+	long long	ids[16], items[16], after = 0, n;
+	long long	cutoff = now - (long long)purge_batch_retention_days() *
+			    86400;
+	enum ff_err	er;
+	size_t		got, i;
+
+	do {
+		if ((er = batchq_jobs_expired(db, cutoff, after, ids, items, 16,
+		    &got)) != FF_OK)
+			return er;
+		for (i = 0; i < got; i++) {
+			after = ids[i];
+			n = items[i];
+			if (!dry_run && (er = batchq_job_delete(db, ids[i],
+			    &n)) != FF_OK)
+				return er;
+			st->batch_jobs++;
+			st->batch_items += n;
+		}
+	} while (got == 16);
+	return FF_OK;
 }
 
 /*
@@ -56,9 +104,15 @@ batch_run(struct db *db, long long now, long long cutoff, int dry_run,
 	return FF_OK;
 }
 
-enum ff_err
-purge_run(struct db *db, long long now, int days, const char *by,
-    int dry_run, struct purge_stats *out)
+/*
+ * purge_run() within budget_ms (0: none): once a batch ends past it with
+ * photos still due, the run stops there and is recorded partial
+ * (st->partial); the rest (live counters, batch jobs) waits for a run
+ * that gets through the photos.
+ */
+static enum ff_err
+run_within(struct db *db, long long now, int days, const char *by,
+    int dry_run, double budget_ms, struct purge_stats *out)
 {
 	struct purge_stats	 st;
 	struct purge_run_row	 run;
@@ -78,8 +132,15 @@ purge_run(struct db *db, long long now, int days, const char *by,
 				break;
 		if (er != FF_OK)
 			goto out;
+		if (more && budget_ms > 0 && ff_now_ms() - t0 >= budget_ms) {
+			st.partial = 1;
+			break;
+		}
 	}
-	if ((er = db_purge_live(db, dry_run, &st.live)) != FF_OK)
+	if (!st.partial && (er = db_purge_live(db, dry_run, &st.live)) != FF_OK)
+		goto out;
+	if (!st.partial && (er = purge_batch_jobs(db, now, dry_run, &st)) !=
+	    FF_OK)
 		goto out;
 	st.ms = ff_now_ms() - t0;
 	if (dry_run)
@@ -94,10 +155,66 @@ purge_run(struct db *db, long long now, int days, const char *by,
 	run.clicks = st.clicks;
 	run.bytes = st.bytes;
 	run.live = st.live;
+	run.partial = st.partial;
 	er = db_purge_run_insert(db, &run, by);
 out:
 	if (out != NULL)
 		*out = st;
+	return er;
+}
+
+enum ff_err
+purge_run(struct db *db, long long now, int days, const char *by,
+    int dry_run, struct purge_stats *out)
+{
+	return run_within(db, now, days, by, dry_run, 0, out);
+}
+
+int
+purge_interval_s(void)
+{
+	const char	*s = getenv("FF_PURGE_INTERVAL_S");
+	char		*end;
+	long		 v;
+
+	if (s == NULL || *s == '\0')
+		return PURGE_INTERVAL_DEFAULT;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 0 || v > 86400)
+		return PURGE_INTERVAL_DEFAULT;
+	return (int)v;
+}
+
+int
+purge_late(long long now, long long last)
+{
+	int		 iv = purge_interval_s();
+	long long	 due = iv > 0 ? iv + (iv > 4 * PURGE_CHECK_S ? iv :
+			    4 * PURGE_CHECK_S) : 2 * PURGE_CRON_S;
+
+	return last <= 0 || now - last > due;
+}
+
+enum ff_err
+purge_tick(struct db *db, long long now, struct purge_stats *st, int *ran)
+{
+	enum ff_err	 er;
+	long long	 last;
+	int		 got = 0, partial, iv = purge_interval_s();
+
+	*ran = 0;
+	if (iv <= 0)
+		return FF_OK;
+	if ((er = db_purge_lock(db, &got)) != FF_OK || !got)
+		return er;
+	/* Under the lock: the run another worker just recorded is seen. */
+	if ((er = db_purge_last(db, &last, &partial)) == FF_OK &&
+	    (last <= 0 || partial || now - last >= iv)) {
+		*ran = 1;
+		er = run_within(db, now, 0, PURGE_BY_TIMER, 0, PURGE_TICK_MS,
+		    st);
+	}
+	db_purge_unlock(db);
 	return er;
 }
 
@@ -169,5 +286,10 @@ purge_main(int argc, char **argv)
 		    "day(s)\n", dry ? "would remove " : "removed ", st.uploads,
 		    st.bytes, st.detections, st.faces, st.tryons, st.clicks,
 		    st.live, st.days);
+	if (!quiet)
+		printf("framefit purge: %s%lld batch job(s) with %lld item(s) "
+		    "and their detections; batch retention %d day(s)\n",
+		    dry ? "would remove " : "removed ", st.batch_jobs,
+		    st.batch_items, purge_batch_retention_days());
 	return 0;
 }

@@ -34,12 +34,22 @@ struct purge_stats {
 	long long	 detections, faces, tryons;	/* derived rows deleted */
 	long long	 clicks;	/* clicks made anonymous */
 	long long	 live;		/* old live_counters rows dropped */
+	long long	 batch_jobs;	/* finished batch jobs deleted */
+	long long	 batch_items;	/* their items (with detections) */
 	double		 ms;
+	int		 partial;	/* stopped at its budget, photos left */
 };
 
 /* FF_RETENTION_DAYS when it is a whole number in 1..PURGE_MAX_DAYS, else
  * PURGE_DEFAULT_DAYS. */
 int		 purge_retention_days(void);
+
+/* Finished batch jobs (src/app/batch.h) older than FF_BATCH_RETENTION_DAYS
+ * (1..PURGE_MAX_DAYS, default PURGE_BATCH_DEFAULT_DAYS) go with their
+ * items and detections; their photos were the operator's files, never
+ * ours, and the anonymous counts in hourly_rollups stay. */
+#define PURGE_BATCH_DEFAULT_DAYS	90
+int		 purge_batch_retention_days(void);
 
 /*
  * Purge what is expired at now (Unix s) under a retention of days (<= 0:
@@ -49,6 +59,45 @@ int		 purge_retention_days(void);
  */
 enum ff_err	 purge_run(struct db *, long long now, int days,
 		    const char *started_by, int dry_run, struct purge_stats *st);
+
+/*
+ * The purge runs by itself: no cron job is needed. Every worker looks at
+ * most every PURGE_CHECK_S seconds (app.c, between two of its requests'
+ * first database uses) and calls purge_tick(), which runs the purge when
+ * the last run is FF_PURGE_INTERVAL_S seconds old (PURGE_INTERVAL_DEFAULT;
+ * 0 turns the timer off, for installs that run `framefit purge` from
+ * cron or a systemd timer) or stopped partway, and no other worker of
+ * any host runs one now (db_purge_lock()). The run is recorded as
+ * PURGE_BY_TIMER and takes at most about PURGE_TICK_MS of the request
+ * whose worker does it (one batch more at worst); a backlog is worked off
+ * partial run by partial run. So a photo is deleted at most
+ * FF_PURGE_INTERVAL_S plus PURGE_CHECK_S after its expiry while the shop
+ * has any traffic; with none, nobody can see a photo anyway, and the
+ * first request afterwards purges.
+ */
+#define PURGE_INTERVAL_DEFAULT	900
+#define PURGE_CHECK_S		30
+#define PURGE_TICK_MS		250.0
+#define PURGE_BY_TIMER		"timer"
+/* The run a cron job is expected to make at least this often, seconds,
+ * when the timer is off. */
+#define PURGE_CRON_S		3600
+
+/* FF_PURGE_INTERVAL_S when a whole number in 0..86400, else
+ * PURGE_INTERVAL_DEFAULT. */
+int		 purge_interval_s(void);
+/*
+ * If a purge is due (see above) and this worker gets the lock, run one
+ * within PURGE_TICK_MS: *ran is then 1 and st has its counts (st->partial:
+ * photos were left for the next). FF_OK with *ran 0 otherwise.
+ */
+enum ff_err	 purge_tick(struct db *, long long now, struct purge_stats *st,
+		    int *ran);
+/* Whether a purge whose last run started at last (Unix s, 0: never) is
+ * late at now: with the timer on, more than its interval and a slack of
+ * the larger of the interval and four checks; with it off, more than
+ * twice PURGE_CRON_S. */
+int		 purge_late(long long now, long long last);
 
 /*
  * `framefit purge [--days N] [--dry-run] [--quiet]`, argv[0] being

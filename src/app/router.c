@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/abuse.h"
 #include "app/admin.h"
 #include "app/api.h"
 #include "app/apikey.h"
@@ -97,14 +98,17 @@ static const struct route routes[] = {
 	{ ROUTE_GET, "/api/v1/frames", P_FRAMES },
 };
 
-/* The handler of each route: a page, or an API call (after the key). */
+/* The handler of each route: a page, or an API call (after the key);
+ * upload: an anonymous photo upload, under the client's limits
+ * (abuse.h). */
 static const struct {
 	void	(*page)(struct tryon_app *, struct http_req *);
 	void	(*call)(struct tryon_app *, struct http_req *,
 		    const struct api_caller *);
+	int	  upload;
 } handlers[NROUTES] = {
 	[R_INDEX] = { shop_index, NULL },
-	[R_TRYON] = { shop_tryon, NULL },
+	[R_TRYON] = { shop_tryon, NULL, 1 },
 	[R_RESULT] = { shop_result, NULL },
 	[R_RENDER] = { shop_render, NULL },
 	[R_ERASE] = { shop_delete, NULL },
@@ -286,6 +290,63 @@ api_authorize(struct tryon_app *a, struct http_req *r, struct api_caller *c)
 	return 1;
 }
 
+/* The upload limits, read once. */
+static const struct abuse_limits *
+upload_limits(void)
+{
+	static struct abuse_limits	l;
+	static int			read;
+
+	if (!read) {
+		abuse_limits_env(&l);
+		read = 1;
+	}
+	return &l;
+}
+
+/*
+ * Admit an anonymous upload under its client's limits. Returns 1 with
+ * *slot to release after the answer (abuse_leave()), or 0 when the
+ * upload has been answered with 429.
+ */
+static int
+upload_admit(struct tryon_app *a, struct http_req *r, struct db **db,
+    long long *slot)
+{
+	const struct abuse_limits	*l = upload_limits();
+	enum abuse_verdict		 v;
+	char				 client[ABUSE_CLIENT_MAX + 1], msg[200];
+	int				 retry;
+
+	*slot = 0;
+	if ((l->rate == 0 && l->concurrent == 0) || (*db = app_db(a)) == NULL)
+		return 1;	/* no limits; or the upload's own 503 */
+	abuse_client(req_env(r, "REMOTE_ADDR"),
+	    req_env(r, "HTTP_X_FORWARDED_FOR"), l->trusted, client);
+	if (abuse_enter(*db, l, client, time(NULL), &v, &retry, slot) !=
+	    FF_OK) {
+		req_log(r, "upload limits of %s not checked (database); "
+		    "letting the upload through", client);
+		return 1;
+	}
+	if (v == ABUSE_OK)
+		return 1;
+	req_log(r, "upload from %s refused: over its %s", client,
+	    v == ABUSE_RATE ? "rate (FF_UPLOAD_RATE)" :
+	    "concurrency (FF_UPLOAD_CONCURRENT)");
+	if (v == ABUSE_RATE)
+		snprintf(msg, sizeof(msg), "Many photos have been sent from "
+		    "your network in the last minute. Please wait %d seconds, "
+		    "then send yours again.", retry);
+	else
+		snprintf(msg, sizeof(msg), "Another photo from your network is "
+		    "being worked on right now. Please wait a few seconds, then "
+		    "send yours again.");
+	req_header(r, "Retry-After", "%d", retry);
+	refuse(r, F_SHOP, FF_ERATE, msg);
+	return 0;
+}
+
 /* Route r within its family and call its handler. */
 static void
 dispatch(struct tryon_app *a, struct http_req *r, enum fam fam)
@@ -293,7 +354,9 @@ dispatch(struct tryon_app *a, struct http_req *r, enum fam fam)
 	const struct family	*fm = &families[fam];
 	const struct route	*rt;
 	struct api_caller	 c = { NULL, 0 };
+	struct db		*db = NULL;
 	const char		*user;
+	long long		 slot = 0;
 	unsigned		 allow;
 	enum ff_err		 er;
 	char			 msg[192];
@@ -337,8 +400,12 @@ dispatch(struct tryon_app *a, struct http_req *r, enum fam fam)
 	if (handlers[rt->id].call != NULL) {
 		if (api_authorize(a, r, &c))
 			handlers[rt->id].call(a, r, &c);
-	} else
+	} else if (!handlers[rt->id].upload)
 		handlers[rt->id].page(a, r);
+	else if (upload_admit(a, r, &db, &slot)) {
+		handlers[rt->id].page(a, r);
+		abuse_leave(db, slot);
+	}
 }
 
 void

@@ -210,7 +210,11 @@ shop_healthz(struct tryon_app *a, struct http_req *r)
 		req_send(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 
-/* The no-face page: 422, with tips, and the delete form. */
+/*
+ * The no-face page: 422, with tips. A fresh upload without a face was not
+ * kept (token NULL: the page says so); a stored photo whose faces the
+ * policy no longer accepts gets the delete form.
+ */
 static void
 page_noface(struct tryon_app *a, struct http_req *r, const char *token)
 {
@@ -224,9 +228,11 @@ page_noface(struct tryon_app *a, struct http_req *r, const char *token)
 		    "straight at the camera in good light and try again.");
 		return;
 	}
-	app_csrf_token(a, token, csrf);
-	tpl_obj_set_str(root, "token", token);
-	tpl_obj_set_str(root, "csrf", csrf);
+	if (token != NULL) {
+		app_csrf_token(a, token, csrf);
+		tpl_obj_set_str(root, "token", token);
+		tpl_obj_set_str(root, "csrf", csrf);
+	}
 	req_header(r, "Cache-Control", "no-store");
 	req_page(r, 422, "noface", root);
 	tpl_ctx_free(c);
@@ -364,16 +370,16 @@ shop_tryon(struct tryon_app *a, struct http_req *r)
 		goto out;
 	}
 	tm.detect_ms = faces.ms;
-	/* A photo without a face is recorded for the reports all the same,
-	 * without a try-on. */
+	/* A photo without a face is counted for the reports, not kept. */
 	if ((er = photo_store(db, &ph, source, a->model_id, &faces,
 	    faces.n > 0 ? f->id : 0, &tm, &u)) != FF_OK) {
 		tryon_fail(r, er, NULL, "store");
 		goto out;
 	}
 	if (faces.n == 0) {
-		req_log(r, "no face in upload %lld (%d raw)", u.id, faces.nraw);
-		page_noface(a, r, u.token);
+		req_log(r, "no face in the upload (%d raw): not kept",
+		    faces.nraw);
+		page_noface(a, r, NULL);
 		goto out;
 	}
 	buf_printf(&loc, "/t/%s", u.token);
@@ -569,8 +575,11 @@ shop_render(struct tryon_app *a, struct http_req *r)
 	}
 	render_etag(&u, det_id, f, pd, etag);
 	req_header(r, "ETag", "%s", etag);
-	/* Revalidate every time: a deleted photo must stop showing. */
-	req_header(r, "Cache-Control", "private, no-cache");
+	/* Not even the shopper's own browser keeps it: no-cache would still
+	 * leave a deleted photo in its disk cache. The entity-tag spares
+	 * the drawing for a client that asks with If-None-Match all the
+	 * same. */
+	req_header(r, "Cache-Control", "private, no-store");
 	if (req_etag_match(r, etag)) {
 		req_send(r, 304, NULL, "", 0);
 		goto out;
@@ -648,6 +657,7 @@ shop_go(struct tryon_app *a, struct http_req *r)
 	const char		*token = kv_get(&r->args, "t");
 	const struct frame	*f;
 	struct db		*db = app_db(a);
+	enum ff_err		 er;
 
 	if ((f = app_frame_by_sku(a, route_param(&r->params, "sku"), NULL)) ==
 	    NULL) {
@@ -655,10 +665,18 @@ shop_go(struct tryon_app *a, struct http_req *r)
 		    a->catalog_loaded ? "We do not carry that frame." : NULL);
 		return;
 	}
-	/* Counting is ours; the shopper goes to the shop either way. */
-	if (db == NULL || db_click_record(db, f->id,
-	    upload_token_valid(token) ? token : NULL) != FF_OK)
-		req_log(r, "click on %s not recorded", f->sku);
+	/*
+	 * Counting is ours; the shopper goes to the shop either way. Only
+	 * a click from a try-on counts, once per try-on and frame
+	 * (db_click_record()): a bare link, a reload or a bot counts
+	 * nothing.
+	 */
+	if (token != NULL && db == NULL)
+		req_log(r, "click on %s not recorded: no database", f->sku);
+	else if (token != NULL && (er = db_click_record(db, f->id, token)) !=
+	    FF_OK && er != FF_ENOTFOUND)
+		req_log(r, "click on %s not recorded: %s", f->sku,
+		    ff_strerror(er));
 	req_redirect(r, 302, f->product_url);
 }
 

@@ -87,7 +87,13 @@ json_num(struct buf *b, double v, int prec)
 	if (prec > 9)
 		prec = 9;
 	n = (size_t)snprintf(tmp, sizeof tmp, "%.*f", prec, v);
-	if (prec > 0 && memchr(tmp, '.', n) != NULL) {
+	/* Fixed notation of a huge value does not fit tmp, and its digits
+	 * past the seventeenth are noise anyway: an exponent is valid JSON
+	 * (RFC 8259 section 6) and short. */
+	if (n >= sizeof tmp)
+		n = (size_t)snprintf(tmp, sizeof tmp, "%.15g", v);
+	if (prec > 0 && memchr(tmp, '.', n) != NULL &&
+	    memchr(tmp, 'e', n) == NULL) {
 		while (n > 0 && tmp[n - 1] == '0')
 			n--;
 		if (n > 0 && tmp[n - 1] == '.')

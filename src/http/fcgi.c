@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -28,6 +30,62 @@ static volatile sig_atomic_t	reloading;
  * leave the worker waiting for a connection forever (orphaned on a dead
  * web server's socket); with nothing in hand it can simply end. */
 static volatile sig_atomic_t	in_accept;
+
+/* The request in hand, for the CPU timer's log line (written before the
+ * handler runs: the signal handler may only read it). */
+static char			cpu_note[200];
+static size_t			cpu_note_len;
+
+static void
+on_cpu(int sig)
+{
+	(void)sig;
+	/* write(2) and _exit(2) only: the request may be inside malloc. */
+	if (write(STDERR_FILENO, cpu_note, cpu_note_len) < 0)
+		(void)0;
+	_exit(FCGI_EXIT_CPU);
+}
+
+/* A CPU-time timer of the process (a worker does its request work in
+ * one thread), firing SIGXCPU. Returns 1 when made, in *t. */
+static int
+cpu_timer_create(double limit_s, timer_t *t)
+{
+	struct sigevent		 ev;
+	struct sigaction	 sa;
+
+	if (limit_s <= 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_cpu;
+	sigaction(SIGXCPU, &sa, NULL);
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_SIGNAL;
+	ev.sigev_signo = SIGXCPU;
+	if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, t) != 0) {
+		req_log(NULL, "no CPU-time limit per request: timer_create: %s",
+		    strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
+/* Arm (limit_s > 0) or disarm (0) the timer, relative to the CPU time
+ * spent so far: each request gets the whole limit. */
+static void
+cpu_timer_set(timer_t t, double limit_s)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)limit_s;
+	its.it_value.tv_nsec = (long)((limit_s - (double)its.it_value.tv_sec) *
+	    1e9);
+	if (limit_s > 0 && its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;
+	timer_settime(t, 0, &its, NULL);
+}
 
 void
 fcgi_stop(void)
@@ -140,11 +198,26 @@ io_write(void *ctx, const void *p, size_t len)
 enum ff_err
 fcgi_listen(struct fcgi_opts *o)
 {
+	char		 lo[64];
+	const char	*path = o->listen;
+
 	if (FCGX_Init() != 0) {
 		req_log(NULL, "FCGX_Init failed");
 		return FF_ESYS;
 	}
-	o->sock = FCGX_OpenSocket(o->listen, o->backlog > 0 ? o->backlog : 64);
+	/* FCGX_OpenSocket() binds ":port" to every interface, and whoever
+	 * reaches a FastCGI socket is trusted like the web server (it sets
+	 * REMOTE_USER, which opens /admin/: docs/ADMIN.md). A port alone
+	 * means loopback; another interface must be named. */
+	if (path[0] == ':') {
+		if ((size_t)snprintf(lo, sizeof(lo), "127.0.0.1%s", path) >=
+		    sizeof(lo)) {
+			req_log(NULL, "cannot listen on %s: too long", path);
+			return FF_EINPUT;
+		}
+		path = lo;
+	}
+	o->sock = FCGX_OpenSocket(path, o->backlog > 0 ? o->backlog : 64);
 	if (o->sock < 0) {
 		req_log(NULL, "cannot listen on %s: %s", o->listen,
 		    strerror(errno));
@@ -161,8 +234,9 @@ fcgi_run(const struct fcgi_opts *o, const struct fcgi_handler *h)
 	struct req_io	 io = { io_param, io_read, io_write, &fr };
 	struct http_req	 req;
 	struct fcgi_opts lo = { 0 };
+	timer_t		 cpu_timer;
 	long		 served = 0;
-	int		 rc, fails = 0;
+	int		 rc, fails = 0, cpu_limited;
 
 	if (o != NULL)
 		lo = *o;
@@ -181,6 +255,7 @@ fcgi_run(const struct fcgi_opts *o, const struct fcgi_handler *h)
 		req_log(NULL, "FCGX_InitRequest failed");
 		return FF_ESYS;
 	}
+	cpu_limited = cpu_timer_create(lo.cpu_limit_s, &cpu_timer);
 	while (!stopping) {
 		if (reloading) {
 			reloading = 0;
@@ -210,14 +285,28 @@ fcgi_run(const struct fcgi_opts *o, const struct fcgi_handler *h)
 		}
 		fails = 0;
 		req_init(&req, &io);
+		if (cpu_limited) {
+			rc = snprintf(cpu_note, sizeof(cpu_note), "framefit[%d] "
+			    "%s: %.16s %.80s: over its CPU time of %g s "
+			    "(FF_REQUEST_CPU_S); ending this worker\n",
+			    (int)getpid(), req.id, req.method, req.path,
+			    lo.cpu_limit_s);
+			cpu_note_len = rc < 0 ? 0 : (size_t)rc >= sizeof(cpu_note) ?
+			    sizeof(cpu_note) - 1 : (size_t)rc;
+			cpu_timer_set(cpu_timer, lo.cpu_limit_s);
+		}
 		h->handle(h->arg, &req);
 		req_finish(&req);
+		if (cpu_limited)
+			cpu_timer_set(cpu_timer, 0);
 		req_free(&req);
 		FCGX_Finish_r(&fr);
 		install_signals(0);
 		if (lo.max_requests > 0 && ++served >= lo.max_requests)
 			break;
 	}
+	if (cpu_limited)
+		timer_delete(cpu_timer);
 	FCGX_Free(&fr, 1);
 	return FF_OK;
 }

@@ -17,6 +17,8 @@
  *                    reread templates and the catalog).
  *   SIGPIPE          ignored: a client that went away is an error return
  *                    from a write, not the death of the worker.
+ *   SIGXCPU          a request over its CPU time (fcgi_opts.cpu_limit_s):
+ *                    the worker logs it and ends (FCGI_EXIT_CPU).
  * The accept is interrupted by these signals (FCGI_FAIL_ACCEPT_ON_INTR),
  * so an idle worker reacts at once.
  */
@@ -24,6 +26,7 @@
 #define FF_HTTP_FCGI_H
 
 #include "core/err.h"
+#include "http/prefork.h"
 
 struct http_req;
 
@@ -41,7 +44,23 @@ struct fcgi_opts {
 	/* Return after this many requests (0 = never), so a supervisor
 	 * can recycle the process. */
 	long		 max_requests;
+	/*
+	 * The CPU time one request may take, seconds (0 = no limit). A
+	 * request that takes more ends the worker: it logs the request and
+	 * exits with FCGI_EXIT_CPU from the timer's signal. Ending is the
+	 * one safe answer: the request may be anywhere, inside libjpeg, libgd
+	 * or a database call, and no state it left half-changed can be
+	 * trusted; the process holds nothing that must be saved. The web
+	 * server sees the connection close without an answer, and its error
+	 * handler has another worker answer with framefit's 503 (router.h);
+	 * the prefork master (prefork.h) starts a new worker.
+	 */
+	double		 cpu_limit_s;
 };
+
+/* A worker's exit status after a request over its CPU time: the prefork
+ * master's deliberate end, restarted at once (prefork.h). */
+#define FCGI_EXIT_CPU		PREFORK_EXIT_DELIBERATE
 
 struct fcgi_handler {
 	/* Answer one request. Must not keep any pointer into it. */

@@ -185,7 +185,9 @@ prefork_run(const struct prefork_opts *o)
 				continue;
 			/* Exit 0 unasked is FF_MAX_REQUESTS recycling: quiet. */
 			ok_end = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-			if (!ok_end && time(NULL) - s[i].started < PREFORK_QUICK_S)
+			if (!ok_end && !(WIFEXITED(status) && WEXITSTATUS(status) ==
+			    PREFORK_EXIT_DELIBERATE) &&
+			    time(NULL) - s[i].started < PREFORK_QUICK_S)
 				quick++;
 			else
 				quick = 0;

@@ -41,6 +41,12 @@
  * cannot start (no database, no model) is the web server's to report,
  * not a loop of the master's. */
 #define PREFORK_QUICK_MAX	5
+/* A worker that ends itself on purpose with this status (fcgi.h's
+ * FCGI_EXIT_CPU: a request over its ceiling) is restarted at once and
+ * never counts as a failing start: otherwise a few costly requests in a
+ * row, each ending a fresh worker, would make the master give up and
+ * take the shop down. */
+#define PREFORK_EXIT_DELIBERATE	3
 /* After a stop, the seconds the master gives its workers before SIGKILL:
  * longer than a worker's own grace for the request in hand (fcgi.h). */
 #define PREFORK_STOP_S		15

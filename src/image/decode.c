@@ -65,6 +65,7 @@ struct probe {
 	const unsigned char *exif;	/* JPEG: first APP1 "Exif" payload, into the input */
 	size_t		 exif_len;
 	struct buf	*strip;		/* JPEG, full walk: the file less its metadata */
+	int		 icc;		/* strip: an ICC profile was kept */
 };
 
 static uint16_t
@@ -191,6 +192,24 @@ jpeg_scan_work(const unsigned char *seg, size_t seglen, struct probe *pr)
 }
 
 /*
+ * Whether the stored copy keeps this APP2 segment: only the first ICC
+ * profile (ICC.1:2010 B.4: "ICC_PROFILE\0", the chunk's number, the
+ * number of chunks) and only when it is whole in this one segment, so a
+ * profile is at most one segment's 64 KB. A profile in several chunks,
+ * a second one, FlashPix and MPF (whose images after EOI are dropped
+ * anyway) go: a re-encoded photo keeps no profile at all either.
+ */
+static int
+icc_kept(const unsigned char *seg, size_t seglen, struct probe *pr)
+{
+	if (pr->icc || seglen < 14 || memcmp(seg, "ICC_PROFILE", 12) != 0 ||
+	    seg[12] != 1 || seg[13] != 1)
+		return 0;
+	pr->icc = 1;
+	return 1;
+}
+
+/*
  * JPEG (ITU T.81 Annex B): walk the marker segments from SOI. With
  * full == 0 stop at the first SOFn; with full == 1 go on through every
  * scan to EOI, skipping the entropy-coded data (B.1.1.5: 0xFF is followed
@@ -224,6 +243,14 @@ probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
 			i++;
 		if (i >= len)
 			return FF_EIMAGE;	/* truncated: no EOI */
+		/* One 0xFF is the marker; the rest of the run is fill
+		 * (B.1.1.2), which a decoder skips and the copy need not
+		 * keep: a photo padded with it was stored padded. */
+		if (pr->strip != NULL && i - mstart > 1) {
+			buf_append(pr->strip, p + kept, mstart - kept);
+			kept = i - 1;
+		}
+		mstart = i - 1;
 		m = p[i++];
 
 		if (m == 0x00)			/* a stuffed 0xFF00 out of place */
@@ -250,11 +277,13 @@ probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
 		/*
 		 * Metadata the stored copy drops: APP1 (EXIF, XMP: camera,
 		 * time, often the place), APP3-APP13 (IPTC among them), APP15
-		 * and comments. APP0 (JFIF), APP2 (ICC profile) and APP14
-		 * (Adobe: how to read the colours) stay.
+		 * and comments, and APP2 but for one ICC profile whole in one
+		 * segment (icc_kept()). APP0 (JFIF) and APP14 (Adobe: how to
+		 * read the colours) stay.
 		 */
 		if (pr->strip != NULL && (m == 0xe1 || m == 0xfe || m == 0xef ||
-		    (m >= 0xe3 && m <= 0xed))) {
+		    (m >= 0xe3 && m <= 0xed) ||
+		    (m == 0xe2 && !icc_kept(seg, seglen, pr)))) {
 			buf_append(pr->strip, p + kept, mstart - kept);
 			kept = i;
 		}
@@ -299,16 +328,27 @@ probe_jpeg(const unsigned char *p, size_t len, int full, struct probe *pr)
 				q = memchr(p + i, 0xff, len - i);
 				if (q == NULL)
 					return FF_EIMAGE;
-				i = (size_t)(q - p);
+				i = mstart = (size_t)(q - p);
 				while (i < len && p[i] == 0xff)
 					i++;
 				if (i >= len)
 					return FF_EIMAGE;
+				/* A run before a stuffed 0x00 or an RSTn
+				 * stays as it is: libjpeg-turbo's fast
+				 * Huffman path reads 0xFF 0xFF as the end of
+				 * the data, so one 0xFF there would be other
+				 * pixels than the ones we decoded. */
 				if (p[i] == 0x00 || (p[i] >= 0xd0 && p[i] <= 0xd7)) {
 					i++;
 					continue;
 				}
-				/* A real marker: back up onto its 0xFF. */
+				/* A real marker: the run before it is fill
+				 * (B.1.1.2); back up onto its last 0xFF. */
+				if (pr->strip != NULL && i - mstart > 1) {
+					buf_append(pr->strip, p + kept,
+					    mstart - kept);
+					kept = i - 1;
+				}
 				i--;
 				break;
 			}
@@ -1086,24 +1126,60 @@ out:
 	return er;
 }
 
+/* The most bytes a stored copy of a w x h photo may take (decode.h). */
+size_t
+img_store_bound(int w, int h)
+{
+	unsigned long long b;
+
+	if (w <= 0 || h <= 0)
+		return 0;
+	b = IMG_STORE_HEAD + (unsigned long long)w * (unsigned long long)h *
+	    IMG_STORE_BITS / 8;
+	return b < IMG_STORE_MAX ? (size_t)b : IMG_STORE_MAX;
+}
+
 enum ff_err
 img_store_jpeg(const void *data, size_t len, gdImagePtr im, int quality,
     void **out, size_t *outlen)
 {
 	struct probe	 pr;
 	struct buf	 b;
+	enum ff_err	 er;
+	size_t		 bound = img_store_bound(gdImageSX(im), gdImageSY(im));
 
 	if (img_sniff(data, len) == IMG_JPEG) {
 		buf_init(&b);
 		memset(&pr, 0, sizeof(pr));
 		pr.strip = &b;
+		/* Kept as it came only while it is no larger than its
+		 * pixels need: entropy data can be padded too (repeated
+		 * tables, APP0 or APP14 segments, wasteful Huffman codes),
+		 * and encoding it anew bounds them all at once. */
 		if (probe_jpeg(data, len, 1, &pr) == FF_OK &&
 		    pr.fw == gdImageSX(im) && pr.fh == gdImageSY(im) &&
-		    img_exif_orientation(pr.exif, pr.exif_len) == 1) {
+		    img_exif_orientation(pr.exif, pr.exif_len) == 1 &&
+		    b.len <= bound) {
 			*out = buf_steal(&b, outlen);
 			return FF_OK;
 		}
 		buf_free(&b);
 	}
-	return jpeg_encode(im, quality, out, outlen);
+	/*
+	 * Noise at PHOTO_MAX_SIDE can take more than IMG_STORE_MAX at the
+	 * quality asked for: then lower qualities, which also subsample the
+	 * colour, until it fits.
+	 */
+	for (;;) {
+		if ((er = jpeg_encode(im, quality, out, outlen)) != FF_OK)
+			return er;
+		if (*outlen <= IMG_STORE_MAX)
+			return FF_OK;
+		free(*out);
+		*out = NULL;
+		if (quality <= IMG_STORE_QMIN)
+			return FF_ETOOBIG;
+		quality = quality - 20 < IMG_STORE_QMIN ? IMG_STORE_QMIN :
+		    quality - 20;
+	}
 }

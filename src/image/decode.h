@@ -102,13 +102,30 @@ enum ff_err	 img_decode(const void *, size_t, const struct img_limits *,
  * The bytes to store for the photo `data` that img_decode() turned into
  * `im`. A JPEG whose pixels im holds unchanged (not rotated, not shrunk)
  * is kept as it came, less its metadata (EXIF and XMP, with the camera,
- * the time and often the place; IPTC; comments) and anything after EOI:
+ * the time and often the place; IPTC; comments; APP2 but one ICC profile
+ * of one segment), fill bytes (runs of 0xFF) and anything after EOI:
  * encoding it again costs more than the rest of storing a try-on, and
- * loses quality. Anything else is im encoded as a JPEG at `quality`.
- * *out is malloc()ed: free() it.
+ * loses quality. It is kept so only while that copy is at most
+ * img_store_bound() of im's size. Anything else is im encoded as a JPEG
+ * at `quality`, or lower (down to IMG_STORE_QMIN) when that is over
+ * IMG_STORE_MAX; FF_ETOOBIG if even that is. So a stored photo is never
+ * over IMG_STORE_MAX bytes. *out is malloc()ed: free() it.
  */
 enum ff_err	 img_store_jpeg(const void *data, size_t len, gdImagePtr im,
 		    int quality, void **out, size_t *outlen);
+/*
+ * What a w x h photo's pixels need, bytes: IMG_STORE_BITS bits a pixel
+ * (a camera's own JPEG takes less but at its very best quality, and our
+ * own encoding at PHOTO_STORE_QUALITY takes less still) and
+ * IMG_STORE_HEAD for its tables and one ICC profile, at most
+ * IMG_STORE_MAX, which the bound reaches at about PHOTO_MAX_SIDE square.
+ * 0 for an empty size.
+ */
+#define IMG_STORE_BITS	6
+#define IMG_STORE_HEAD	(64u * 1024)
+#define IMG_STORE_MAX	(2u * 1024 * 1024)
+#define IMG_STORE_QMIN	50
+size_t		 img_store_bound(int w, int h);
 
 /*
  * Read a whole file and img_decode() it. FF_EIO if it cannot be opened

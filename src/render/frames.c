@@ -9,8 +9,13 @@
  * rows, and composited layer by layer with the "over" operator. Because
  * everything is rasterised in the rotated image directly, there is no
  * supersampled layer to downsample and no resampling blur on rotation,
- * and the cost is one pass over the frame's box (about 3 ms for a frame
- * 600 px wide).
+ * and the cost is one pass over the frame's box.
+ *
+ * Depth is faked in two dimensions: the temples are projected from a
+ * simple head (hinges in the plane of the front, ears TEMPLE_MM behind
+ * it), the yaw moves points by their depth times tan(yaw), and the
+ * shadow is the frame's own coverage, moved down the face and blurred,
+ * multiplied into the photo before the frame is drawn over it.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -28,11 +33,28 @@
 #define THUMB_MAX	4096	/* thumbnail side, pixels */
 #define LEN(a)		(sizeof(a) / sizeof((a)[0]))
 
+/* The head behind the frame, mm (typical adult sizes). */
+#define TEMPLE_MM	95.0	/* depth from the hinges to the ears */
+#define TEMPLE_FLARE_MM	4.0	/* the ears are wider apart than the hinges */
+#define TEMPLE_DROP_MM	8.0	/* the temples slope down to the ears */
+#define TEMPLE_HIDE_MM	4.0	/* outward reach under which a temple fades */
+#define FRONT_MM	12.0	/* the front in front of the eyes */
+/* The mouth centre in front of the eyes, and the sideways offset of the
+ * mouth taken as the detector's noise, both in eye distances. */
+#define MOUTH_DEPTH	0.29
+#define MOUTH_DEAD	0.03
+/* The contact shadow: its offset down the face and blur radius (mm), and
+ * how much a full shadow darkens the photo. */
+#define SHADOW_DROP_MM	1.8
+#define SHADOW_BLUR_MM	1.3
+#define SHADOW_K	0.30f
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
 
 enum layer {
+	LY_TEMPLE,	/* temples, behind the front */
 	LY_TINT,	/* lens tint and highlight, under everything */
 	LY_EDGE,	/* rimless: the polished edge of the lens */
 	LY_PAD,		/* nose pads, seen through the lens */
@@ -57,14 +79,33 @@ struct scene {
 	double		 lcx;		/* |u| of the lens centres, mm */
 	double		 rim;		/* rim thickness, mm */
 	double		 vtop;		/* top of the rims, mm (shading) */
+	/* the temples, image-left then right: hinge (u, v), ear (u, v) in
+	 * projected mm, and how visible each is (0: hidden by the head) */
+	double		 tq[2][4];
+	float		 tvis[2];
 };
 
-/* Frame space (mm) to image pixels: a similarity transform. */
+/*
+ * Frame space (mm) to image pixels: turned by the roll, scaled by ppm
+ * along the eye line and ppv down the face (larger when a turned head
+ * foreshortens the eye distance).
+ */
 struct place {
 	double	cx, cy;		/* frame centre, pixels */
 	double	c, s;		/* cos, sin of the roll */
-	double	ppm;		/* pixels per mm */
+	double	ppm;		/* pixels per mm along the eye line */
+	double	ppv;		/* pixels per mm down the face */
+	double	ty;		/* tan(yaw); > 0: nose towards image-right */
+	int	face;		/* on a face: cast the shadow */
+	int	flat;		/* no depth: the flat drawing (benchmarks) */
 };
+
+static void
+place_xy(const struct place *pl, double u, double v, double *x, double *y)
+{
+	*x = pl->cx + pl->c * pl->ppm * u - pl->s * pl->ppv * v;
+	*y = pl->cy + pl->s * pl->ppm * u + pl->c * pl->ppv * v;
+}
 
 /* --- input checks --- */
 
@@ -510,7 +551,8 @@ add_ellipse(struct scene *sc, enum layer ly, double cx, double cy,
 
 /*
  * A temple stub from the end piece outwards to u = uend: it tapers as the
- * temple turns away from the viewer. Mirrored on both sides.
+ * temple turns away from the viewer. Mirrored on both sides. The flat
+ * drawing's only temples.
  */
 static void
 add_stubs(struct scene *sc, double u0, double uend, double yc, double h)
@@ -527,8 +569,46 @@ add_stubs(struct scene *sc, double u0, double uend, double yc, double h)
 	}
 }
 
+/*
+ * The temples, from the hinges at u = +-hu, height yc, hh half thick, to
+ * the ears: TEMPLE_MM behind the front, a little wider than the frame's
+ * half width `half` and lower. A point at depth z is seen z * ty further
+ * towards image-left (ty = tan(yaw)). A temple whose ear end comes
+ * inwards of its hinge runs behind the head: it is not drawn, and one
+ * that reaches out less than TEMPLE_HIDE_MM fades (tvis).
+ */
 static void
-scene_build(struct scene *sc, const struct frame *fr)
+add_temples(struct scene *sc, double hu, double yc, double hh, double half,
+    double ty)
+{
+	double *xy, hx, ex, ey, reach;
+	int side, k;
+
+	for (side = -1; side <= 1; side += 2) {
+		k = side > 0;
+		hx = side * hu;
+		ex = side * (half + TEMPLE_FLARE_MM) - TEMPLE_MM * ty;
+		ey = yc + TEMPLE_DROP_MM;
+		sc->tq[k][0] = hx;
+		sc->tq[k][1] = yc;
+		sc->tq[k][2] = ex;
+		sc->tq[k][3] = ey;
+		reach = side * (ex - hx);
+		sc->tvis[k] = (float)(reach <= 0 ? 0 : reach >= TEMPLE_HIDE_MM ?
+		    1 : reach / TEMPLE_HIDE_MM);
+		if (sc->tvis[k] <= 0)
+			continue;
+		/* farther away, so thinner */
+		xy = scene_add(sc, LY_TEMPLE, 1, 4);
+		xy[0] = hx;	xy[1] = yc - hh;
+		xy[2] = ex;	xy[3] = ey - 0.7 * hh;
+		xy[4] = ex;	xy[5] = ey + 0.7 * hh;
+		xy[6] = hx;	xy[7] = yc + hh;
+	}
+}
+
+static void
+scene_build(struct scene *sc, const struct frame *fr, const struct place *pl)
 {
 	enum frame_style st = fr->style;
 	double lens[2 * LENS_N], outer[2 * LENS_N], hole[2 * LENS_N];
@@ -667,7 +747,10 @@ scene_build(struct scene *sc, const struct frame *fr)
 		else
 			add_rrect(sc, LY_RIM, ein, y0, uend, y0 + h, h * 0.25);
 	}
-	add_stubs(sc, uend - 0.4, uend + stub, y0 + h / 2, h);
+	if (pl->flat)
+		add_stubs(sc, uend - 0.4, uend + stub, y0 + h / 2, h);
+	else
+		add_temples(sc, uend - 0.4, y0 + h / 2, h * 0.36, half, pl->ty);
 }
 
 /* --- compositing --- */
@@ -793,34 +876,291 @@ highlight(const struct scene *sc, double u, double v)
 	    0.07 * bump(d, -0.16, 0.05));
 }
 
+/*
+ * The contact shadow: a coverage mask of what casts it, over the frame's
+ * box grown by the blur and the drop. It is blurred anyway, so it is kept
+ * in cells of f x f pixels (each the mean coverage of its pixels, which
+ * the exact-area raster gives for free) and sampled bilinearly.
+ */
+struct shadow {
+	int	 x0, y0, w, h;	/* pixels of the image */
+	int	 f;		/* pixels per cell side */
+	int	 cw, ch;	/* cells */
+	double	 ox, oy;	/* the drop, pixels */
+	float	*m;		/* cw * ch, owned */
+};
+
+/* The mask's box around a frame box (pixels); 0 if it is off the image. */
+static int
+shadow_init(gdImagePtr im, const struct place *pl, const double *fbox,
+    struct shadow *sh)
+{
+	double box[4], g;
+	int x1, y1;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->ox = -pl->s * pl->ppv * SHADOW_DROP_MM;
+	sh->oy = pl->c * pl->ppv * SHADOW_DROP_MM;
+	g = 3 * SHADOW_BLUR_MM * pl->ppv + 2;
+	box[0] = fbox[0] - g + (sh->ox < 0 ? sh->ox : 0);
+	box[1] = fbox[1] - g + (sh->oy < 0 ? sh->oy : 0);
+	box[2] = fbox[2] + g + (sh->ox > 0 ? sh->ox : 0);
+	box[3] = fbox[3] + g + (sh->oy > 0 ? sh->oy : 0);
+	if (!box_clip(im, box, &sh->x0, &sh->y0, &x1, &y1))
+		return 0;
+	sh->w = x1 - sh->x0;
+	sh->h = y1 - sh->y0;
+	sh->f = (int)(SHADOW_BLUR_MM * pl->ppv / 1.5);
+	sh->f = sh->f < 1 ? 1 : sh->f > 4 ? 4 : sh->f;
+	sh->cw = (sh->w + sh->f - 1) / sh->f;
+	sh->ch = (sh->h + sh->f - 1) / sh->f;
+	sh->m = xcalloc((size_t)sh->cw * (size_t)sh->ch, sizeof(float));
+	return 1;
+}
+
+/* A box blur of radius r along n values `stride` apart, zero outside. */
 static void
-draw_scene(gdImagePtr im, const struct frame *fr, const struct place *pl)
+blur1(float *p, int n, int stride, int r, float *tmp)
+{
+	float sum = 0, k = 1.0f / (float)(2 * r + 1);
+	int i;
+
+	for (i = 0; i < n; i++)
+		tmp[i] = p[(size_t)i * (size_t)stride];
+	for (i = 0; i < r && i < n; i++)
+		sum += tmp[i];
+	for (i = 0; i < n; i++) {
+		if (i + r < n)
+			sum += tmp[i + r];
+		if (i - r - 1 >= 0)
+			sum -= tmp[i - r - 1];
+		p[(size_t)i * (size_t)stride] = sum * k;
+	}
+}
+
+/*
+ * Blur the mask (two box passes each way: close to a Gaussian) and
+ * darken the photo under it. Transparent pixels keep their colour.
+ */
+static void
+shadow_cast(gdImagePtr im, const struct place *pl, struct shadow *sh)
+{
+	float *tmp, m, fx, fy, *cf;
+	const float *row0, *row1;
+	double cx, cy;
+	int r, x, y, pass, i, j, i1, j1, k, *p, *ci;
+
+	r = (int)lround(SHADOW_BLUR_MM * pl->ppv / 1.7 / sh->f);
+	r = r < 1 ? 1 : r;
+	tmp = xcalloc((size_t)(sh->cw > sh->ch ? sh->cw : sh->ch),
+	    sizeof(float));
+	for (pass = 0; pass < 2; pass++) {
+		for (y = 0; y < sh->ch; y++)
+			blur1(sh->m + (size_t)y * (size_t)sh->cw, sh->cw, 1, r,
+			    tmp);
+		for (x = 0; x < sh->cw; x++)
+			blur1(sh->m + x, sh->ch, sh->cw, r, tmp);
+	}
+	free(tmp);
+	/* the cells left and right of each column's pixel centres */
+	ci = xcalloc((size_t)sh->w, sizeof(*ci));
+	cf = xcalloc((size_t)sh->w, sizeof(*cf));
+	for (x = 0; x < sh->w; x++) {
+		cx = (x + 0.5) / sh->f - 0.5;
+		cx = cx < 0 ? 0 : cx;
+		ci[x] = (int)cx;
+		cf[x] = (float)(cx - ci[x]);
+	}
+	for (y = 0; y < sh->h; y++) {
+		/* the cells around the pixel centre */
+		cy = (y + 0.5) / sh->f - 0.5;
+		cy = cy < 0 ? 0 : cy;
+		j = (int)cy;
+		j1 = j + 1 < sh->ch ? j + 1 : j;
+		fy = (float)(cy - j);
+		row0 = sh->m + (size_t)j * (size_t)sh->cw;
+		row1 = sh->m + (size_t)j1 * (size_t)sh->cw;
+		for (x = 0; x < sh->w; x++) {
+			i = ci[x];
+			i1 = i + 1 < sh->cw ? i + 1 : i;
+			if (row0[i] + row0[i1] + row1[i] + row1[i1] <= 0)
+				continue;
+			fx = cf[x];
+			m = (row0[i] * (1 - fx) + row0[i1] * fx) * (1 - fy) +
+			    (row1[i] * (1 - fx) + row1[i1] * fx) * fy;
+			if (m < 1.0f / 512)
+				continue;
+			/* in 1/256ths, in integers: a pass over many pixels */
+			k = (int)(256 * (1 - SHADOW_K * (m > 1 ? 1 : m)) + 0.5f);
+			p = &im->tpixels[sh->y0 + y][sh->x0 + x];
+			*p = gdTrueColorAlpha((gdTrueColorGetRed(*p) * k + 128) >> 8,
+			    (gdTrueColorGetGreen(*p) * k + 128) >> 8,
+			    (gdTrueColorGetBlue(*p) * k + 128) >> 8,
+			    gdTrueColorGetAlpha(*p));
+		}
+	}
+	free(ci);
+	free(cf);
+	free(sh->m);
+	sh->m = NULL;
+}
+
+/*
+ * Rasterise the shapes of layer ly, moved by the shadow's drop, into r,
+ * whose window is the shadow's cells.
+ */
+static void
+raster_layer(struct raster *r, const struct scene *sc, enum layer ly,
+    const struct shadow *sh)
+{
+	double *xy;
+	int i, j;
+
+	for (i = 0; i < sc->n; i++) {
+		if (sc->v[i].ly != ly)
+			continue;
+		xy = xmalloc(2 * (size_t)sc->v[i].n * sizeof(double));
+		for (j = 0; j < sc->v[i].n; j++) {
+			xy[2 * j] = (sc->v[i].xy[2 * j] + sh->ox - sh->x0) /
+			    sh->f;
+			xy[2 * j + 1] = (sc->v[i].xy[2 * j + 1] + sh->oy -
+			    sh->y0) / sh->f;
+		}
+		raster_poly(r, xy, sc->v[i].n, sc->v[i].sign);
+		free(xy);
+	}
+}
+
+/*
+ * The scene's shadow: the rims with the lens holes cut out, the bridge,
+ * end pieces, temples and pads, and for dark lenses (opacity 0.3 and
+ * more) half of the tint's opacity: sunglasses shade the cheek too.
+ */
+static void
+scene_shadow(gdImagePtr im, const struct frame *fr, const struct place *pl,
+    const struct scene *sc, const double *fbox)
+{
+	static const enum layer solid[] = { LY_TEMPLE, LY_EDGE, LY_PAD,
+	    LY_STUB };
+	struct raster rim, hole, other, tint;
+	struct shadow sh;
+	float m, rc, tk = fr->tint_opacity < 0.3 ? 0 :
+	    0.5f * (float)fr->tint_opacity;
+	size_t i;
+	int x, y;
+
+	if (!shadow_init(im, pl, fbox, &sh))
+		return;
+	raster_init(&rim);
+	raster_init(&hole);
+	raster_init(&other);
+	raster_init(&tint);
+	raster_window(&rim, 0, 0, sh.cw, sh.ch);
+	raster_window(&hole, 0, 0, sh.cw, sh.ch);
+	raster_window(&other, 0, 0, sh.cw, sh.ch);
+	raster_layer(&rim, sc, LY_RIM, &sh);
+	raster_layer(&hole, sc, LY_HOLE, &sh);
+	for (i = 0; i < LEN(solid); i++)
+		raster_layer(&other, sc, solid[i], &sh);
+	raster_finish(&rim);
+	raster_finish(&hole);
+	raster_finish(&other);
+	if (tk > 0) {
+		raster_window(&tint, 0, 0, sh.cw, sh.ch);
+		raster_layer(&tint, sc, LY_TINT, &sh);
+		raster_finish(&tint);
+	}
+	for (y = 0; y < sh.ch; y++)
+		for (x = 0; x < sh.cw; x++) {
+			rc = raster_cov(&rim, x, y) *
+			    (1 - raster_cov(&hole, x, y));
+			m = rc + raster_cov(&other, x, y);
+			if (tk > 0)
+				m += tk * raster_cov(&tint, x, y);
+			sh.m[(size_t)y * (size_t)sh.cw + (size_t)x] = m > 1 ?
+			    1 : m;
+		}
+	raster_free(&rim);
+	raster_free(&hole);
+	raster_free(&other);
+	raster_free(&tint);
+	shadow_cast(im, pl, &sh);
+}
+
+/*
+ * A temple's colour and opacity at (u, v): darker as it recedes, fading
+ * out over its far half where hair and ears hide it.
+ */
+static float
+temple_at(const struct scene *sc, const struct frame *fr, double u,
+    double v, float *r, float *g, float *b)
+{
+	const double *q = sc->tq[u > 0];
+	double dx = q[2] - q[0], dy = q[3] - q[1], l2 = dx * dx + dy * dy, f;
+
+	f = l2 > 0 ? ((u - q[0]) * dx + (v - q[1]) * dy) / l2 : 0;
+	f = f < 0 ? 0 : f > 1 ? 1 : f;
+	shade(fr->rim_rgb, (float)(-0.25 - 0.35 * f), r, g, b);
+	return sc->tvis[u > 0] * (float)(1 - smooth(0.45, 1.0, f));
+}
+
+/*
+ * Glass over an opaque photo filters it: each channel times
+ * 1 - op * (1 - tint). Over a transparent pixel (a thumbnail) there is
+ * nothing to filter, and the lens is laid on as a colour.
+ */
+static void
+glass(struct rgba *d, float r, float g, float b, float op)
+{
+	if (op <= 0)
+		return;
+	if (d->a < 1) {
+		over(d, r, g, b, op);
+		return;
+	}
+	d->r *= 1 - op * (1 - r / 255);
+	d->g *= 1 - op * (1 - g / 255);
+	d->b *= 1 - op * (1 - b / 255);
+}
+
+/*
+ * Draw a frame's scene: built here from the frame, or given (scin, the
+ * artwork's temples) already placed in pixels and with its shadow cast.
+ */
+static void
+draw_scene(gdImagePtr im, const struct frame *fr, const struct place *pl,
+    struct scene *scin)
 {
 	struct scene sc;
 	struct raster r[LY__MAX];
 	double box[4] = { HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL };
 	double u, v, dx, dy, *xy, x, y;
 	float cov[LY__MAX], rr, rg, rb, tr, tg, tb, sr, sg, sb, er, eg, eb, h;
-	float k, vt, *zeros;
+	float k, vt, *zeros, ta;
 	const float *row[LY__MAX];
 	int used[LY__MAX] = { 0 }, bx0, by0, bx1, by1, sy, sh, px, py, i, j;
 	int l, any;
 	struct rgba d;
-	const double inv = 1 / pl->ppm;
+	const double invu = 1 / pl->ppm, invv = 1 / pl->ppv;
 
-	scene_build(&sc, fr);
+	if (scin != NULL)
+		sc = *scin;
+	else
+		scene_build(&sc, fr, pl);
 	for (i = 0; i < sc.n; i++) {
 		xy = sc.v[i].xy;
-		for (j = 0; j < sc.v[i].n; j++) {
+		for (j = 0; scin == NULL && j < sc.v[i].n; j++) {
 			x = xy[2 * j];
 			y = xy[2 * j + 1];
-			xy[2 * j] = pl->cx + pl->ppm * (pl->c * x - pl->s * y);
-			xy[2 * j + 1] = pl->cy + pl->ppm * (pl->s * x +
-			    pl->c * y);
+			place_xy(pl, x, y, &xy[2 * j], &xy[2 * j + 1]);
 		}
 		box_grow(box, xy, sc.v[i].n);
 		used[sc.v[i].ly] = 1;
 	}
+	if (sc.n == 0)
+		goto out;
+	if (scin == NULL && pl->face && !pl->flat)
+		scene_shadow(im, fr, pl, &sc, box);
 	if (!box_clip(im, box, &bx0, &by0, &bx1, &by1))
 		goto out;
 
@@ -861,12 +1201,22 @@ draw_scene(gdImagePtr im, const struct frame *fr, const struct place *pl)
 				/* frame space of the pixel centre */
 				dx = px + 0.5 - pl->cx;
 				dy = py + 0.5 - pl->cy;
-				u = (pl->c * dx + pl->s * dy) * inv;
-				v = (-pl->s * dx + pl->c * dy) * inv;
+				u = (pl->c * dx + pl->s * dy) * invu;
+				v = (-pl->s * dx + pl->c * dy) * invv;
 				d = px_get(im->tpixels[py][px]);
+				if (cov[LY_TEMPLE] > 0) {
+					ta = temple_at(&sc, fr, u, v, &rr, &rg,
+					    &rb);
+					over(&d, rr, rg, rb, cov[LY_TEMPLE] * ta);
+				}
 				if (cov[LY_TINT] > 0) {
-					over(&d, tr, tg, tb, cov[LY_TINT] *
-					    (float)fr->tint_opacity);
+					if (pl->flat)
+						over(&d, tr, tg, tb, cov[LY_TINT] *
+						    (float)fr->tint_opacity);
+					else
+						glass(&d, tr, tg, tb,
+						    cov[LY_TINT] *
+						    (float)fr->tint_opacity);
 					h = highlight(&sc, u, v);
 					over(&d, 255, 255, 255,
 					    cov[LY_TINT] * h);
@@ -894,7 +1244,8 @@ draw_scene(gdImagePtr im, const struct frame *fr, const struct place *pl)
 		raster_free(&r[l]);
 	free(zeros);
 out:
-	scene_free(&sc);
+	if (scin == NULL)
+		scene_free(&sc);
 }
 
 /*
@@ -942,10 +1293,132 @@ art_reduce(gdImagePtr src, int f)
 }
 
 /*
+ * The hinges of artwork: its outermost columns with opaque pixels, on
+ * both sides, give the frame's end (*hu, mm from the centre), the height
+ * of the end pieces (*hv, mm, and half their thickness *hh) and their
+ * colour (*rgb). 0 if the art has no opaque column in its outer quarters.
+ */
+static int
+art_hinges(gdImagePtr art, double spx, double spy, double *hu, double *hv,
+    double *hh, uint32_t *rgb)
+{
+	int w = gdImageSX(art), h = gdImageSY(art), band, side, x, xs, y, p;
+	int x0, ymin, ymax, n = 0;
+	double wy = 0, wsum = 0, wr = 0, wg = 0, wb = 0, reach = 0, a, th = 0;
+
+	band = w / 50 < 1 ? 1 : w / 50;
+	for (side = 0; side < 2; side++) {
+		x0 = -1;
+		for (xs = 0; xs < w / 4 && x0 < 0; xs++) {
+			x = side ? w - 1 - xs : xs;
+			for (y = 0; y < h; y++)
+				if (gdTrueColorGetAlpha(
+				    gdImageGetTrueColorPixel(art, x, y)) <
+				    gdAlphaMax / 2) {
+					x0 = xs;
+					break;
+				}
+		}
+		if (x0 < 0)
+			continue;
+		ymin = h;
+		ymax = -1;
+		for (xs = x0; xs < x0 + band && xs < w; xs++) {
+			x = side ? w - 1 - xs : xs;
+			for (y = 0; y < h; y++) {
+				p = gdImageGetTrueColorPixel(art, x, y);
+				if (gdTrueColorGetAlpha(p) >= gdAlphaMax / 2)
+					continue;
+				a = gdAlphaMax - gdTrueColorGetAlpha(p);
+				wy += a * (y + 0.5);
+				wr += a * gdTrueColorGetRed(p);
+				wg += a * gdTrueColorGetGreen(p);
+				wb += a * gdTrueColorGetBlue(p);
+				wsum += a;
+				ymin = y < ymin ? y : ymin;
+				ymax = y > ymax ? y : ymax;
+			}
+		}
+		reach += (w / 2.0 - x0) / spx;
+		th += (ymax - ymin + 1) / spy;
+		n++;
+	}
+	if (n == 0 || wsum <= 0)
+		return 0;
+	*hu = reach / n - 0.4;
+	*hv = (wy / wsum - h / 2.0) / spy;
+	*hh = 0.4 * th / n;
+	*hh = *hh < 0.6 ? 0.6 : *hh > 4 ? 4 : *hh;
+	*rgb = (uint32_t)lround(wr / wsum) << 16 |
+	    (uint32_t)lround(wg / wsum) << 8 | (uint32_t)lround(wb / wsum);
+	return 1;
+}
+
+/*
+ * The art's colour and opacity (0..1) at art coordinates (ax, ay), pixel
+ * centres at +0.5 already taken off: bilinear on premultiplied colour.
+ */
+static float
+art_px(gdImagePtr work, double ax, double ay, float *r, float *g, float *b)
+{
+	int aw = gdImageSX(work), ah = gdImageSY(work), x0, y0, i, j, x, y, p;
+	float fx, fy, cw, sum = 0, sr = 0, sg = 0, sb = 0;
+
+	if (ax <= -1 || ay <= -1 || ax >= aw || ay >= ah)
+		return 0;
+	/* ax, ay > -1: truncation of +1 is a floor */
+	x0 = (int)(ax + 1) - 1;
+	y0 = (int)(ay + 1) - 1;
+	fx = (float)(ax - x0);
+	fy = (float)(ay - y0);
+	for (j = 0; j < 2; j++) {
+		y = y0 + j;
+		if (y < 0 || y >= ah)
+			continue;
+		for (i = 0; i < 2; i++) {
+			x = x0 + i;
+			if (x < 0 || x >= aw)
+				continue;
+			p = work->tpixels[y][x];
+			cw = (i ? fx : 1 - fx) * (j ? fy : 1 - fy) *
+			    (float)(gdAlphaMax - gdTrueColorGetAlpha(p));
+			sr += cw * (float)gdTrueColorGetRed(p);
+			sg += cw * (float)gdTrueColorGetGreen(p);
+			sb += cw * (float)gdTrueColorGetBlue(p);
+			sum += cw;
+		}
+	}
+	if (sum <= 1e-3f)
+		return 0;
+	*r = sr / sum;
+	*g = sg / sum;
+	*b = sb / sum;
+	return sum / gdAlphaMax;
+}
+
+/*
+ * How much of a lens (the catalog's lens box, a superellipse a little
+ * inside it, soft-edged) is at frame-space (u, v): where artwork is glass.
+ */
+static float
+art_lens(const struct scene *sc, double u, double v)
+{
+	double lu = fabs(fabs(u) - sc->lcx) / (0.94 * sc->a);
+	double lv = fabs(v) / (0.92 * sc->b), q;
+
+	if (lu >= 1 || lv >= 1)
+		return 0;
+	q = cbrt(lu * lu * lu + lv * lv * lv);
+	return (float)(1 - smooth(0.82, 1.0, q));
+}
+
+/*
  * The artwork, scaled so its width is total_width_mm and turned with the
  * face, its centre on the frame centre. Big artwork is first halved
  * (art_reduce()) until at most two art pixels fall on an image pixel, so
- * the bilinear lookup below never skips any.
+ * the bilinear lookup below never skips any. On a face the temples and
+ * the shadow are drawn first; inside the lenses, translucent art is
+ * glass (glass() with the art's colour and opacity) under the reflection.
  */
 static enum ff_err
 draw_art(gdImagePtr im, const struct frame *fr, const struct place *pl)
@@ -953,16 +1426,37 @@ draw_art(gdImagePtr im, const struct frame *fr, const struct place *pl)
 	gdImagePtr art = fr->artwork, work = art, next;
 	double mmw = fr->total_width_mm, mmh, spx, spy, shrink, box[4];
 	double corners[8], dx, dy, u, v, ax, ay, dax, day, acx, acy;
-	float fx, fy, cw, sum, sr, sg, sb;
-	struct rgba d;
+	double hu, hv, hh, x, y, *xy;
+	float sr, sg, sb, a, lens, gl;
+	struct rgba d, dp;
+	struct scene sc;
+	struct shadow sh;
+	struct raster tr;
+	struct frame tf;
 	enum ff_err er = FF_OK;
-	int aw, ah, bx0, by0, bx1, by1, px, py, x0, y0, i, j, x, y, p, f;
+	int bx0, by0, bx1, by1, px, py, i, j, f, hinges = 0;
+	uint32_t trgb = 0;
 
+	memset(&sc, 0, sizeof(sc));
 	mmh = mmw * gdImageSY(art) / gdImageSX(art);
 	spx = gdImageSX(art) / mmw;	/* art pixels per mm */
 	spy = gdImageSY(art) / mmh;
 	acx = gdImageSX(art) / 2.0;	/* the frame centre, art pixels */
 	acy = gdImageSY(art) / 2.0;
+	sc.a = fr->lens_width_mm / 2;
+	sc.b = fr->lens_height_mm / 2;
+	sc.lcx = (fr->lens_width_mm + fr->bridge_mm) / 2;
+	if (!pl->flat && (hinges = art_hinges(art, spx, spy, &hu, &hv, &hh,
+	    &trgb))) {
+		add_temples(&sc, hu, hv, hh, mmw / 2, pl->ty);
+		for (i = 0; i < sc.n; i++)
+			for (j = 0; j < sc.v[i].n; j++) {
+				xy = sc.v[i].xy;
+				x = xy[2 * j];
+				y = xy[2 * j + 1];
+				place_xy(pl, x, y, &xy[2 * j], &xy[2 * j + 1]);
+			}
+	}
 	shrink = spx / pl->ppm;		/* art pixels per image pixel */
 	while (shrink > 2 || !gdImageTrueColor(work)) {
 		f = shrink > 2 && gdImageSX(work) > 1 && gdImageSY(work) > 1 ?
@@ -982,91 +1476,183 @@ draw_art(gdImagePtr im, const struct frame *fr, const struct place *pl)
 		if (f == 1)
 			break;
 	}
-	aw = gdImageSX(work);
-	ah = gdImageSY(work);
 
 	box[0] = box[1] = HUGE_VAL;
 	box[2] = box[3] = -HUGE_VAL;
 	for (i = 0; i < 4; i++) {
 		u = (i & 1 ? 0.5 : -0.5) * mmw;
 		v = (i & 2 ? 0.5 : -0.5) * mmh;
-		corners[2 * i] = pl->cx + pl->ppm * (pl->c * u - pl->s * v);
-		corners[2 * i + 1] = pl->cy + pl->ppm * (pl->s * u + pl->c * v);
+		place_xy(pl, u, v, &corners[2 * i], &corners[2 * i + 1]);
 	}
 	box_grow(box, corners, 4);
 	box[0] -= 1; box[1] -= 1; box[2] += 1; box[3] += 1;
-	if (!box_clip(im, box, &bx0, &by0, &bx1, &by1))
-		goto out;
+	for (i = 0; i < sc.n; i++)
+		box_grow(box, sc.v[i].xy, sc.v[i].n);
 
 	/* art coordinates step linearly along a row of the image */
 	dax = pl->c / pl->ppm * spx;
-	day = -pl->s / pl->ppm * spy;
+	day = -pl->s / pl->ppv * spy;
+
+	if (pl->face && !pl->flat && shadow_init(im, pl, box, &sh)) {
+		raster_init(&tr);
+		raster_window(&tr, 0, 0, sh.cw, sh.ch);
+		raster_layer(&tr, &sc, LY_TEMPLE, &sh);
+		raster_finish(&tr);
+		for (py = 0; py < sh.ch; py++) {
+			/* the art seen from the centre of the shadow's cell */
+			dx = sh.x0 + 0.5 * sh.f - sh.ox - pl->cx;
+			dy = sh.y0 + (py + 0.5) * sh.f - sh.oy - pl->cy;
+			ax = (pl->c * dx + pl->s * dy) / pl->ppm * spx + acx -
+			    0.5;
+			ay = (-pl->s * dx + pl->c * dy) / pl->ppv * spy + acy -
+			    0.5;
+			for (px = 0; px < sh.cw; px++, ax += dax * sh.f,
+			    ay += day * sh.f) {
+				a = art_px(work, ax, ay, &sr, &sg, &sb) +
+				    raster_cov(&tr, px, py);
+				sh.m[(size_t)py * (size_t)sh.cw + (size_t)px] =
+				    a > 1 ? 1 : a;
+			}
+		}
+		raster_free(&tr);
+		shadow_cast(im, pl, &sh);
+	}
+	if (sc.n > 0) {
+		tf = *fr;
+		tf.rim_rgb = trgb;
+		draw_scene(im, &tf, pl, &sc);
+	}
+
+	if (!box_clip(im, box, &bx0, &by0, &bx1, &by1))
+		goto out;
 	for (py = by0; py < by1; py++) {
 		dx = bx0 + 0.5 - pl->cx;
 		dy = py + 0.5 - pl->cy;
 		/* art pixel centres are at +0.5 */
 		ax = (pl->c * dx + pl->s * dy) / pl->ppm * spx + acx - 0.5;
-		ay = (-pl->s * dx + pl->c * dy) / pl->ppm * spy + acy - 0.5;
+		ay = (-pl->s * dx + pl->c * dy) / pl->ppv * spy + acy - 0.5;
 		for (px = bx0; px < bx1; px++, ax += dax, ay += day) {
-			if (ax <= -1 || ay <= -1 || ax >= aw || ay >= ah)
-				continue;
-			/* ax, ay > -1: truncation of +1 is a floor */
-			x0 = (int)(ax + 1) - 1;
-			y0 = (int)(ay + 1) - 1;
-			fx = (float)(ax - x0);
-			fy = (float)(ay - y0);
-			/* bilinear on premultiplied colour */
-			sr = sg = sb = sum = 0;
-			for (j = 0; j < 2; j++) {
-				y = y0 + j;
-				if (y < 0 || y >= ah)
-					continue;
-				for (i = 0; i < 2; i++) {
-					x = x0 + i;
-					if (x < 0 || x >= aw)
-						continue;
-					p = work->tpixels[y][x];
-					cw = (i ? fx : 1 - fx) *
-					    (j ? fy : 1 - fy) * (float)(gdAlphaMax -
-					    gdTrueColorGetAlpha(p));
-					sr += cw * (float)gdTrueColorGetRed(p);
-					sg += cw * (float)gdTrueColorGetGreen(p);
-					sb += cw * (float)gdTrueColorGetBlue(p);
-					sum += cw;
-				}
+			a = art_px(work, ax, ay, &sr, &sg, &sb);
+			lens = 0;
+			if (!pl->flat) {
+				u = (ax + 0.5 - acx) / spx;
+				v = (ay + 0.5 - acy) / spy;
+				lens = art_lens(&sc, u, v);
 			}
-			if (sum <= 1e-3f)
+			if (a <= 0 && lens <= 0)
 				continue;
 			d = px_get(im->tpixels[py][px]);
-			over(&d, sr / sum, sg / sum, sb / sum,
-			    sum / gdAlphaMax);
+			if (lens > 0) {
+				/* glass where the art is translucent, paint
+				 * where it is the rim */
+				gl = lens * (1 - (float)smooth(0.80, 0.97, a));
+				dp = d;
+				over(&dp, sr, sg, sb, a);
+				glass(&d, sr, sg, sb, a);
+				d.r += (dp.r - d.r) * (1 - gl);
+				d.g += (dp.g - d.g) * (1 - gl);
+				d.b += (dp.b - d.b) * (1 - gl);
+				d.a += (dp.a - d.a) * (1 - gl);
+				over(&d, 255, 255, 255, gl * highlight(&sc, u,
+				    v));
+			} else
+				over(&d, sr, sg, sb, a);
 			im->tpixels[py][px] = px_put(d);
 		}
 	}
 out:
 	if (work != art)
 		gdImageDestroy(work);
+	scene_free(&sc);
+	(void)hinges;
 	return er;
 }
 
-/* Draw one frame centred between the eyes with a known scale. */
+/*
+ * Draw one frame centred between the eyes with a known scale (ppm, the
+ * foreshortened eye distance over the PD) and tan(yaw) ty. face: on a
+ * photo of a face (shadow); flat: none of the depth (benchmarks).
+ */
 static enum ff_err
 draw_one(gdImagePtr im, const struct frame *fr, const struct face_eyes *e,
-    double ppm)
+    double ppm, double ty, int face, int flat)
 {
 	struct place pl;
-	double ang = atan2(e->ry - e->ly, e->rx - e->lx);
-	double drop = FRAME_DROP * fr->lens_height_mm * ppm;
+	double ang = atan2(e->ry - e->ly, e->rx - e->lx), drop, fwd;
 
 	pl.c = cos(ang);
 	pl.s = sin(ang);
 	pl.ppm = ppm;
+	pl.ty = flat ? 0 : ty;
+	/* the eye distance is foreshortened by cos(yaw), heights are not */
+	pl.ppv = ppm * sqrt(1 + pl.ty * pl.ty);
+	pl.face = face;
+	pl.flat = flat;
+	drop = FRAME_DROP * fr->lens_height_mm * pl.ppv;
+	/* the front sits before the eyes, so it swings with the nose */
+	fwd = FRONT_MM * pl.ty * ppm;
 	/* down the face is (-sin, cos) in image coordinates */
-	pl.cx = (e->lx + e->rx) / 2 - pl.s * drop;
-	pl.cy = (e->ly + e->ry) / 2 + pl.c * drop;
+	pl.cx = (e->lx + e->rx) / 2 - pl.s * drop + pl.c * fwd;
+	pl.cy = (e->ly + e->ry) / 2 + pl.c * drop + pl.s * fwd;
 	if (fr->artwork != NULL)
 		return draw_art(im, fr, &pl);
-	draw_scene(im, fr, &pl);
+	draw_scene(im, fr, &pl, NULL);
+	return FF_OK;
+}
+
+double
+frame_yaw_deg(const struct face_pose *p)
+{
+	struct face_eyes n;
+	double iod, ex, ey, dx, dy, lat, down, t, deg;
+
+	if (p == NULL || !eyes_norm(&p->eyes, &n))
+		return NAN;
+	if (!p->mouth || !finite_in(p->mx, -EYE_MAX, EYE_MAX) ||
+	    !finite_in(p->my, -EYE_MAX, EYE_MAX))
+		return 0;
+	iod = hypot(n.rx - n.lx, n.ry - n.ly);
+	ex = (n.rx - n.lx) / iod;
+	ey = (n.ry - n.ly) / iod;
+	dx = p->mx - (n.lx + n.rx) / 2;
+	dy = p->my - (n.ly + n.ry) / 2;
+	/* in eye distances: along the eye line, and down the face */
+	lat = (dx * ex + dy * ey) / iod;
+	down = (-dx * ey + dy * ex) / iod;
+	if (down < 0.5 || down > 2 || fabs(lat) > 1)
+		return 0;
+	t = fabs(lat) <= MOUTH_DEAD ? 0 :
+	    copysign(fabs(lat) - MOUTH_DEAD, lat) / MOUTH_DEPTH;
+	deg = atan(t) * (180.0 / M_PI);
+	return deg > FRAME_YAW_MAX_DEG ? FRAME_YAW_MAX_DEG :
+	    deg < -FRAME_YAW_MAX_DEG ? -FRAME_YAW_MAX_DEG : deg;
+}
+
+/*
+ * The checks of frame_draw() and frame_draw_pose(): eyes at `stride`
+ * bytes apart, and for poses the mouth.
+ */
+static enum ff_err
+draw_check(gdImagePtr im, const struct frame *fr, const void *faces,
+    size_t stride, int pose, int nfaces, double pd_mm)
+{
+	const struct face_pose *p;
+	int i;
+
+	if (im == NULL || frame_check(fr) != FF_OK || nfaces < 0 ||
+	    (faces == NULL && nfaces > 0))
+		return FF_EINPUT;
+	for (i = 0; i < nfaces; i++) {
+		p = (const void *)((const char *)faces + (size_t)i * stride);
+		if (frame_px_per_mm(&p->eyes, pd_mm) <= 0)
+			return FF_EINPUT;
+		if (pose && p->mouth && (!finite_in(p->mx, -EYE_MAX, EYE_MAX) ||
+		    !finite_in(p->my, -EYE_MAX, EYE_MAX)))
+			return FF_EINPUT;
+	}
+	if (nfaces > 0 && !gdImageTrueColor(im) &&
+	    !gdImagePaletteToTrueColor(im))
+		return FF_ENOMEM;
 	return FF_OK;
 }
 
@@ -1078,18 +1664,34 @@ frame_draw(gdImagePtr im, const struct frame *fr,
 	enum ff_err er;
 	int i;
 
-	if (im == NULL || frame_check(fr) != FF_OK || nfaces < 0 ||
-	    (faces == NULL && nfaces > 0))
-		return FF_EINPUT;
-	for (i = 0; i < nfaces; i++)
-		if (frame_px_per_mm(&faces[i], pd_mm) <= 0)
-			return FF_EINPUT;
-	if (nfaces > 0 && !gdImageTrueColor(im) &&
-	    !gdImagePaletteToTrueColor(im))
-		return FF_ENOMEM;
+	if ((er = draw_check(im, fr, faces, sizeof(*faces), 0, nfaces,
+	    pd_mm)) != FF_OK)
+		return er;
 	for (i = 0; i < nfaces; i++) {
 		eyes_norm(&faces[i], &e);
-		er = draw_one(im, fr, &e, frame_px_per_mm(&faces[i], pd_mm));
+		er = draw_one(im, fr, &e, frame_px_per_mm(&faces[i], pd_mm), 0,
+		    1, 0);
+		if (er != FF_OK)
+			return er;
+	}
+	return FF_OK;
+}
+
+enum ff_err
+frame_draw_pose(gdImagePtr im, const struct frame *fr,
+    const struct face_pose *faces, int nfaces, double pd_mm)
+{
+	struct face_eyes e;
+	enum ff_err er;
+	int i;
+
+	if ((er = draw_check(im, fr, faces, sizeof(*faces), 1, nfaces,
+	    pd_mm)) != FF_OK)
+		return er;
+	for (i = 0; i < nfaces; i++) {
+		eyes_norm(&faces[i].eyes, &e);
+		er = draw_one(im, fr, &e, frame_px_per_mm(&faces[i].eyes,
+		    pd_mm), tan(frame_yaw_deg(&faces[i]) * (M_PI / 180)), 1, 0);
 		if (er != FF_OK)
 			return er;
 	}
@@ -1101,6 +1703,7 @@ frame_thumbnail(const struct frame *fr, int width, int height)
 {
 	struct face_eyes e;
 	struct scene sc;
+	struct place pl;
 	gdImagePtr im;
 	double box[4] = { HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL };
 	double ppm, fw, fh, cy;
@@ -1117,7 +1720,10 @@ frame_thumbnail(const struct frame *fr, int width, int height)
 		box[0] = -box[2];
 		box[1] = -box[3];
 	} else {
-		scene_build(&sc, fr);
+		/* the flat front view, as in the catalog */
+		memset(&pl, 0, sizeof(pl));
+		pl.flat = 1;
+		scene_build(&sc, fr, &pl);
 		for (i = 0; i < sc.n; i++)
 			box_grow(box, sc.v[i].xy, sc.v[i].n);
 		scene_free(&sc);
@@ -1137,7 +1743,7 @@ frame_thumbnail(const struct frame *fr, int width, int height)
 	    (fr->lens_width_mm + fr->bridge_mm) / 2 * ppm;
 	e.rx = e.lx + (fr->lens_width_mm + fr->bridge_mm) * ppm;
 	e.ly = e.ry = cy - FRAME_DROP * fr->lens_height_mm * ppm;
-	if (draw_one(im, fr, &e, ppm) != FF_OK) {
+	if (draw_one(im, fr, &e, ppm, 0, 0, 1) != FF_OK) {
 		gdImageDestroy(im);
 		return NULL;
 	}

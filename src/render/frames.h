@@ -25,11 +25,29 @@
  * the tinted lenses with a light polished edge, and rim_mm is then the
  * thickness of its bridge (at least 1 mm) in rim_rgb, with small hinges.
  * Metal styles (round, aviator, rimless) show nose pads through the lens.
- * Every lens gets a faint reflection, so a clear lens still reads as glass.
+ *
+ * Depth. On a face the frame casts a soft shadow: the rims, bridge and
+ * temples, moved a little down the face and blurred, darken the photo
+ * under them (not on a thumbnail, which has no face). The lenses are
+ * glass: the tint filters the photo (multiplied, per channel, by
+ * 1 - opacity * (1 - tint)), so a dark tint darkens the eye without
+ * painting over it, and every lens gets a faint reflection, so a clear
+ * lens still reads as glass. Temples run from the hinges back towards the
+ * ears: they slope down, recede (thinner, darker) and fade where the hair
+ * or the ear would hide them. With a known yaw (struct face_pose) the
+ * temple on the near side swings out over the cheek and the far one hides
+ * behind the head; the frame moves with the bridge of the nose, in front
+ * of the eyes, and its height is corrected for the foreshortened eye
+ * distance. Without a mouth the face is taken as frontal.
  *
  * Artwork. A frame with artwork (a front view with alpha whose width is
  * total_width_mm) is drawn from it instead of the procedural shape, its
- * centre on the frame centre, scaled and turned the same way.
+ * centre on the frame centre, scaled and turned the same way. It gets the
+ * same shadow (cast by its alpha) and glass: inside the lens outlines the
+ * catalog's measurements give, translucent art pixels filter the photo
+ * instead of covering it and carry the reflection. Its temples start at
+ * the art's outermost opaque columns (their height and colour) and are
+ * drawn like the procedural ones.
  *
  * Drawing is anti-aliased by exact area coverage (raster.h) straight into
  * the rotated image, and alpha-composited ("over") onto it, so a light
@@ -61,6 +79,30 @@ struct face_eyes {
 	double	lx, ly;
 	double	rx, ry;
 };
+
+/*
+ * One face with, optionally, its mouth centre, which gives the yaw of the
+ * head: the mouth lies in front of the eyes, so a turned head moves it
+ * sideways off the middle of the eye line. mouth == 0 (as in a
+ * zero-initialised struct) means unknown: the face is taken as frontal.
+ */
+struct face_pose {
+	struct face_eyes eyes;
+	double	mx, my;		/* mouth centre, pixels of the same image */
+	int	mouth;		/* 1: (mx, my) is known */
+};
+
+/* Yaw beyond this (degrees) is taken as this: the front is drawn flat. */
+#define FRAME_YAW_MAX_DEG	30.0
+
+/*
+ * The yaw of the head in degrees, positive when the nose points towards
+ * image-right, within +-FRAME_YAW_MAX_DEG. 0 when the mouth is unknown or
+ * not where a mouth can be (0.5 to 2 eye distances down the face, and no
+ * further sideways than that); small offsets of the mouth (the
+ * detector's noise) are taken as frontal. NaN for nonsense eyes.
+ */
+double		 frame_yaw_deg(const struct face_pose *);
 
 /*
  * Pixels per millimetre at the face: eye distance in pixels / pd_mm.
@@ -97,6 +139,14 @@ enum ff_err	 frame_check(const struct frame *);
  */
 enum ff_err	 frame_draw(gdImagePtr im, const struct frame *,
 		    const struct face_eyes *faces, int nfaces, double pd_mm);
+
+/*
+ * frame_draw() for faces with a pose: the same checks and drawing, plus
+ * the yaw of each face whose mouth is known (frame_yaw_deg()). A mouth
+ * that is not finite is refused (FF_EINPUT) like a bad eye.
+ */
+enum ff_err	 frame_draw_pose(gdImagePtr im, const struct frame *,
+		    const struct face_pose *faces, int nfaces, double pd_mm);
 
 /*
  * The frame alone, upright and centred, on a transparent truecolor image

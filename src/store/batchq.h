@@ -19,6 +19,14 @@
  * the caller's business; every function here is safe to run again after
  * a failure.
  *
+ * Bounded at any job size: no statement reads, counts or locks a whole
+ * job, and the locks a transaction holds do not grow with the job. The
+ * counts by state are kept in batch_counts and the failure reasons in
+ * batch_reasons (sql/040_batch_scale.sql), changed in the same
+ * transaction as the items they describe; a claim reads from a cursor;
+ * loading, --retry-failed and deleting go BATCHQ_CHUNK (or
+ * BATCHQ_LOAD_ROWS) rows per transaction.
+ *
  * Strings are bytes (paths need not be UTF-8). Times are the server's.
  */
 #ifndef FF_STORE_BATCHQ_H
@@ -31,6 +39,9 @@ struct db;
 
 /* Paths one batchq_items_add() call takes at most (one multi-row INSERT). */
 #define BATCHQ_LOAD_ROWS	1000
+/* Rows one transaction of --retry-failed or of deleting a job takes at
+ * most. */
+#define BATCHQ_CHUNK		500
 /* Longest path batch_items.path holds, bytes (the column's size). */
 #define BATCHQ_PATH_MAX		1024
 /* Longest job name batch_jobs.name holds, bytes. */
@@ -69,7 +80,9 @@ struct batchq_job {
 
 /* A job's items by state, and whether its input is all loaded. */
 struct batchq_counts {
+	long long	 items;		/* queued so far, all states */
 	long long	 queued, claimed, done, noface, failed;
+	long long	 skipped;	/* entries the loader skipped */
 	int		 loaded;
 };
 
@@ -81,6 +94,9 @@ struct batchq_claimer {
 	int		 claim;		/* items per claim, >= 1 */
 	int		 lease_s;	/* seconds a claim or renewal lasts */
 	int		 max_attempts;	/* claims an item may have had */
+	/* The last queued item's id this claimer took; its next claim
+	 * reads the queue after it. 0 at first; batchq_claim() moves it. */
+	long long	 cursor;
 };
 
 /* One claimed item. path is owned by the caller once claimed (free()). */
@@ -113,11 +129,13 @@ struct batchq_path {
 	size_t		 len;
 };
 
-/* One failure reason of a job: how many, and one of their paths. */
+/* One failure reason of a job: how many, and one of their paths. Also
+ * what the loader skipped, by kind (at_load). */
 struct batchq_failure {
 	char		*reason;	/* owned; NULL if the row had none */
 	long long	 n;
-	char		*example;	/* owned; the smallest path, or NULL */
+	char		*example;	/* owned; the first path, or NULL */
+	int		 at_load;	/* skipped by the loader, not an item */
 };
 
 /* "claimed", "done", "noface", "failed"; NULL when out of range. */
@@ -145,8 +163,9 @@ enum ff_err	 batchq_job_read(struct db *, struct batchq_job *j);
 /* Free j's strings and zero it. */
 void		 batchq_job_clear(struct batchq_job *j);
 
-/* The job's items by state (a count over the whole job) and its loaded
- * flag; two statements, no transaction. */
+/* The job's items by state (the sums of its counter rows, at most 8),
+ * its loaded flag and the entries its loader skipped; one statement.
+ * FF_ENOTFOUND if there is no such job. */
 enum ff_err	 batchq_job_counts(struct db *, long long job_id,
 		    struct batchq_counts *c);
 /*
@@ -157,20 +176,41 @@ enum ff_err	 batchq_job_counts(struct db *, long long job_id,
 enum ff_err	 batchq_job_finish(struct db *, struct batchq_job *j,
 		    const struct batchq_counts *c);
 /*
- * Queue the job's failed items again (attempts from 0), then mark the job
- * not finished; two statements, no transaction. *n (may be NULL): the
- * items queued again. Sets j->finished to 0.
+ * Queue the job's failed items again (attempts from 0), BATCHQ_CHUNK per
+ * transaction (READ COMMITTED) with their counts and reasons, then mark
+ * the job not finished. *n (may be NULL): the items queued again. Sets
+ * j->finished to 0. Safe to run again after a failure.
  */
 enum ff_err	 batchq_job_retry_failed(struct db *, struct batchq_job *j,
 		    long long *n);
 /*
- * The job's failure reasons, most frequent first (ties by reason), with
- * one path each. On FF_OK the caller owns *out (*n entries, maybe none)
+ * What the loader skipped, by kind (at_load), then the job's failure
+ * reasons, each most frequent first (ties by reason), with one path each
+ * (the first stored). On FF_OK the caller owns *out (*n entries, maybe none)
  * and frees it with batchq_failures_free().
  */
 enum ff_err	 batchq_job_failures(struct db *, long long job_id,
 		    struct batchq_failure **out, size_t *n);
 void		 batchq_failures_free(struct batchq_failure *, size_t n);
+
+/*
+ * Delete the job, its items and their detections and faces (foreign
+ * keys), BATCHQ_CHUNK items per transaction (READ COMMITTED), then its
+ * row with its counts and reasons. The job is marked not finished first,
+ * so one that an interruption leaves half deleted is not taken for a
+ * result; running this again finishes it. *items (may be NULL): the items
+ * deleted. The caller makes sure no runner works on the job.
+ */
+enum ff_err	 batchq_job_delete(struct db *, long long job_id,
+		    long long *items);
+/*
+ * Up to max finished jobs with an id above after that finished before
+ * `before` (Unix s), by id, into ids[] (and their n_items into items[],
+ * which may be NULL). *n: how many.
+ */
+enum ff_err	 batchq_jobs_expired(struct db *, long long before,
+		    long long after, long long *ids, long long *items,
+		    size_t max, size_t *n);
 
 /* ---- Loading (the runner) ---- */
 
@@ -188,29 +228,37 @@ enum ff_err	 batchq_load_unlock(struct db *, long long job_id);
 enum ff_err	 batchq_job_loaded(struct db *, long long job_id, int *loaded);
 /*
  * Queue n paths (1..BATCHQ_LOAD_ROWS, each at most BATCHQ_PATH_MAX bytes,
- * borrowed) of the job. A path the job has already (same SHA-256) is
- * ignored. Exactly BATCHQ_LOAD_ROWS paths go in one multi-row INSERT
- * (autocommit); fewer go one INSERT each, all in one transaction.
+ * borrowed) of the job, in one transaction (READ COMMITTED) with the
+ * counts they add. A path the job has already (same SHA-256) is ignored.
+ * Exactly BATCHQ_LOAD_ROWS paths go in one multi-row INSERT; fewer go one
+ * INSERT each. *added (may be NULL): the paths that were new.
  */
 enum ff_err	 batchq_items_add(struct db *, long long job_id,
-		    const struct batchq_path *paths, size_t n);
-/* Mark the job loaded, with its number of items (a count over the job). */
-enum ff_err	 batchq_job_loaded_set(struct db *, long long job_id);
+		    const struct batchq_path *paths, size_t n,
+		    long long *added);
+/*
+ * Mark the job loaded, with its number of items (from its counts) and
+ * what the loader skipped: nskips kinds (reason, n, example; at_load is
+ * ignored), replacing those of an earlier pass; one transaction.
+ */
+enum ff_err	 batchq_job_loaded_set(struct db *, long long job_id,
+		    const struct batchq_failure *skips, size_t nskips);
 
 /* ---- Working (each worker) ---- */
 
 /*
  * Claim up to c->claim items into items[] (room for c->claim), in one
- * short transaction (READ COMMITTED): the queued items and those whose
- * lease has passed, skipping rows other workers have locked, not waiting
- * for them. Each claimed item gets claimed_by c->me, a lease of
+ * short transaction (READ COMMITTED): first those whose lease has passed,
+ * then queued items after c->cursor (from the start of the queue when
+ * none is after it), skipping rows other workers have locked, not
+ * waiting for them; c->cursor moves to the last queued item claimed. Each claimed item gets claimed_by c->me, a lease of
  * c->lease_s seconds, and one more attempt. An item already claimed
  * c->max_attempts times (its workers died) is failed as worker_lost
  * instead, in the same transaction, and counted in *nlost (may be NULL).
  * Sets *n, 0 when nothing could be claimed. On failure *n is 0 and no
  * path is left to free.
  */
-enum ff_err	 batchq_claim(struct db *, const struct batchq_claimer *c,
+enum ff_err	 batchq_claim(struct db *, struct batchq_claimer *c,
 		    struct batchq_item *items, size_t *n, size_t *nlost);
 /*
  * Renew the lease of the n (at most c->claim) items in ids that c->me
@@ -229,12 +277,12 @@ enum ff_err	 batchq_renew(struct db *, const struct batchq_claimer *c,
 enum ff_err	 batchq_item_store(struct db *, const struct batchq_claimer *c,
 		    const struct batchq_result *r, int *stored);
 /* Give c->me's claims in the job back to the queue (on a stop), not
- * counting them as attempts; one statement. */
+ * counting them as attempts; one transaction (READ COMMITTED). */
 enum ff_err	 batchq_release(struct db *, const struct batchq_claimer *c);
 /*
  * Whether the job may still get work: not loaded yet, or an item queued
- * or claimed (a claim may expire and come back). *pending is 1 also when
- * the query fails.
+ * or claimed (a claim may expire and come back), by its counts.
+ * *pending is 1 also when the query fails.
  */
 enum ff_err	 batchq_pending(struct db *, long long job_id, int *pending);
 

@@ -114,7 +114,7 @@ enum ff_err
 db_purge_run_insert(struct db *db, const struct purge_run_row *r,
     const char *by)
 {
-	struct db_arg a[11];
+	struct db_arg a[12];
 
 	a[0] = DB_INT(r->at);
 	a[1] = DB_DOUBLE(r->ms);
@@ -127,12 +127,13 @@ db_purge_run_insert(struct db *db, const struct purge_run_row *r,
 	a[8] = DB_INT(r->clicks);
 	a[9] = DB_INT(r->bytes);
 	a[10] = DB_INT(r->live);
+	a[11] = DB_INT(r->partial != 0);
 	return db_exec(db, "INSERT INTO purge_runs (ran_at, finished_at, ms, "
 	    "started_by, retention_days, uploads_removed, rows_removed, "
 	    "detections_removed, tryons_removed, clicks_anonymized, "
-	    "bytes_removed, live_rows_removed) VALUES (FROM_UNIXTIME(?), "
-	    "UTC_TIMESTAMP(), ?, LEFT(?, 80), ?, ?, ?, ?, ?, ?, ?, ?)", a, 11,
-	    NULL, NULL);
+	    "bytes_removed, live_rows_removed, partial) VALUES "
+	    "(FROM_UNIXTIME(?), UTC_TIMESTAMP(), ?, LEFT(?, 80), ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?)", a, 12, NULL, NULL);
 }
 
 enum ff_err
@@ -153,8 +154,8 @@ db_purge_runs(struct db *db, size_t max, struct purge_run_row **out,
 	if ((er = db_query(db, "SELECT UNIX_TIMESTAMP(ran_at), ms, started_by, "
 	    "COALESCE(retention_days, 0), uploads_removed, rows_removed, "
 	    "detections_removed, tryons_removed, clicks_anonymized, "
-	    "bytes_removed, live_rows_removed FROM purge_runs ORDER BY id DESC "
-	    "LIMIT ?", &arg, 1, &q)) != FF_OK)
+	    "bytes_removed, live_rows_removed, partial FROM purge_runs ORDER "
+	    "BY id DESC LIMIT ?", &arg, 1, &q)) != FF_OK)
 		return er;
 	v = xcalloc(db_rows_count(q) + 1, sizeof(*v));
 	while (n < db_rows_count(q) && (rc = db_rows_next(q)) == 1) {
@@ -172,6 +173,7 @@ db_purge_runs(struct db *db, size_t max, struct purge_run_row **out,
 		p->clicks = db_col_int(q, 8);
 		p->bytes = db_col_int(q, 9);
 		p->live = db_col_int(q, 10);
+		p->partial = db_col_int(q, 11) != 0;
 	}
 	db_rows_free(q);
 	if (rc < 0) {
@@ -200,6 +202,56 @@ db_uploads_kept(struct db *db, long long *stored, long long *expired,
 		*stored = db_col_int(q, 0);
 		*expired = db_col_int(q, 1);
 		*oldest = db_col_int(q, 2);
+	}
+	db_rows_free(q);
+	return rc < 0 ? FF_EDB : FF_OK;
+}
+
+enum ff_err
+db_uploads_overdue(struct db *db, long long *since)
+{
+	return count(db, "SELECT COALESCE(UNIX_TIMESTAMP(MIN(expires)), 0) "
+	    "FROM uploads WHERE expires <= UTC_TIMESTAMP()", NULL, 0, since);
+}
+
+enum ff_err
+db_purge_lock(struct db *db, int *got)
+{
+	long long	 n = 0;
+	enum ff_err	 er;
+
+	/* Timeout 0: a worker never waits for another's purge. NULL (an
+	 * error inside the server) counts as not got. */
+	er = count(db, "SELECT COALESCE(GET_LOCK(CONCAT(DATABASE(), "
+	    "'.purge'), 0), 0)", NULL, 0, &n);
+	*got = er == FF_OK && n == 1;
+	return er;
+}
+
+void
+db_purge_unlock(struct db *db)
+{
+	long long n;
+
+	(void)count(db, "SELECT COALESCE(RELEASE_LOCK(CONCAT(DATABASE(), "
+	    "'.purge')), 0)", NULL, 0, &n);
+}
+
+enum ff_err
+db_purge_last(struct db *db, long long *at, int *partial)
+{
+	struct db_rows	*q;
+	enum ff_err	 er;
+	int		 rc;
+
+	*at = 0;
+	*partial = 0;
+	if ((er = db_query(db, "SELECT UNIX_TIMESTAMP(ran_at), partial FROM "
+	    "purge_runs ORDER BY id DESC LIMIT 1", NULL, 0, &q)) != FF_OK)
+		return er;
+	if ((rc = db_rows_next(q)) == 1) {
+		*at = db_col_int(q, 0);
+		*partial = db_col_int(q, 1) != 0;
 	}
 	db_rows_free(q);
 	return rc < 0 ? FF_EDB : FF_OK;

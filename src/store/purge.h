@@ -53,6 +53,8 @@ struct purge_run_row {
 	long long	 clicks;	/* made anonymous */
 	long long	 bytes;		/* of photo data */
 	long long	 live;		/* live_counters rows dropped */
+	int		 partial;	/* stopped at its time budget with
+					 * photos still due */
 };
 
 /* Record run r (r->by is ignored: by is stored, cut to 80 characters,
@@ -68,5 +70,20 @@ enum ff_err	 db_purge_runs(struct db *, size_t max,
  * oldest was stored (Unix s; 0 when there is none). */
 enum ff_err	 db_uploads_kept(struct db *, long long *stored,
 		    long long *expired, long long *oldest);
+/* When the photo longest past its expiry expired (Unix s; 0 when none
+ * is). */
+enum ff_err	 db_uploads_overdue(struct db *, long long *since);
+
+/*
+ * The automatic purge's lock, one per database across every worker of
+ * every host (GET_LOCK, named after the database): *got is 1 when this
+ * connection holds it now, 0 when another does (no waiting). The server
+ * drops it with the connection, so a worker that dies frees it.
+ */
+enum ff_err	 db_purge_lock(struct db *, int *got);
+void		 db_purge_unlock(struct db *);
+/* The newest run: when it started (Unix s; 0 when none ever ran) and
+ * whether it was partial. */
+enum ff_err	 db_purge_last(struct db *, long long *at, int *partial);
 
 #endif

@@ -248,6 +248,40 @@ db_upload_insert(struct db *db, struct upload_row *u, const void *bytes,
 	return er;
 }
 
+static enum ff_err
+noface_tx(struct db *db, const struct tx *x)
+{
+	enum ff_err	 er;
+	char		 m[32];
+
+	snprintf(m, sizeof(m), "upload_%s", upload_source_name(x->u->source));
+	if ((er = db_begin(db)) != FF_OK)
+		return er;
+	if ((er = rollup_bump(db, METRIC_UPLOAD, 0)) != FF_OK ||
+	    (er = rollup_bump(db, m, 0)) != FF_OK ||
+	    (er = rollup_bump(db, "photo", 0)) != FF_OK)
+		goto fail;
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return er;
+}
+
+enum ff_err
+db_photo_noface(struct db *db, enum upload_source source)
+{
+	struct upload_row	 u = { .source = source };
+	struct tx		 x = { .u = &u };
+	enum ff_err		 er;
+
+	if (upload_source_name(source) == NULL)
+		return FF_EINPUT;
+	er = tx_run(db, noface_tx, &x, 0);
+	if (er == FF_OK)
+		live_bump(db, METRIC_UPLOAD, 0);
+	return er;
+}
+
 enum ff_err
 db_upload_get(struct db *db, const char *token, struct upload_row *u,
     void **bytes)
@@ -632,19 +666,38 @@ db_tryon_store(struct db *db, struct upload_row *u, const void *bytes,
 static enum ff_err
 click_tx(struct db *db, const struct tx *x)
 {
-	struct db_arg	 a[2];
+	struct db_arg	 a[3];
 	enum ff_err	 er;
+	long long	 n = 0;
 
 	a[0] = DB_INT(x->frame_id);
-	a[1] = upload_token_valid(x->token) ? DB_TEXT(x->token) : DB_NULL;
+	a[1] = DB_TEXT(x->token);
+	a[2] = DB_INT(x->frame_id);
 	if ((er = db_begin(db)) != FF_OK)
 		return er;
-	/* The subquery keeps the token only while its upload exists. */
-	if ((er = db_exec(db, "INSERT INTO clicks (frame_id, upload_token) "
-	    "VALUES (?, (SELECT token FROM uploads WHERE token = ?))", a, 2,
-	    NULL, NULL)) != FF_OK)
+	/* Only for a try-on of this frame by this upload, and once: the
+	 * unique key clicks_once (upload_token, frame_id) of sql/060 turns
+	 * a second click into no row at all, whichever worker has it. */
+	if ((er = db_exec(db, "INSERT IGNORE INTO clicks (frame_id, "
+	    "upload_token) SELECT ?, u.token FROM uploads u WHERE u.token = ? "
+	    "AND EXISTS (SELECT 1 FROM tryons t WHERE t.upload_id = u.id AND "
+	    "t.frame_id = ?)", a, 3, &n, NULL)) != FF_OK)
 		goto fail;
-	if ((er = rollup_bump(db, METRIC_CLICK, x->frame_id)) != FF_OK)
+	if (n == 0) {
+		db_rollback(db);
+		return FF_ENOTFOUND;
+	}
+	/* Counted in the hour of the try-on it follows, so no hour of any
+	 * report has more clicks of a frame than try-ons of it. */
+	a[0] = DB_INT(x->frame_id);
+	a[1] = DB_TEXT(x->token);
+	a[2] = DB_INT(x->frame_id);
+	if ((er = db_exec(db, "INSERT INTO hourly_rollups (hour, metric, "
+	    "frame_id, n) SELECT DATE_FORMAT(MIN(t.created), "
+	    "'%Y-%m-%d %H:00:00'), '" METRIC_CLICK "', ?, 1 FROM tryons t "
+	    "JOIN uploads u ON u.id = t.upload_id WHERE u.token = ? AND "
+	    "t.frame_id = ? ON DUPLICATE KEY UPDATE n = n + 1", a, 3, NULL,
+	    NULL)) != FF_OK)
 		goto fail;
 	return db_commit(db);
 fail:
@@ -660,6 +713,8 @@ db_click_record(struct db *db, long long frame_id, const char *token)
 
 	if (frame_id <= 0)
 		return FF_EINPUT;
+	if (!upload_token_valid(token))
+		return FF_ENOTFOUND;
 	er = tx_run(db, click_tx, &x, 0);
 	if (er == FF_OK)
 		live_bump(db, METRIC_CLICK, frame_id);

@@ -134,6 +134,15 @@ enum ff_err	 db_tryon_store(struct db *, struct upload_row *u,
 		    long long frame_id, const struct tryon_timing *t);
 
 /*
+ * Count a photo of this source in which no face was found, for the
+ * reports, without keeping anything of it: the hourly counts an upload
+ * and its detection would have bumped ("upload", "upload_<source>",
+ * "photo") in one transaction, then the live "upload" count. FF_EINPUT
+ * for an unknown source.
+ */
+enum ff_err	 db_photo_noface(struct db *, enum upload_source);
+
+/*
  * Record a try-on, and bump the "tryon" hourly rollup in the same
  * transaction (then the live counter). t may be NULL (all zero). A missing
  * upload or frame is FF_EINPUT. Sets *id (may be NULL).
@@ -154,8 +163,13 @@ enum ff_err	 db_tryon_render_ms(struct db *, long long upload_id,
 		    long long frame_id, double ms);
 
 /*
- * Record a click-through to the shop for frame_id. token may be NULL or
- * name an upload that has since expired; the click is counted either way.
+ * Record a click-through to the shop for frame_id, made from the result
+ * page of the upload token. A click counts once per try-on and frame,
+ * in the hour of that try-on, so click-through is at most 100 % by
+ * construction, in any range of hours. FF_OK when this one counted;
+ * FF_ENOTFOUND when it does not (token NULL or malformed, no such upload,
+ * no try-on of frame_id by it, or its click counted already);
+ * FF_EINPUT for frame_id <= 0.
  */
 enum ff_err	 db_click_record(struct db *, long long frame_id,
 		    const char *token);

@@ -1,18 +1,31 @@
 /*
- * fuzz_api.c: libFuzzer target for the JSON API's input handling
- * (src/app/apiparse.c): the Authorization header, the query of a
- * try-on (frame, pd_mm), the Content-Type of a body, the Accept header,
- * FF_API_RATE and key names.
+ * fuzz_api.c: libFuzzer target for the JSON API's input handling, in
+ * two parts on every input.
  *
- * The whole input is given to every parser as a C string (up to its
- * first NUL) and the query parser as bytes; what each accepts is checked
- * against its contract. The first 24 bytes also make a key, which must
- * have the key's shape and come back out of a Bearer header unchanged.
+ * 1. The parsers of src/app/apiparse.c: the Authorization header, the
+ *    query of a try-on (frame, pd_mm), the Content-Type of a body, the
+ *    Accept header, FF_API_RATE and key names. The whole input is given
+ *    to every parser as a C string (up to its first NUL) and the query
+ *    parser as bytes; what each accepts is checked against its contract.
+ *    The first 24 bytes also make a key, which must have the key's shape
+ *    and come back out of a Bearer header unchanged.
  *
- *	clang -g -O1 -fsanitize=fuzzer,address,undefined -I src \
- *	    tests/fuzz/fuzz_api.c src/app/apiparse.c src/http/query.c \
- *	    src/core/buf.c src/core/xalloc.c src/core/err.c -lm -o fuzz_api
- *	./fuzz_api -max_total_time=60 tests/fuzz/corpus/api
+ * 2. A request with a body, sent to the real API: the first byte picks
+ *    the endpoint and the Content-Type (multipart/form-data with the
+ *    boundary "fz", image/jpeg, png, webp, gif, a JSON or no type), the
+ *    rest is the body. It goes through the worker's router
+ *    (router_handle(), src/app/router.c), which without a database
+ *    answers the key check (401 or 503); and then through the API
+ *    handlers' own body steps (src/app/api.c, included here to reach its
+ *    static functions, as lighttpd's tests include theirs): photo_bytes()
+ *    reads the multipart field "photo" or the raw image body, and
+ *    photo_take() sniffs, probes, applies the decode budget and decodes
+ *    with the API's limits (photo.c). What the handlers do after that
+ *    needs the model and the database (detect, store), which a fuzzer
+ *    has not. Every refusal must be answered as JSON; every success must
+ *    give an image.
+ *
+ *	make fuzz FUZZ_TARGETS=api   (tests/fuzz/Makemodule.am)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,8 +33,13 @@
 #include <string.h>
 
 #include "app/apiparse.h"
+#include "app/router.h"
+#include "core/clock.h"
 #include "http/query.h"
 #include "render/frames.h"
+
+/* The handlers' static body steps (see the top). */
+#include "app/api.c"
 
 static int
 b64token_char(unsigned char c)
@@ -30,8 +48,8 @@ b64token_char(unsigned char c)
 	    (c >= '0' && c <= '9') || strchr("-._~+/=", c) != NULL;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+parsers(const uint8_t *data, size_t size)
 {
 	char			*s = malloc(size + 1);
 	char			 tok[API_TOKEN_MAX + 1], sku[33], key[API_KEY_LEN + 1];
@@ -92,5 +110,146 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (api_bearer(hdr, tok, NULL) != FF_OK || strcmp(tok, key) != 0)
 		abort();
 	free(s);
+}
+
+/* ---- 2. A request with a body ---- */
+
+struct mem {
+	const char	*env[16];	/* name, value, ..., NULL */
+	const uint8_t	*body;
+	size_t		 len, pos, step;
+	struct buf	 out;
+};
+
+static const char *
+m_param(void *ctx, const char *name)
+{
+	struct mem	*m = ctx;
+	size_t		 i;
+
+	for (i = 0; m->env[i] != NULL; i += 2)
+		if (strcmp(m->env[i], name) == 0)
+			return m->env[i + 1];
+	return NULL;
+}
+
+static long
+m_read(void *ctx, void *p, size_t len)
+{
+	struct mem	*m = ctx;
+	size_t		 n = m->len - m->pos;
+
+	if (n > len)
+		n = len;
+	if (n > m->step)
+		n = m->step;
+	if (n > 0)
+		memcpy(p, m->body + m->pos, n);
+	m->pos += n;
+	return (long)n;
+}
+
+static int
+m_write(void *ctx, const void *p, size_t len)
+{
+	struct mem *m = ctx;
+
+	buf_append(&m->out, p, len);
+	return 0;
+}
+
+/* The worker's app, opened once, without a database or a model. */
+static struct tryon_app *
+app(void)
+{
+	static struct tryon_app	*a;
+	struct app_opts		 o = { 0 };
+
+	if (a != NULL)
+		return a;
+	setenv("FF_DB_SOCKET", "/nonexistent/framefit-fuzz.sock", 1);
+	setenv("FF_SECRET_FILE", "/tmp/framefit-fuzz-secret", 1);
+	o.models = "/nonexistent/framefit-fuzz-models";
+	o.migrate = 0;
+	if (app_open(&o, &a) != FF_OK)
+		abort();
+	a->db_retry = ff_now_ms() + 1e12;
+	a->det_retry = ff_now_ms() + 1e12;
+	return a;
+}
+
+static const char *const ctypes[] = {
+	"multipart/form-data; boundary=fz", "image/jpeg", "image/png",
+	"image/webp", "image/gif", "application/json", NULL,
+	"multipart/form-data; boundary=\"fz\"",
+};
+
+/* One request of this body; 1: through the router, 0: to the body steps. */
+static void
+request(const uint8_t *data, size_t size, int routed)
+{
+	struct mem	 m;
+	struct req_io	 io = { m_param, m_read, m_write, &m };
+	struct http_req	 r;
+	struct photo	 ph = { 0 };
+	struct buf	 raw;
+	const void	*p;
+	size_t		 len, k = 0;
+	char		 clen[32];
+	unsigned	 sel = size > 0 ? data[0] : 0;
+
+	memset(&m, 0, sizeof(m));
+	buf_init(&m.out);
+	buf_init(&raw);
+	m.body = size > 0 ? data + 1 : data;
+	m.len = size > 0 ? size - 1 : 0;
+	m.step = (size_t)(sel >> 3) % 31 + 1;
+	snprintf(clen, sizeof(clen), "%zu", m.len);
+	m.env[k++] = "REQUEST_METHOD";
+	m.env[k++] = "POST";
+	m.env[k++] = "REQUEST_URI";
+	m.env[k++] = sel & 0x80 ? "/api/v1/tryon?frame=FF-1&pd_mm=63" :
+	    "/api/v1/detect";
+	m.env[k++] = "CONTENT_LENGTH";
+	m.env[k++] = clen;
+	m.env[k++] = "HTTP_AUTHORIZATION";
+	m.env[k++] = sel & 0x40 ? "Bearer ffk_not_a_key" : "Bearer "
+	    "ffk_0123456789abcdefghijklmnopqrstuv";
+	if (ctypes[sel % 8] != NULL) {
+		m.env[k++] = "CONTENT_TYPE";
+		m.env[k++] = ctypes[sel % 8];
+	}
+	m.env[k] = NULL;
+
+	req_init(&r, &io);
+	if (routed)
+		router_handle(app(), &r);
+	else if (photo_bytes(&r, &raw, &p, &len) &&
+	    photo_take(&r, p, len, &ph)) {
+		/* Taken: an image, and nothing answered yet (the handler
+		 * goes on to detect). */
+		if (ph.im == NULL || r.head_sent)
+			abort();
+		photo_free(&ph);
+		goto out;
+	}
+	/* Refused or routed: answered, in JSON as under all of /api/
+	 * (docs/API.md). */
+	if (!r.head_sent || strstr(m.out.ptr, "\r\nContent-Type: "
+	    "application/json") == NULL)
+		abort();
+out:
+	req_finish(&r);
+	req_free(&r);
+	buf_free(&raw);
+	buf_free(&m.out);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	parsers(data, size);
+	request(data, size, 1);
+	request(data, size, 0);
 	return 0;
 }

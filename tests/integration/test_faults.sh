@@ -50,8 +50,10 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/integration/lib.sh"
 test_env faults framefit_faulttest
-# No API rate limit: wrk would hit it.
-export FF_API_RATE=0
+# No API rate limit, and no upload limits per client: wrk would hit
+# them (all its clients are 127.0.0.1), and a killed worker's upload
+# would count against the concurrency for ABUSE_STALE_S.
+export FF_API_RATE=0 FF_UPLOAD_RATE=0 FF_UPLOAD_CONCURRENT=0
 
 server=lighttpd
 http_timeout=30

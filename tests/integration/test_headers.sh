@@ -184,6 +184,8 @@ page "GET /t/{token}" 200 '^text/html' "${url}t/$tok"
 page "GET /t/{token}?frame=" 200 '^text/html' "${url}t/$tok?frame=$sku"
 page "render" 200 '^image/jpeg$' "${url}t/$tok/$sku.jpg"
 check_eq "render: it is a JPEG" "$(file -b --mime-type "$tmp/body")" image/jpeg
+# A deleted photo must not stay in the browser's disk cache.
+check_eq "render: Cache-Control" "$(header Cache-Control)" "private, no-store"
 etag=$(header ETag)
 page "render download" 200 '^image/jpeg$' "${url}t/$tok/$sku.jpg?download=1"
 check_re "render download: an attachment" "$(header Content-Disposition)" '^attachment; filename="framefit-[A-Za-z0-9-]+\.jpg"$'
@@ -217,6 +219,7 @@ page "API detect" 200 '^application/json' -H "Authorization: Bearer $key" \
 	-H 'Content-Type: image/jpeg' --data-binary "@$photo" "${url}api/v1/detect"
 page "API tryon" 200 '^image/jpeg$' -H "Authorization: Bearer $key" \
 	-H 'Content-Type: image/jpeg' --data-binary "@$photo" "${url}api/v1/tryon?frame=$sku"
+check_eq "API tryon: Cache-Control" "$(header Cache-Control)" "no-store"
 page "API without a key (401)" 401 '^application/json' "${url}api/v1/frames"
 page "API unknown frame (404)" 404 '^application/json' -H "Authorization: Bearer $key" \
 	-H 'Content-Type: image/jpeg' --data-binary "@$photo" "${url}api/v1/tryon?frame=NO-SUCH-SKU"

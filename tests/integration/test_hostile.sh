@@ -22,7 +22,9 @@
 # message of the answer; that no HTML or SVG answer (nor any page the
 # case names in check-page:) holds an injection marker unescaped; (2)
 # that the worker still serves (GET /healthz is 200 "ok") and that no
-# worker died or was replaced; (3) that the request wrote
+# worker died or was replaced; for a case with cost:, that the workers'
+# CPU time for it was at most that many times a 12 MP selfie's try-on
+# measured at setup (a ratio, never an absolute time); (3) that the request wrote
 # nothing it should not: the rows of every table a request can write,
 # and the counters' sums, are the same before and after, except the
 # changes the case names in its rows: line. Then a sweep of the pages
@@ -30,7 +32,8 @@
 #
 # State in var/test-hostile (its own MariaDB there, database
 # framefit_hostiletest). Needs no Python: bash, curl, jq, ImageMagick,
-# gzip and dd make every body at run time from the face photos.
+# gzip and dd make every body at run time from the face photos, and the
+# build's tests/hostile/gen_costly (tests/costly.c) the costly photos.
 # Prints "N passed, M failed" last and exits non-zero on any failure.
 set -u
 
@@ -40,8 +43,9 @@ test_env hostile framefit_hostiletest
 cases=$root/tests/hostile
 gen=$work/gen
 
-# No rate limit: the API cases are many and must never meet a 429.
-export FF_API_RATE=0
+# No rate limit: the API cases are many and must never meet a 429; nor
+# the upload cases, all from 127.0.0.1 (test_abuse.sh tests the limits).
+export FF_API_RATE=0 FF_UPLOAD_RATE=0
 # Both workers follow a catalog change the admin cases make within 0.2 s.
 export FF_MODEL_CHECK_S=0.2
 
@@ -92,6 +96,55 @@ make_bodies() {
 	# The 8-byte PNG signature alone, and a JPEG SOI with nothing after.
 	printf '\x89PNG\r\n\x1a\n' >"$gen/sig.png"
 	printf '\xff\xd8\xff' >"$gen/soi.jpg"
+	# The costly photos (gen_costly's list): made again only when the
+	# generator changed, as they take a while (tens of MP to encode).
+	if [ ! -s "$work/costly/stamp" ] || [ "$gen_costly" -nt "$work/costly/stamp" ]; then
+		rm -rf "$work/costly"
+		mkdir -p "$work/costly"
+		"$gen_costly" "$photo" "$work/costly" >"$work/costly/list" 2>&1 &&
+			date >"$work/costly/stamp" ||
+			bail "gen_costly failed: $(tail -n 3 "$work/costly/list")"
+	fi
+	sed 's/^/# costly: /' "$work/costly/list"
+	cp "$work/costly/"*.jpg "$work/costly/"*.png "$work/costly/"*.webp \
+		"$work/costly/"*.gif "$gen/"
+}
+
+# ---- Cost ----
+
+# The CPU time the workers have used, in clock ticks: utime + stime,
+# fields 14 and 15 of /proc/PID/stat (proc(5)), counted after the
+# command name's closing parenthesis, summed over the workers web_start
+# found (a replaced worker fails same_workers anyway).
+worker_ticks() {
+	local p st t=0
+	local -a f
+	for p in $workers; do
+		st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		read -r -a f <<<"${st##*) }"
+		t=$((t + f[11] + f[12]))
+	done
+	echo $t
+}
+hz=$(getconf CLK_TCK)
+ms_of() { echo $(($1 * 1000 / hz)); }
+
+# The reference: the workers' CPU time for one try-on of a 12 MP phone
+# selfie (gen_costly's phone.jpg, baseline as phones save it), the median
+# of five after two that warm both workers up. Sets ref_ticks.
+measure_reference() {
+	local i t0 t1
+	local -a v=()
+	for i in 1 2 3 4 5 6 7; do
+		t0=$(worker_ticks)
+		upload "$gen/phone.jpg" "$sku"
+		t1=$(worker_ticks)
+		[ "$code" = 303 ] || bail "the 12 MP selfie gave $code, not 303"
+		[ $i -gt 2 ] && v+=($((t1 - t0)))
+	done
+	ref_ticks=$(printf '%s\n' "${v[@]}" | sort -n | sed -n 3p)
+	[ "$ref_ticks" -gt 0 ] || bail "the 12 MP selfie's try-on used no measurable CPU"
+	echo "# reference: a 12 MP selfie's try-on takes the workers $(ms_of "$ref_ticks") ms of CPU (median of 5: ${v[*]} ticks of 1/$hz s)"
 }
 
 # ---- Database snapshots ----
@@ -226,7 +279,7 @@ run_case() {
 	local want_status='' want_type='' want_json='' rows='' during=''
 	local before after hv
 	local -a pages=()
-	local pause=''
+	local pause='' cost='' t0 t1
 	local has_why=0
 	name=$(basename "$f" .case)
 	while IFS= read -r line || [ -n "$line" ]; do
@@ -247,6 +300,7 @@ run_case() {
 		rate)		rate=$val ;;
 		pause)		pause=$val ;;
 		during)		during=$val ;;
+		cost)		cost=$val ;;
 		expect-status)	want_status=$val ;;
 		expect-type)	want_type=$val ;;
 		expect-body)	want_body+=("$val") ;;
@@ -325,13 +379,31 @@ run_case() {
 				"$served answered in time, $slow not"
 		fi
 	else
+		t0=$(worker_ticks)
 		http -g --path-as-is "${args[@]}" "${url%/}$path"
+		t1=$(worker_ticks)
+		case_ms=$(ms_of $((t1 - t0)))
+		if [ -n "$cost" ]; then
+			# A ratio to the reference of this run: the CPU and its load
+			# change the times, not the ratio.
+			if [ $((t1 - t0)) -le $((cost * ref_ticks)) ]; then
+				ok "$name: workers' CPU $case_ms ms <= $cost x the selfie's $(ms_of "$ref_ticks") ms"
+			else
+				nok "$name: workers' CPU at most $cost x the selfie's" \
+					"$case_ms ms, $(awk -v a=$((t1 - t0)) -v b="$ref_ticks" 'BEGIN { printf "%.2f", a / b }') x $(ms_of "$ref_ticks") ms"
+			fi
+		fi
 	fi
 	cp "$tmp/body" "$work/last-$name.body" 2>/dev/null
 	location=$(header Location)
 
 	# (1) The answer.
-	check_eq "$name: status" "$code" "$want_status"
+	if [[ $want_status == *"|"* ]]; then
+		# shellcheck disable=SC2086 # the alternatives, split on purpose
+		check_in "$name: status" "$code" ${want_status//|/ }
+	else
+		check_eq "$name: status" "$code" "$want_status"
+	fi
 	if [ -n "$want_type" ]; then
 		hv=$(header Content-Type)
 		check_re "$name: Content-Type" "$hv" "^$want_type"
@@ -417,6 +489,8 @@ for t in curl jq convert gzip od dd awk; do
 done
 [ -x "$bin" ] || bail "no $bin: build it first (make; FF_BUILD_DIR names the build)"
 [ -x "$cli" ] || bail "no $cli: build it first (make)"
+gen_costly=$build/tests/hostile/gen_costly
+[ -x "$gen_costly" ] || bail "no $gen_costly: build it first (make)"
 photo=$faces/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg
 photo2=$faces/mtfl/images/lfw_5590/AJ_Cook_0001.jpg
 [ -r "$photo" ] && [ -r "$photo2" ] || bail "no face photos under $faces"
@@ -463,6 +537,7 @@ done
 http -u "$FF_ADMIN_USER:$FF_ADMIN_PASSWORD" "${url}admin/catalog/"
 admin_csrf=$(sed -n 's|.*name="csrf" value="\([A-Za-z0-9_-]*\)".*|\1|p' "$tmp/body" | head -n 1)
 [ -n "$admin_csrf" ] || bail "no admin CSRF token on /admin/catalog/"
+measure_reference
 echo "# setup: $((SECONDS - t_start)) s"
 
 # ---- The cases, in file-name order ----
@@ -473,9 +548,10 @@ for f in "$cases"/${FF_HOSTILE:-*}.case; do
 	[ -e "$f" ] || continue
 	n=$((n + 1))
 	t_case=$EPOCHREALTIME
+	case_ms=
 	run_case "$f"
-	# Its time, so a slow case stands out in the log.
-	echo "# $(basename "$f" .case): $(awk -v a="$t_case" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s"
+	# Its time and the workers' CPU, so a slow case stands out in the log.
+	echo "# $(basename "$f" .case): $(awk -v a="$t_case" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s${case_ms:+, worker CPU $case_ms ms}"
 done
 echo "# $n cases in $((SECONDS - t_start)) s"
 [ $n -ge 1 ] || nok "cases" "none matched '${FF_HOSTILE:-*}'"

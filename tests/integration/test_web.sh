@@ -209,9 +209,10 @@ if [ $trained = 1 ]; then
 else
 	check_in "real model: a face photo gives 303 or 422" "$code" 303 422
 fi
-check_eq "real model: the upload is recorded either way" \
-	"$(sql "SELECT COUNT(*) FROM uploads")" $((before + 1))
-check_eq "real model: the detection is recorded" \
+# A photo without a face is counted, not kept.
+check_eq "real model: the upload is kept when it has a face" \
+	"$(sql "SELECT COUNT(*) FROM uploads")" $((before + ($code == 303)))
+[ "$code" = 303 ] && check_eq "real model: the detection is recorded" \
 	"$(sql "SELECT COUNT(*) FROM detections d JOIN uploads u ON u.id = d.upload_id WHERE u.id = (SELECT MAX(id) FROM uploads)")" 1
 if [ "$code" = 303 ]; then
 	tok=$(token_of_location)
@@ -309,6 +310,17 @@ check_eq "GET /go/{sku} redirects" "$code" 302
 check_eq "/go goes to the product page" "$(header Location)" "$shop"
 check_eq "click recorded with the token" \
 	"$(sql "SELECT COUNT(*) FROM clicks c JOIN frames f ON f.id = c.frame_id WHERE f.sku = '$sku' AND c.upload_token = '$tok'")" 1
+# Once per try-on and frame, only with a try-on's token: a second click,
+# a bare link and a made-up token all go to the shop and count nothing.
+http "${url}go/$sku?t=$tok"
+check_eq "a second click redirects" "$code" 302
+http "${url}go/$sku"
+check_eq "a click without a token redirects" "$code" 302
+check_eq "... to the product page" "$(header Location)" "$shop"
+http "${url}go/$sku?t=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+check_eq "a click with a made-up token redirects" "$code" 302
+check_eq "one click counted of four" \
+	"$(sql "SELECT COUNT(*), (SELECT SUM(n) FROM hourly_rollups WHERE metric = 'click') FROM clicks" | tr '\t' ' ')" "1 1"
 http "${url}go/NO-SUCH-SKU"
 check_eq "/go of an unknown SKU is 404" "$code" 404
 
@@ -363,7 +375,27 @@ check_eq "EXIF-rotated face photo is 303" "$code" 303
 check_eq "EXIF orientation applied before storing" \
 	"$(sql "SELECT width, height FROM uploads WHERE token = '$(token_of_location)'" | tr '\t' 'x')" 210x250
 
-# No face: a blank grey photo; the upload is still recorded.
+# Stored bytes are bounded: a 0.8 MP face photo padded with 14 MB of 0xFF
+# fill bytes before its EOI is stored without the fill, well under 2 MB.
+convert "$photo" -gravity center -crop 200x250+0+0 +repage -resize 800x1000 \
+	-strip -quality 92 "$tmp/big.jpg" 2>>"$work/convert.err"
+python3 - "$tmp/big.jpg" "$tmp/padded.jpg" <<'EOF'
+import sys
+jpg = open(sys.argv[1], 'rb').read()
+assert jpg[-2:] == b'\xff\xd9'
+open(sys.argv[2], 'wb').write(jpg[:-2] + b'\xff' * (14 << 20) + jpg[-2:])
+EOF
+upload "$tmp/padded.jpg" "$sku"
+check_eq "a padded 0.8 MP face photo is 303" "$code" 303
+big=$(token_of_location)
+check_eq "the padded photo is stored at its size" \
+	"$(sql "SELECT width, height FROM uploads WHERE token = '$big'" | tr '\t' 'x')" 800x1000
+stored=$(sql "SELECT LENGTH(bytes) FROM uploads WHERE token = '$big'")
+check_eq "the padded photo is stored without its fill, at most 2 MB ($stored bytes)" \
+	"$(( ${stored:-0} > 0 && ${stored:-0} <= $(stat -c %s "$tmp/big.jpg") && ${stored:-0} <= 2097152 ))" 1
+rm -f "$tmp/padded.jpg"
+
+# No face: a blank grey photo; counted, not kept.
 python3 - "$tmp/blank.png" <<'EOF'
 import struct, sys, zlib
 def chunk(t, d):
@@ -378,12 +410,11 @@ upload "$tmp/blank.png" "$sku"
 check_eq "no face is 422" "$code" 422
 check_grep "no-face page says so" "couldn't find a face" "$tmp/body"
 check_grep "no-face page has tips" 'Tips for a great try-on photo' "$tmp/body"
-check_eq "no-face upload still recorded" "$(sql "SELECT COUNT(*) FROM uploads")" $((nu + 1))
-tok3=$(token_of_body)
-check_eq "no-face detection recorded with 0 faces" \
-	"$(sql "SELECT d.faces FROM detections d JOIN uploads u ON u.id = d.upload_id WHERE u.token = '$tok3'")" 0
-check_eq "no try-on for a photo without a face" \
-	"$(sql "SELECT COUNT(*) FROM tryons t JOIN uploads u ON u.id = t.upload_id WHERE u.token = '$tok3'")" 0
+check_grep "no-face page says the photo was not kept" 'id="not-kept"' "$tmp/body"
+check_eq "no-face page has nothing to delete" "$(token_of_body)" ""
+check_eq "no-face upload not kept" "$(sql "SELECT COUNT(*) FROM uploads")" $nu
+check_eq "no detection row without a photo" \
+	"$(sql "SELECT COUNT(*) FROM detections WHERE faces = 0")" 0
 
 # Delete: the CSRF token is required, then everything derived goes.
 http --data "csrf=forged" "${url}t/$tok/delete"
