@@ -79,19 +79,11 @@ status_kb(const char *key)
 static double
 share(const struct input *in)
 {
-	struct img_cost	 c, max;
-	double		 v = 0;
+	struct img_cost	 c;
 
-	img_budget(&max);
 	if (img_cost(in->p, in->len, &c) != FF_OK)
 		return -1;
-	if ((double)c.work / max.work > v)
-		v = (double)c.work / max.work;
-	if ((double)c.coef_blocks / max.coef_blocks > v)
-		v = (double)c.coef_blocks / max.coef_blocks;
-	if ((double)c.full_pixels / max.full_pixels > v)
-		v = (double)c.full_pixels / max.full_pixels;
-	return v;
+	return img_budget_share(&c);
 }
 
 /* Start VmHWM again from the current RSS (proc(5), clear_refs "5"). */

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
+#include "../tests/frames_catalog.h"
 #include "core/clock.h"
 #include "render/frames.c"
 
@@ -26,54 +28,6 @@ enum ff_err	old_frame_draw(gdImagePtr, const struct frame *,
 #endif
 
 enum how { NEW, POSE, FLAT, OLD };
-
-static struct frame
-mkframe(enum frame_style st, uint32_t rim, double rim_mm, uint32_t tint,
-    double opacity, double lw, double lh, double bridge, double total)
-{
-	struct frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.style = st;
-	f.rim_rgb = rim;
-	f.rim_mm = rim_mm;
-	f.tint_rgb = tint;
-	f.tint_opacity = opacity;
-	f.lens_width_mm = lw;
-	f.lens_height_mm = lh;
-	f.bridge_mm = bridge;
-	f.total_width_mm = total;
-	return f;
-}
-
-/* The catalog of tests/check_frames.c's goldens. */
-static struct frame
-catalog(enum frame_style st)
-{
-	switch (st) {
-	case FRAME_ROUND:
-		return mkframe(st, 0x6b4226, 2.0, 0x8a6a40, 0.0, 47, 45, 21, 137);
-	case FRAME_RECTANGLE:
-		return mkframe(st, 0x111111, 3.0, 0x000000, 0.0, 54, 38, 18, 145);
-	case FRAME_AVIATOR:
-		return mkframe(st, 0xc9a84c, 1.2, 0x3f5a3c, 0.6, 58, 50, 14, 140);
-	case FRAME_CATEYE:
-		return mkframe(st, 0x9e1b32, 3.5, 0xe8a0b0, 0.18, 52, 42, 18, 142);
-	case FRAME_BROWLINE:
-		return mkframe(st, 0x1a1a1a, 5.0, 0x000000, 0.0, 51, 40, 20, 145);
-	case FRAME_RIMLESS:
-	default:
-		return mkframe(st, 0xb8b8c0, 1.2, 0x6f8fc8, 0.22, 52, 34, 17, 138);
-	}
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* The median of RUNS draws, ms; the draws alternate with the others'. */
 static double
@@ -133,7 +87,7 @@ main(void)
 		printf(" %9s", names[h]);
 	printf("   new/flat%s\n", nh == 4 ? "  new/old" : "");
 	for (st = 0; st < FRAME_STYLE__MAX; st++) {
-		f = catalog((enum frame_style)st);
+		f = golden_frame((enum frame_style)st);
 		for (h = 0; h < nh; h++)
 			one(im, &f, &p, (enum how)h);	/* warm up */
 		for (k = 0; k < RUNS; k++)
@@ -141,7 +95,7 @@ main(void)
 				t[h][k] = one(im, &f, &p, (enum how)h);
 		printf("%-10s", frame_style_name(f.style));
 		for (h = 0; h < nh; h++) {
-			qsort(t[h], RUNS, sizeof(double), cmp);
+			qsort(t[h], RUNS, sizeof(double), bench_cmp_double);
 			med[h] = t[h][RUNS / 2];
 			printf(" %6.2f ms", med[h]);
 		}

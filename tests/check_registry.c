@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "dbtest.h"
+#include "store/catalog.h"
 #include "store/db.h"
 #include "store/models.h"
 #include "store/records.h"
@@ -299,7 +300,7 @@ START_TEST(test_sync)
 	struct tryon_app	 a;
 	struct model_row	*m;
 	long long		 fid;
-	size_t			 n, nframes;
+	size_t			 n, nframes, i;
 
 	link_model(root);
 	ck_assert_int_eq(registry_scan(db, root, NULL, NULL), FF_OK);
@@ -338,6 +339,12 @@ START_TEST(test_sync)
 	ck_assert_uint_eq(a.nframes, nframes);
 
 	det_close(a.det);
+	/* What app_close() frees of the catalog cache (the app is ours). */
+	if (a.thumbs != NULL)
+		for (i = 0; i < a.nframes; i++)
+			free(a.thumbs[i].p);
+	free(a.thumbs);
+	catalog_free(a.frames, a.nframes);
 	db_models_free(m, n);
 }
 END_TEST

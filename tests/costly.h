@@ -2,7 +2,7 @@
  * costly.h: images built to be costly to decode yet valid and small as
  * files, and a phone-sized photo to compare them with. Shared by the
  * benchmark (bench/bench_cost.c) and the hostile-input corpus
- * (tests/hostile/gen_costly.c), so both measure the same bytes.
+ * (tests/gen_costly.c), so both measure the same bytes.
  *
  * Every generator is deterministic: the same call gives the same bytes
  * in every run (the noise comes from one fixed-seed xorshift stream,

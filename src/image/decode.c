@@ -969,6 +969,22 @@ over_budget(const struct img_cost *c)
 	    c->full_pixels > max.full_pixels;
 }
 
+double
+img_budget_share(const struct img_cost *c)
+{
+	struct img_cost	 max;
+	double		 v = 0, x;
+
+	img_budget(&max);
+	if ((x = (double)c->work / max.work) > v)
+		v = x;
+	if ((x = (double)c->coef_blocks / max.coef_blocks) > v)
+		v = x;
+	if ((x = (double)c->full_pixels / max.full_pixels) > v)
+		v = x;
+	return v;
+}
+
 enum ff_err
 img_decode(const void *data, size_t len, const struct img_limits *lim,
     gdImagePtr *out, int *orientation)

@@ -67,6 +67,8 @@ struct img_cost {
 
 /* The budget's limits, from the reference photo (computed once). */
 void		 img_budget(struct img_cost *max);
+/* The largest share of the budget a cost claims: over 1 is refused. */
+double		 img_budget_share(const struct img_cost *);
 
 /*
  * What decoding these bytes would cost, from their headers (the whole

@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../mem_req.h"
+#include "fuzz_app.h"
 #include "app/apiparse.h"
 #include "app/router.h"
 #include "core/clock.h"
@@ -114,69 +116,6 @@ parsers(const uint8_t *data, size_t size)
 
 /* ---- 2. A request with a body ---- */
 
-struct mem {
-	const char	*env[16];	/* name, value, ..., NULL */
-	const uint8_t	*body;
-	size_t		 len, pos, step;
-	struct buf	 out;
-};
-
-static const char *
-m_param(void *ctx, const char *name)
-{
-	struct mem	*m = ctx;
-	size_t		 i;
-
-	for (i = 0; m->env[i] != NULL; i += 2)
-		if (strcmp(m->env[i], name) == 0)
-			return m->env[i + 1];
-	return NULL;
-}
-
-static long
-m_read(void *ctx, void *p, size_t len)
-{
-	struct mem	*m = ctx;
-	size_t		 n = m->len - m->pos;
-
-	if (n > len)
-		n = len;
-	if (n > m->step)
-		n = m->step;
-	if (n > 0)
-		memcpy(p, m->body + m->pos, n);
-	m->pos += n;
-	return (long)n;
-}
-
-static int
-m_write(void *ctx, const void *p, size_t len)
-{
-	struct mem *m = ctx;
-
-	buf_append(&m->out, p, len);
-	return 0;
-}
-
-/* The worker's app, opened once, without a database or a model. */
-static struct tryon_app *
-app(void)
-{
-	static struct tryon_app	*a;
-	struct app_opts		 o = { 0 };
-
-	if (a != NULL)
-		return a;
-	setenv("FF_DB_SOCKET", "/nonexistent/framefit-fuzz.sock", 1);
-	setenv("FF_SECRET_FILE", "/tmp/framefit-fuzz-secret", 1);
-	o.models = "/nonexistent/framefit-fuzz-models";
-	o.migrate = 0;
-	if (app_open(&o, &a) != FF_OK)
-		abort();
-	a->db_retry = ff_now_ms() + 1e12;
-	a->det_retry = ff_now_ms() + 1e12;
-	return a;
-}
 
 static const char *const ctypes[] = {
 	"multipart/form-data; boundary=fz", "image/jpeg", "image/png",
@@ -201,10 +140,10 @@ request(const uint8_t *data, size_t size, int routed)
 	memset(&m, 0, sizeof(m));
 	buf_init(&m.out);
 	buf_init(&raw);
-	m.body = size > 0 ? data + 1 : data;
-	m.len = size > 0 ? size - 1 : 0;
+	m.body = (const char *)(size > 0 ? data + 1 : data);
+	m.body_len = size > 0 ? size - 1 : 0;
 	m.step = (size_t)(sel >> 3) % 31 + 1;
-	snprintf(clen, sizeof(clen), "%zu", m.len);
+	snprintf(clen, sizeof(clen), "%zu", m.body_len);
 	m.env[k++] = "REQUEST_METHOD";
 	m.env[k++] = "POST";
 	m.env[k++] = "REQUEST_URI";
@@ -223,7 +162,7 @@ request(const uint8_t *data, size_t size, int routed)
 
 	req_init(&r, &io);
 	if (routed)
-		router_handle(app(), &r);
+		router_handle(fuzz_app(), &r);
 	else if (photo_bytes(&r, &raw, &p, &len) &&
 	    photo_take(&r, p, len, &ph)) {
 		/* Taken: an image, and nothing answered yet (the handler

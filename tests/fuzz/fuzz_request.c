@@ -34,6 +34,8 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "http/request.h"
+#include "../mem_req.h"
+#include "fuzz_app.h"
 
 #define NVARS 14
 static const char *const names[NVARS] = { "REQUEST_METHOD", "REQUEST_URI",
@@ -42,83 +44,16 @@ static const char *const names[NVARS] = { "REQUEST_METHOD", "REQUEST_URI",
     "REMOTE_ADDR", "HTTP_X_FORWARDED_FOR", "REDIRECT_STATUS",
     "CONTENT_LENGTH" };
 
-struct mem {
-	char		*val[NVARS];
-	const uint8_t	*body;
-	size_t		 len, pos, step;
-	struct buf	 out;
-};
-
-static const char *
-m_param(void *ctx, const char *name)
-{
-	struct mem	*m = ctx;
-	int		 i;
-
-	for (i = 0; i < NVARS; i++)
-		if (strcmp(names[i], name) == 0)
-			return m->val[i] != NULL && *m->val[i] != '\0' ?
-			    m->val[i] : NULL;
-	return NULL;
-}
-
-static long
-m_read(void *ctx, void *p, size_t len)
-{
-	struct mem	*m = ctx;
-	size_t		 n = m->len - m->pos;
-
-	if (n > len)
-		n = len;
-	if (n > m->step)
-		n = m->step;
-	if (n > 0)
-		memcpy(p, m->body + m->pos, n);
-	m->pos += n;
-	return (long)n;
-}
-
-static int
-m_write(void *ctx, const void *p, size_t len)
-{
-	struct mem *m = ctx;
-
-	buf_append(&m->out, p, len);
-	return 0;
-}
-
-/* The worker's app, opened once: no database, no model (see top). */
-static struct tryon_app *
-app(void)
-{
-	static struct tryon_app	*a;
-	struct app_opts		 o = { 0 };
-
-	if (a != NULL)
-		return a;
-	/* Nothing listens there: app_db() fails at once, then not again. */
-	setenv("FF_DB_SOCKET", "/nonexistent/framefit-fuzz.sock", 1);
-	setenv("FF_SECRET_FILE", "/tmp/framefit-fuzz-secret", 1);
-	o.models = "/nonexistent/framefit-fuzz-models";
-	o.migrate = 0;
-	if (app_open(&o, &a) != FF_OK) {
-		fprintf(stderr, "fuzz_request: app_open failed\n");
-		abort();
-	}
-	a->db_retry = ff_now_ms() + 1e12;
-	a->det_retry = ff_now_ms() + 1e12;
-	return a;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tryon_app *a = app();
+	struct tryon_app *a = fuzz_app();
 	struct mem	 m;
 	struct req_io	 io = { m_param, m_read, m_write, &m };
 	struct http_req	 r;
 	const uint8_t	*p = data, *e = data + size, *nl;
-	int		 i;
+	char		*val[NVARS] = { NULL };
+	int		 i, k = 0;
 
 	memset(&m, 0, sizeof(m));
 	buf_init(&m.out);
@@ -127,12 +62,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nl = memchr(p, '\n', (size_t)(e - p));
 		if (nl == NULL)
 			nl = e;
-		/* A meta-variable is a C string: stop at a NUL. */
-		m.val[i] = strndup((const char *)p, (size_t)(nl - p));
+		/* A meta-variable is a C string: stop at a NUL. An empty
+		 * one is not set. */
+		val[i] = strndup((const char *)p, (size_t)(nl - p));
+		if (*val[i] != '\0') {
+			m.env[k++] = names[i];
+			m.env[k++] = val[i];
+		}
 		p = nl < e ? nl + 1 : e;
 	}
-	m.body = p;
-	m.len = (size_t)(e - p);
+	m.env[k] = NULL;
+	m.body = (const char *)p;
+	m.body_len = (size_t)(e - p);
 
 	req_init(&r, &io);
 	router_handle(a, &r);
@@ -143,6 +84,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req_free(&r);
 	buf_free(&m.out);
 	for (i = 0; i < NVARS; i++)
-		free(m.val[i]);
+		free(val[i]);
 	return 0;
 }

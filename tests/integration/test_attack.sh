@@ -9,7 +9,7 @@
 # Environment: FF_BUILD_DIR, FF_FACES, FF_TEST_MODELS, KEEP=1 (lib.sh);
 #   ATTACK_S   seconds each phase's attack lasts (default 30)
 #
-# The attackers' photos are the build's tests/hostile/gen_costly's (the
+# The attackers' photos are the build's tests/gen_costly's (the
 # generators bench/bench_cost measures, tests/costly.c), each near 50 MP
 # or at the decode budget's edge and under 350 KB: the 496-scan
 # progressive JPEG, the RGBA PNG, the lossless WebP and the GIF (all
@@ -49,7 +49,7 @@ attacker=203.0.113.7
 command -v lighttpd >/dev/null || bail "lighttpd is not installed"
 command -v mariadbd >/dev/null || bail "mariadb-server is not installed"
 [ -x "$bin" ] || bail "no $bin: build it first (make; FF_BUILD_DIR names the build)"
-gen_costly=$build/tests/hostile/gen_costly
+gen_costly=$build/tests/gen_costly
 [ -x "$gen_costly" ] || bail "no $gen_costly: build it first (make)"
 photo=$faces/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg
 [ -r "$photo" ] || bail "no face photos under $faces"

@@ -33,7 +33,7 @@
 # State in var/test-hostile (its own MariaDB there, database
 # framefit_hostiletest). Needs no Python: bash, curl, jq, ImageMagick,
 # gzip and dd make every body at run time from the face photos, and the
-# build's tests/hostile/gen_costly (tests/costly.c) the costly photos.
+# build's tests/gen_costly (tests/costly.c) the costly photos.
 # Prints "N passed, M failed" last and exits non-zero on any failure.
 set -u
 
@@ -489,7 +489,7 @@ for t in curl jq convert gzip od dd awk; do
 done
 [ -x "$bin" ] || bail "no $bin: build it first (make; FF_BUILD_DIR names the build)"
 [ -x "$cli" ] || bail "no $cli: build it first (make)"
-gen_costly=$build/tests/hostile/gen_costly
+gen_costly=$build/tests/gen_costly
 [ -x "$gen_costly" ] || bail "no $gen_costly: build it first (make)"
 photo=$faces/mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg
 photo2=$faces/mtfl/images/lfw_5590/AJ_Cook_0001.jpg

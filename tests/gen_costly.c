@@ -36,19 +36,11 @@
 static double
 share(const void *p, size_t len)
 {
-	struct img_cost	 c, max;
-	double		 v = 0;
+	struct img_cost	 c;
 
-	img_budget(&max);
 	if (img_cost(p, len, &c) != FF_OK)
 		return -1;
-	if ((double)c.work / max.work > v)
-		v = (double)c.work / max.work;
-	if ((double)c.coef_blocks / max.coef_blocks > v)
-		v = (double)c.coef_blocks / max.coef_blocks;
-	if ((double)c.full_pixels / max.full_pixels > v)
-		v = (double)c.full_pixels / max.full_pixels;
-	return v;
+	return img_budget_share(&c);
 }
 
 /* Write p to dir/name and say what it is; frees p. 0 or -1. */
