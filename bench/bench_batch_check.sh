@@ -40,6 +40,9 @@ export FF_VAR=$work FF_DB_DIR=$work/mysql FF_DB_SOCKET=$work/mysql/mysql.sock
 export FF_DB_NAME=framefit_check FF_SECRET_FILE=$work/secret
 export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=bench-admin-pw FF_PROCS=2
 export FF_SQL_DIR=$root/sql
+# One client (wrk) sends all the try-ons: the per-client upload limits
+# off, or most answers would be 429 (as bench_web.sh).
+export FF_UPLOAD_RATE=0 FF_UPLOAD_CONCURRENT=0
 unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_MIGRATE FF_MAX_REQUESTS FF_DB_LEAST
 
 die() { echo "bench_batch_check.sh: $*" >&2; exit 1; }
@@ -108,8 +111,8 @@ tryons() {	# tryons LABEL
 	wrk -t2 -c2 -d"${wrk_s}s" --timeout 30s --latency -s "$root/bench/wrk_tryon.lua" \
 		"$url" -- "$skus" "${selfies[@]}" >"$work/wrk.$1" 2>&1
 	awk -v l="$1" '$1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
-		/Requests\/sec/ { rps = $2 }
-		END { printf "try-on %s: p50 %s, p99 %s, %s requests/s\n", l, p50, p99, rps }' \
+		/Requests\/sec/ { rps = $2 } /^statuses:/ { st = $0 }
+		END { printf "try-on %s: p50 %s, p99 %s, %s requests/s (%s)\n", l, p50, p99, rps, st }' \
 		"$work/wrk.$1"
 }
 

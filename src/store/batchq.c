@@ -786,9 +786,7 @@ batchq_claim(struct db *db, struct batchq_claimer *c,
 		a[0] = DB_INT(cs[i].id);
 		if ((er = db_exec(db, "UPDATE batch_items SET state = "
 		    "'failed', reason = 'worker_lost', lease_until = NULL "
-		    "WHERE id = ?", a, 1, NULL, NULL)) != FF_OK ||
-		    (er = reason_add(db, c->job_id, cs[i].id,
-		    "worker_lost")) != FF_OK)
+		    "WHERE id = ?", a, 1, NULL, NULL)) != FF_OK)
 			goto fail;
 		if (cs[i].queued)
 			lq++;
@@ -819,9 +817,16 @@ batchq_claim(struct db *db, struct batchq_claimer *c,
 	if (*n > 0 && (er = db_exec(db, claim_sql, in, want + 2, NULL,
 	    NULL)) != FF_OK)
 		goto fail;
+	/* Rows in one order in every transaction: items, the counter
+	 * shard, then the reasons (as batchq_item_store()). */
 	if ((er = count_add(db, c->job_id, 0, -dq - lq, dq - lc, 0, 0,
 	    lq + lc)) != FF_OK)
 		goto fail;
+	for (i = 0; i < k; i++)
+		if (cs[i].attempts >= c->max_attempts &&
+		    (er = reason_add(db, c->job_id, cs[i].id,
+		    "worker_lost")) != FF_OK)
+			goto fail;
 	if ((er = db_commit(db)) != FF_OK)
 		goto fail_done;
 	c->cursor = cursor;

@@ -219,11 +219,13 @@ check_eq "B: job finished" \
 	"$(printf '1\t%s' $nitems)"
 
 # Claims race far more often when the work is next to nothing: six
-# workers in three processes, one item per claim, on 400 empty files.
-echo "# B. six workers racing for claims on 400 instant items"
+# workers in three processes, one item per claim, on 2000 empty files (the queue now stores
+# about 400 of them a second: fewer would be gone before the last process
+# has started).
+echo "# B. six workers racing for claims on 2000 instant items"
 race=$tmp/race
 mkdir -p "$race"
-for i in $(seq 1 400); do : >"$race/e$i.png"; done
+(cd "$race" && seq -f "e%.0f.png" 1 2000 | xargs touch)
 for k in 1 2 3; do
 	$limit "${batch[@]}" --models "$models" --no-progress --jobs 2 --claim 1 --lease 10 --job race "$race" \
 		>"$tmp/r$k.out" 2>&1 &
@@ -234,11 +236,11 @@ wait $pr2; r2=$?
 wait $pr3; r3=$?
 check_eq "B: racing runs exit 0" "$r1$r2$r3" 000
 jr=$(job_id race)
-check_eq "B: racing: all 400 failed as unsupported_media_type" \
-	"$(count "$jr" "reason = 'unsupported_media_type'")" 400
+check_eq "B: racing: all 2000 failed as unsupported_media_type" \
+	"$(count "$jr" "reason = 'unsupported_media_type'")" 2000
 check_eq "B: racing: every item claimed exactly once" "$(count "$jr" "attempts <> 1")" 0
 check_eq "B: racing: the runs' counts add up" \
-	"$(( $(run_count "$tmp/r1.out") + $(run_count "$tmp/r2.out") + $(run_count "$tmp/r3.out") ))" 400
+	"$(( $(run_count "$tmp/r1.out") + $(run_count "$tmp/r2.out") + $(run_count "$tmp/r3.out") ))" 2000
 check_ge "B: racing: workers that did work" \
 	"$(sql "SELECT COUNT(DISTINCT claimed_by) FROM batch_items WHERE job_id = $jr")" 3
 
