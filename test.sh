@@ -169,7 +169,10 @@ run_step fuzz bash -c "cd build/release && mkdir -p fuzz && make -s fuzz FUZZ_SE
 # The unit tests started their private MariaDB (check_store), in the
 # build directory unless FF_DB_DIR or FF_DB_SOCKET named another.
 if [ -z "${FF_DB_DIR:-}${FF_DB_SOCKET:-}" ]; then
-	FF_DB_DIR=$top/build/release/var/mysql scripts/db.sh stop >/dev/null 2>&1 || true
+	for b in release asan; do
+		[ -d "$top/build/$b/var/mysql" ] &&
+			FF_DB_DIR=$top/build/$b/var/mysql scripts/db.sh stop >/dev/null 2>&1
+	done
 else
 	scripts/db.sh stop >/dev/null 2>&1 || true
 fi
