@@ -27,37 +27,16 @@
 #include <gd.h>
 
 #include "core/err.h"
+#include "dbtest.h"
 #include "store/catalog.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/records.h"
 
 #define SQLDIR	FF_DATADIR "/sql"
-#define DBSH	FF_DATADIR "/scripts/db.sh"
 
 static const char	*test_db = "framefit_test";
 static struct db	*db;		/* the fixture's connection */
-
-/* Run scripts/db.sh <cmd> without handing it our descriptors (a server it
- * starts would otherwise hold our connections' sockets open). */
-static int
-db_sh(const char *cmd)
-{
-	pid_t	pid;
-	int	status;
-
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		close_range(3, ~0U, 0);
-		execl("/bin/sh", "sh", DBSH, cmd, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 static struct db *
 open_test_db(void)
@@ -1156,7 +1135,7 @@ START_TEST(test_reconnect_restart)
 	    FF_OK);
 
 	ck_assert_int_eq(db_connected(db), 1);
-	ck_assert_int_eq(db_sh("stop"), 0);
+	ck_assert_int_eq(dbtest_sh("stop"), 0);
 	/* Down: an error, never a crash (SIGPIPE included). */
 	ck_assert_int_eq(catalog_get(db, "FF-AVI-6014-SLV", &f), FF_EDB);
 	/* The reconnect failed: known down, without trying again. */
@@ -1166,7 +1145,7 @@ START_TEST(test_reconnect_restart)
 	ck_assert_ptr_null(d = db_open(NULL, test_db, &er));
 	ck_assert_int_eq(er, FF_EDB);
 
-	ck_assert_int_eq(db_sh("start"), 0);
+	ck_assert_int_eq(dbtest_sh("start"), 0);
 	/* Up again: the same handle works, statements prepared afresh. */
 	ck_assert_int_eq(catalog_load(db, 0, &all, &n), FF_OK);
 	ck_assert_int_eq(db_connected(db), 1);
@@ -1264,7 +1243,7 @@ prepare_server(void)
 		strcat(cwd, "/var/mysql");
 		setenv("FF_DB_DIR", cwd, 1);
 	}
-	if (db_sh("start") != 0) {
+	if (dbtest_sh("start") != 0) {
 		fprintf(stderr, "check_store: scripts/db.sh start failed\n");
 		exit(1);
 	}

@@ -21,10 +21,8 @@
 
 static char test_db[65];
 
-/* Run scripts/db.sh <cmd> without handing it our descriptors (a server it
- * starts would otherwise hold our connections' sockets open). */
-static int
-db_sh(const char *cmd)
+int
+dbtest_sh(const char *cmd)
 {
 	pid_t	pid;
 	int	status;
@@ -63,7 +61,7 @@ dbtest_prepare(const char *name)
 		strcat(cwd, "/var/mysql");
 		setenv("FF_DB_DIR", cwd, 1);
 	}
-	if (db_global_init() != FF_OK || db_sh("start") != 0) {
+	if (db_global_init() != FF_OK || dbtest_sh("start") != 0) {
 		fprintf(stderr, "dbtest: scripts/db.sh start failed\n");
 		exit(1);
 	}

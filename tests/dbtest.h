@@ -20,6 +20,10 @@ int		 dbtest_run(const char *name, Suite *s);
 /* Start the server and give this program an empty, migrated database
  * named name ([A-Za-z0-9_], framefit...). Exits the process on failure. */
 void		 dbtest_prepare(const char *name);
+/* Run scripts/db.sh CMD (start, stop, ...) without handing it our
+ * descriptors (a server it starts would otherwise hold our connections'
+ * sockets open); its exit status, -1 if it could not run. */
+int		 dbtest_sh(const char *cmd);
 /* A connection to that database (a failed check when there is none). */
 struct db	*dbtest_open(void);
 /* Run a statement of the test's own (at most one ? bound to arg). */

@@ -172,6 +172,20 @@ same_workers() {
 	[ "$server" = apache-fcgid ] && return 0
 	check_eq "$1: no worker died or was replaced" "$(worker_pids)" "$workers"
 }
+# The CPU time the workers have used, in clock ticks: utime + stime,
+# fields 14 and 15 of /proc/PID/stat (proc(5)), counted after the
+# command name's closing parenthesis, summed over the workers web_start
+# found (a replaced worker fails same_workers anyway).
+worker_ticks() {
+	local p st t=0
+	local -a f
+	for p in $workers; do
+		st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		read -r -a f <<<"${st##*) }"
+		t=$((t + f[11] + f[12]))
+	done
+	echo $t
+}
 
 web_stop() {
 	[ $web_started = 1 ] || return 0

@@ -136,7 +136,7 @@ count() { awk -v s="$2" '$1 == s { n++ } END { print n + 0 }' "$1"; }
 run_phase() {
 	local name=$1 end i t0 t1 n
 	local -a pids=()
-	t0=$(worker_cpu)
+	t0=$(worker_ticks)
 	end=$(($(date +%s) + attack_s))
 	for i in 1 2 3 4; do
 		attack "$i" "$end" &
@@ -147,7 +147,7 @@ run_phase() {
 	probe tryon "$end" &
 	pids+=($!)
 	wait "${pids[@]}"
-	t1=$(worker_cpu)
+	t1=$(worker_ticks)
 	cat "$tmp"/attack-[1-4].txt >"$tmp/attack.txt"
 	n=$(wc -l <"$tmp/attack.txt")
 	all_codes=$(cut -d' ' -f1 "$tmp/attack.txt" | sort | uniq -c |
@@ -170,18 +170,6 @@ run_phase() {
 	check_eq "$name: no attacker's upload failed (5xx, or no answer)" \
 		"$(awk '$1 !~ /^(422|429)$/' "$tmp/attack.txt" | head -n 3 | tr '\n' ' ')" ""
 	same_workers "$name"
-}
-# The workers' CPU time in clock ticks (proc(5): utime + stime, fields
-# 14 and 15, counted after the command name's closing parenthesis).
-worker_cpu() {
-	local p st t=0
-	local -a f
-	for p in $workers; do
-		st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-		read -r -a f <<<"${st##*) }"
-		t=$((t + f[11] + f[12]))
-	done
-	echo $t
 }
 restart() {	# restart: the web server and workers with the FF_* now set
 	web_stop

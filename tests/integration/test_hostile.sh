@@ -112,20 +112,6 @@ make_bodies() {
 
 # ---- Cost ----
 
-# The CPU time the workers have used, in clock ticks: utime + stime,
-# fields 14 and 15 of /proc/PID/stat (proc(5)), counted after the
-# command name's closing parenthesis, summed over the workers web_start
-# found (a replaced worker fails same_workers anyway).
-worker_ticks() {
-	local p st t=0
-	local -a f
-	for p in $workers; do
-		st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-		read -r -a f <<<"${st##*) }"
-		t=$((t + f[11] + f[12]))
-	done
-	echo $t
-}
 hz=$(getconf CLK_TCK)
 ms_of() { echo $(($1 * 1000 / hz)); }
 
