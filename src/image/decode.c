@@ -959,16 +959,6 @@ img_cost(const void *data, size_t len, struct img_cost *c)
 	return FF_OK;
 }
 
-static int
-over_budget(const struct img_cost *c)
-{
-	struct img_cost max;
-
-	img_budget(&max);
-	return c->work > max.work || c->coef_blocks > max.coef_blocks ||
-	    c->full_pixels > max.full_pixels;
-}
-
 double
 img_budget_share(const struct img_cost *c)
 {
@@ -1018,7 +1008,7 @@ img_decode(const void *data, size_t len, const struct img_limits *lim,
 		/* Not shrunk while decoding: every pixel is held at once. */
 		if (lim->max_side <= 0)
 			cost.full_pixels = (unsigned long long)pr.w * pr.h;
-		if (over_budget(&cost))
+		if (img_budget_share(&cost) > 1)
 			return FF_ECOST;
 	}
 

@@ -67,7 +67,8 @@ struct img_cost {
 
 /* The budget's limits, from the reference photo (computed once). */
 void		 img_budget(struct img_cost *max);
-/* The largest share of the budget a cost claims: over 1 is refused. */
+/* The largest share of the budget a cost claims: over 1 is refused
+ * (a cost exactly at a limit is 1 exactly, and allowed). */
 double		 img_budget_share(const struct img_cost *);
 
 /*
