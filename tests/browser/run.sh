@@ -1,8 +1,8 @@
 #!/bin/bash
 # run.sh: framefit in headless Chromium against the real stack (private
 # MariaDB, lighttpd, the real cgi-bin/framefit.fcgi and model): the upload
-# form and the webcam through Chromium's fake camera. See tryon.mjs for
-# the cases. Screenshots of every step go to var/artifacts/browser/.
+# form and the webcam through Chromium's fake camera (tryon.mjs), and one
+# file per feature (every *.mjs but lib.mjs). Screenshots go to var/artifacts/browser/.
 #
 #   tests/browser/run.sh
 #
@@ -88,16 +88,27 @@ echo "# lighttpd on $url"
 
 # ---- The browser ----
 
-FF_URL=$url FF_CHROMIUM=$chromium FF_ARTIFACTS=$art FF_TMP=$work \
-FF_SELFIE=$work/selfie.jpg FF_CAMERA=$work/cam.y4m FF_ROOT=$root \
-	node "$here/tryon.mjs" 2>&1 | tee "$work/node.out"
-counts=$(sed -n 's/^# tryon.mjs: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$work/node.out" | tail -n 1)
-if [ -n "$counts" ]; then
-	pass=$((pass + ${counts% *}))
-	fail=$((fail + ${counts#* }))
-else
-	nok "browser test" "tryon.mjs ended without its tally"
-fi
+# Every tests/browser/*.mjs but lib.mjs, each in a node of its own;
+# FF_BROWSER_ONLY="name ..." runs only those (without .mjs).
+for t in "$here"/*.mjs; do
+	name=$(basename "$t" .mjs)
+	[ "$name" = lib ] && continue
+	if [ -n "${FF_BROWSER_ONLY:-}" ]; then
+		case " $FF_BROWSER_ONLY " in *" $name "*) ;; *) continue ;; esac
+	fi
+	echo "# $name.mjs"
+	FF_URL=$url FF_CHROMIUM=$chromium FF_ARTIFACTS=$art FF_TMP=$work \
+	FF_SELFIE=$work/selfie.jpg FF_CAMERA=$work/cam.y4m FF_ROOT=$root \
+		node "$t" 2>&1 | tee "$work/node-$name.out"
+	counts=$(sed -n "s/^# $name.mjs: \([0-9]*\) passed, \([0-9]*\) failed\$/\1 \2/p" \
+		"$work/node-$name.out" | tail -n 1)
+	if [ -n "$counts" ]; then
+		pass=$((pass + ${counts% *}))
+		fail=$((fail + ${counts#* }))
+	else
+		nok "browser test $name.mjs" "it ended without its tally"
+	fi
+done
 grep -q . "$work/log/framefit.log" 2>/dev/null &&
 	{ echo "# worker log:"; tail -n 20 "$work/log/framefit.log" | sed 's/^/#   /'; }
 finish
