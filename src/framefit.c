@@ -32,6 +32,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: framefit train face|eyes|refine [--data DIR] [--cfg FILE] [--ckpt DIR]\n"
 	    "                      [--minutes N] [--max-iter N] [--init WEIGHTS] [--threads N]\n"
+	    "                      [--exclude-source caltech|mtfl-lfw|mtfl-net]\n"
 	    "       framefit anchors [--data DIR] [-k N]\n"
 	    "       framefit batch [--job NAME] [--jobs N] [--models DIR] [--size N] [--frame SKU --out DIR]\n"
 	    "                      [--lease S] [--claim N] [--max-attempts N] [--retry-failed]\n"
@@ -42,7 +43,7 @@ usage(void)
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
 	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N] [--no-flip] [--no-recrop]\n"
 	    "                      [--upscale PX] [--limit N] [--thresh T] [--views N] [--box-weight W]\n"
-	    "                      [--json FILE] [--dump TSV]\n");
+	    "                      [--source caltech|mtfl-lfw|mtfl-net [--held-out]] [--json FILE] [--dump TSV]\n");
 	exit(2);
 }
 
@@ -58,6 +59,7 @@ cmd_train(int argc, char **argv)
 		{ "init", required_argument, NULL, 'i' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "snap-every", required_argument, NULL, 's' },
+		{ "exclude-source", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct train_opts o = { .data = default_data, .ckptdir = "models/ckpt",
@@ -85,6 +87,7 @@ cmd_train(int argc, char **argv)
 		case 'i': o.init = optarg; break;
 		case 't': o.threads = atoi(optarg); break;
 		case 's': o.snap_every = atoi(optarg); break;
+		case 'x': o.exclude = optarg; break;
 		default: usage();
 		}
 	}
@@ -192,6 +195,8 @@ cmd_evaluate(int argc, char **argv)
 		{ "thresh", required_argument, NULL, 't' },
 		{ "box-weight", required_argument, NULL, 'w' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "held-out", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct eval_opts o = { .data = default_data, .models = default_models };
@@ -219,6 +224,8 @@ cmd_evaluate(int argc, char **argv)
 			o.no_landmark_box = o.box_weight <= 0;
 			break;
 		case 'j': o.json_out = optarg; break;
+		case 'S': o.source = optarg; break;
+		case 'H': o.held_out = 1; break;
 		default: usage();
 		}
 	}

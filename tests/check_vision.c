@@ -103,6 +103,58 @@ static const struct {
 	{ { 200, 200, 280, 200, 240, 240, 240, 280 }, { 148, 132, 184, 184 } },
 };
 
+START_TEST(test_parts)
+{
+	enum ds_part p = DS_PART__MAX;
+
+	ck_assert_int_eq(ds_part_of(DS_CALTECH, "caltech-webfaces/images/pic00001.jpg"),
+	    DS_PART_CALTECH);
+	ck_assert_int_eq(ds_part_of(DS_MTFL, "mtfl/images/lfw_5590/Aaron_Eckhart_0001.jpg"),
+	    DS_PART_LFW);
+	ck_assert_int_eq(ds_part_of(DS_MTFL, "mtfl/images/net_7876/1.jpg"), DS_PART_NET);
+	for (int i = 0; i < DS_PART__MAX; i++) {
+		ck_assert_int_eq(ds_part_parse(ds_part_name((enum ds_part)i), &p), FF_OK);
+		ck_assert_int_eq(p, i);
+	}
+	ck_assert_str_eq(ds_part_name(DS_PART_LFW), "mtfl-lfw");
+	ck_assert_ptr_null(ds_part_name(DS_PART__MAX));
+	ck_assert_int_eq(ds_part_parse("mtfl", &p), FF_EINPUT);
+	ck_assert_int_eq(ds_part_parse(NULL, &p), FF_EINPUT);
+}
+END_TEST
+
+/* Eye offsets in the labelled eye line's frame, on a rotated face. */
+START_TEST(test_eye_offsets)
+{
+	/* Labelled eyes 100 px apart along +x: inwards is +x for the left
+	 * eye; down the face is +y. */
+	struct landmarks t = { .lx = 100, .ly = 200, .rx = 200, .ry = 200 };
+	float pl[2] = { 105, 204 }, pr[2] = { 195, 204 };	/* both 5 in, 4 down */
+	double o[3];
+
+	geom_eye_offsets(pl, pr, &t, o);
+	ck_assert_double_eq_tol(o[0], hypot(5, 4) / 100, 1e-9);
+	ck_assert_double_eq_tol(o[1], 0.05, 1e-9);
+	ck_assert_double_eq_tol(o[2], 0.04, 1e-9);
+	/* The same face turned 90 degrees (eye line along +y): the offsets
+	 * in its own frame are unchanged. Down the face is then -x. */
+	struct landmarks r = { .lx = 0, .ly = 0, .rx = 0, .ry = 100 };
+	float ql[2] = { -4, 5 }, qr[2] = { -4, 95 };
+	geom_eye_offsets(ql, qr, &r, o);
+	ck_assert_double_eq_tol(o[1], 0.05, 1e-9);
+	ck_assert_double_eq_tol(o[2], 0.04, 1e-9);
+	/* Both eyes shifted the same way to image-right: no inward bias. */
+	float sl[2] = { 110, 200 }, sr[2] = { 210, 200 };
+	geom_eye_offsets(sl, sr, &t, o);
+	ck_assert_double_eq_tol(o[0], 0.10, 1e-9);
+	ck_assert_double_eq_tol(o[1], 0, 1e-9);
+	ck_assert_double_eq_tol(o[2], 0, 1e-9);
+	struct landmarks z = { 0 };
+	geom_eye_offsets(sl, sr, &z, o);
+	ck_assert(isnan(o[0]) && isnan(o[1]) && isnan(o[2]));
+}
+END_TEST
+
 START_TEST(test_face_box)
 {
 	struct fbox b;
@@ -408,6 +460,8 @@ suite(void)
 
 	tcase_add_loop_test(tc, test_parse_line, 0, sizeof parse_rows / sizeof parse_rows[0]);
 	tcase_add_test(tc, test_split);
+	tcase_add_test(tc, test_parts);
+	tcase_add_test(tc, test_eye_offsets);
 	tcase_add_loop_test(tc, test_face_box, 0, sizeof box_rows / sizeof box_rows[0]);
 	tcase_add_test(tc, test_iou_and_error);
 	tcase_add_test(tc, test_mirror_and_augment);

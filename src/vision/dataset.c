@@ -19,6 +19,38 @@ ds_is_val(const char *name)
 	return h % 100 < DS_VAL_PERCENT;
 }
 
+static const char *const part_names[DS_PART__MAX] = {
+	[DS_PART_CALTECH] = "caltech",
+	[DS_PART_LFW] = "mtfl-lfw",
+	[DS_PART_NET] = "mtfl-net",
+};
+
+const char *
+ds_part_name(enum ds_part p)
+{
+	return (unsigned)p < DS_PART__MAX ? part_names[p] : NULL;
+}
+
+enum ff_err
+ds_part_parse(const char *name, enum ds_part *out)
+{
+	for (int p = 0; p < DS_PART__MAX; p++)
+		if (name != NULL && strcmp(name, part_names[p]) == 0) {
+			*out = (enum ds_part)p;
+			return FF_OK;
+		}
+	return FF_EINPUT;
+}
+
+enum ds_part
+ds_part_of(enum ds_source src, const char *name)
+{
+	if (src == DS_CALTECH)
+		return DS_PART_CALTECH;
+	/* MTFL keeps its two collections in folders of their own. */
+	return strstr(name, "/lfw_") != NULL ? DS_PART_LFW : DS_PART_NET;
+}
+
 enum ff_err
 ds_parse_line(enum ds_source src, const char *line, char *file, size_t len,
     int *w, int *h, struct ds_face *f)
@@ -108,6 +140,7 @@ load_one(const char *root, const char *sub, enum ds_source src, struct dataset *
 			im->w = w;
 			im->h = h;
 			im->source = src;
+			im->part = ds_part_of(src, name);
 			im->val = ds_is_val(name);
 		}
 		im->faces = xreallocarray(im->faces, im->nfaces + 1, sizeof *im->faces);

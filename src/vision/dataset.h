@@ -20,6 +20,14 @@
 
 enum ds_source { DS_CALTECH = 0, DS_MTFL = 1 };
 
+/*
+ * The three collections the photos come from, which a held-out-source
+ * evaluation leaves out one at a time: Caltech WebFaces, and MTFL's two
+ * parts, which were gathered apart (Labeled Faces in the Wild's news
+ * photos, and photos from the web) and labelled by different hands.
+ */
+enum ds_part { DS_PART_CALTECH, DS_PART_LFW, DS_PART_NET, DS_PART__MAX };
+
 struct ds_face {
 	struct landmarks	 pts;
 	int			 pose;		/* MTFL 1..5 (3 frontal); 0 unknown */
@@ -31,6 +39,7 @@ struct ds_image {
 	char		*name;		/* path relative to the data root */
 	int		 w, h;
 	enum ds_source	 source;
+	enum ds_part	 part;
 	int		 val;		/* 1 if in the validation split */
 	int		 nfaces;
 	struct ds_face	*faces;
@@ -49,6 +58,13 @@ struct dataset {
  */
 enum ff_err	ds_load(const char *root, struct dataset *);
 void		ds_free(struct dataset *);
+
+/* "caltech", "mtfl-lfw", "mtfl-net"; NULL for an out-of-range value. */
+const char	*ds_part_name(enum ds_part);
+/* The part named `name` (as ds_part_name gives it); FF_EINPUT if none. */
+enum ff_err	 ds_part_parse(const char *name, enum ds_part *);
+/* The part a root-relative image name belongs to. */
+enum ds_part	 ds_part_of(enum ds_source, const char *name);
 
 /* 1 if the root-relative name belongs to the validation split. */
 int		ds_is_val(const char *name);

@@ -83,6 +83,58 @@ background_strip(const struct ds_image *im, int *x, int *y, int *w, int *h)
 	return best > 0;
 }
 
+/* One target face's scores. */
+struct tgt {
+	enum ds_part	 part;
+	double		 e, oe;		/* eye error; on the labelled box */
+	int		 found;
+	double		 eye, along, down;	/* per-eye, found faces only */
+};
+
+/* The figures of the targets of one part, or of all with part < 0. */
+static void
+summarise(const struct tgt *t, int n, int part, struct eval_part *out)
+{
+	double *e = xcalloc(n ? n : 1, sizeof *e);
+	int ne = 0, no = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (part >= 0 && (int)t[i].part != part)
+			continue;
+		e[ne++] = t[i].e;
+		out->target++;
+		out->e05 += t[i].e <= 0.05;
+		out->e10 += t[i].e <= 0.10;
+		out->e25 += t[i].e <= 0.25;
+		if (isfinite(t[i].oe)) {
+			out->oracle_e10 += t[i].oe <= 0.10;
+			no++;
+		}
+		if (t[i].found) {
+			out->target_found++;
+			out->eye_mean += t[i].eye;
+			out->along_in += t[i].along;
+			out->down += t[i].down;
+		}
+	}
+	if (ne > 0) {
+		out->target_recall = (double)out->target_found / ne;
+		out->e05 /= ne;
+		out->e10 /= ne;
+		out->e25 /= ne;
+		qsort(e, ne, sizeof *e, cmp_double);
+		out->e_median = e[ne / 2];
+	}
+	if (no > 0)
+		out->oracle_e10 /= no;
+	if (out->target_found > 0) {
+		out->eye_mean /= out->target_found;
+		out->along_in /= out->target_found;
+		out->down /= out->target_found;
+	}
+	free(e);
+}
+
 enum ff_err
 eval_run(const struct eval_opts *o, struct eval_result *res)
 {
@@ -95,11 +147,24 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	struct detector *det = NULL;
 	struct dataset ds;
 	double *errs = NULL, *ms = NULL, *oerrs = NULL;
-	int nerr = 0, nms = 0, noerr = 0;
+	int nerr = 0, nms = 0, noerr = 0, only = -1;
+	struct tgt *tg = NULL;
 	FILE *dump = NULL;
 	enum ff_err er;
 
 	memset(res, 0, sizeof *res);
+	if (o->source != NULL) {
+		enum ds_part p;
+		if (ds_part_parse(o->source, &p) != FF_OK) {
+			fprintf(stderr, "framefit: no source called %s (caltech, mtfl-lfw, mtfl-net)\n",
+			    o->source);
+			return FF_EINPUT;
+		}
+		only = (int)p;
+	} else if (o->held_out) {
+		fprintf(stderr, "framefit: --held-out needs --source\n");
+		return FF_EINPUT;
+	}
 	if ((er = ds_load(o->data, &ds)) != FF_OK)
 		return er;
 	if ((er = det_open(&dopt, &det)) != FF_OK)
@@ -108,13 +173,15 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	det_settings(det, &res->used);
 	errs = xcalloc(ds.nfaces, sizeof *errs);
 	oerrs = xcalloc(ds.nfaces, sizeof *oerrs);
+	tg = xcalloc(ds.nfaces, sizeof *tg);
 	ms = xcalloc(ds.n, sizeof *ms);
 	if (o->dump != NULL) {
 		if ((dump = fopen(o->dump, "w")) == NULL) {
 			er = FF_EIO;
 			goto out;
 		}
-		fputs("path\tiod\tbest_iou\tfound\te\te_labelled_box\tdx\tdy\tdlog_side\tscore\n", dump);
+		fputs("path\tiod\tbest_iou\tfound\te\te_labelled_box\tdx\tdy\tdlog_side\tscore"
+		    "\tsource\teye_mean\talong_in\tdown\n", dump);
 	}
 
 	for (int i = 0; i < ds.n; i++) {
@@ -123,7 +190,9 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		gdImagePtr g, big;
 		double sc = 1;
 
-		if (!im->val)
+		if (only >= 0 && (int)im->part != only)
+			continue;
+		if (!im->val && !o->held_out)
 			continue;
 		if (o->limit > 0 && res->photos >= o->limit)
 			break;
@@ -139,6 +208,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 				continue;
 		}
 		res->photos++;
+		res->parts[im->part].photos++;
 		det_run(det, g, &r);
 		ms[nms++] = r.ms;
 		res->dets += r.n;
@@ -162,17 +232,26 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			/* The target: frontal, eyes >= 20 px apart as stored. */
 			if (!geom_is_frontal(&lm[j]) || geom_iod(&im->faces[j].pts) < 20)
 				continue;
-			res->target++;
+			struct tgt *t = &tg[res->target++];
 			struct face of = { 1, gt[j], { 0, 0 }, { 0, 0 } };
 			double oe = INFINITY;
+			t->part = im->part;
 			if (det_find_eyes(det, g, &of) == FF_OK)
 				oerrs[noerr++] = oe = geom_eye_error(of.left_eye, of.right_eye, &lm[j]);
+			t->oe = oe;
 			if (match[j] >= 0) {
 				const struct face *f = &r.faces[match[j]];
 				res->target_found++;
 				errs[nerr++] = geom_eye_error(f->left_eye, f->right_eye, &lm[j]);
+				double off[3];
+				geom_eye_offsets(f->left_eye, f->right_eye, &lm[j], off);
+				t->found = 1;
+				t->eye = off[0];
+				t->along = off[1];
+				t->down = off[2];
 			} else
 				errs[nerr++] = INFINITY;
+			t->e = errs[nerr - 1];
 			if (dump != NULL) {
 				/* The best-overlapping box, against the label's:
 				 * centre offset and log size ratio, in label sides. */
@@ -188,9 +267,11 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 					dy = (b->y + b->h / 2 - gt[j].y - s / 2) / s;
 					ds = log(b->w / s);
 				}
-				fprintf(dump, "%s\t%.1f\t%.3f\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f\n",
+				fprintf(dump, "%s\t%.1f\t%.3f\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f"
+				    "\t%s\t%.4f\t%.4f\t%.4f\n",
 				    im->path, geom_iod(&lm[j]), best, match[j] >= 0,
-				    errs[nerr - 1], oe, dx, dy, ds, score);
+				    errs[nerr - 1], oe, dx, dy, ds, score,
+				    ds_part_name(im->part), t->eye, t->along, t->down);
 			}
 		}
 
@@ -236,6 +317,15 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		qsort(oerrs, noerr, sizeof *oerrs, cmp_double);
 		res->oracle_median = oerrs[noerr / 2];
 	}
+	for (int p = 0; p < DS_PART__MAX; p++)
+		summarise(tg, res->target, p, &res->parts[p]);
+	{
+		struct eval_part all = { 0 };
+		summarise(tg, res->target, -1, &all);
+		res->eye_mean = all.eye_mean;
+		res->along_in = all.along_in;
+		res->down = all.down;
+	}
 	qsort(ms, nms, sizeof *ms, cmp_double);
 	for (int j = 0; j < nms; j++)
 		res->ms_mean += ms[j] / nms;
@@ -245,6 +335,7 @@ out:
 		fclose(dump);
 	free(errs);
 	free(oerrs);
+	free(tg);
 	free(ms);
 	det_close(det);
 	ds_free(&ds);
@@ -260,7 +351,8 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 	    "\"e_le_0.10\":%.4f,\"e_le_0.25\":%.4f,\"e_median\":%.4f,"
 	    "\"negative_photos\":%d,\"false_faces\":%d,\"negatives_with_false_face\":%.4f,"
 	    "\"ms_mean\":%.2f,\"ms_median\":%.2f,\"labelled_box_e_le_0.05\":%.4f,"
-	    "\"labelled_box_e_le_0.10\":%.4f,\"labelled_box_e_median\":%.4f}\n",
+	    "\"labelled_box_e_le_0.10\":%.4f,\"labelled_box_e_median\":%.4f,"
+	    "\"eye_mean\":%.4f,\"eye_along_in\":%.4f,\"eye_down\":%.4f",
 	    r->model, o->face_size, r->used.refine_passes, r->used.refine_views,
 	    r->used.no_flip ? "false" : "true", r->used.no_recrop ? "false" : "true",
 	    r->used.box_weight, o->upscale,
@@ -269,5 +361,25 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 	    isfinite(r->e_median) ? r->e_median : -1.0,
 	    r->neg_photos, r->neg_false,
 	    r->neg_photos ? (double)r->neg_photos_with_false / r->neg_photos : 0,
-	    r->ms_mean, r->ms_median, r->oracle_e05, r->oracle_e10, r->oracle_median);
+	    r->ms_mean, r->ms_median, r->oracle_e05, r->oracle_e10, r->oracle_median,
+	    r->eye_mean, r->along_in, r->down);
+	if (o->source != NULL)
+		fprintf(fp, ",\"source\":\"%s\",\"held_out\":%s", o->source,
+		    o->held_out ? "true" : "false");
+	fputs(",\"by_source\":{", fp);
+	for (int p = 0, first = 1; p < DS_PART__MAX; p++) {
+		const struct eval_part *q = &r->parts[p];
+		if (q->photos == 0)
+			continue;
+		fprintf(fp, "%s\"%s\":{\"photos\":%d,\"target_faces\":%d,\"target_found\":%.4f,"
+		    "\"e_le_0.05\":%.4f,\"e_le_0.10\":%.4f,\"e_le_0.25\":%.4f,\"e_median\":%.4f,"
+		    "\"eye_mean\":%.4f,\"eye_along_in\":%.4f,\"eye_down\":%.4f,"
+		    "\"labelled_box_e_le_0.10\":%.4f}",
+		    first ? "" : ",", ds_part_name((enum ds_part)p), q->photos, q->target,
+		    q->target_recall, q->e05, q->e10, q->e25,
+		    isfinite(q->e_median) ? q->e_median : -1.0,
+		    q->eye_mean, q->along_in, q->down, q->oracle_e10);
+		first = 0;
+	}
+	fputs("}}\n", fp);
 }

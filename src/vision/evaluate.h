@@ -15,10 +15,21 @@
  *    out and searched; every face found there is counted as false.
  * With `upscale` set, photos are first scaled so the long side is that
  * many pixels (labels scaled too), to measure phone-sized uploads.
+ *
+ * Every figure is also given per source part (dataset.h: caltech,
+ * mtfl-lfw, mtfl-net), with the mean per-eye error (each eye's distance
+ * from its label over the inter-ocular distance, averaged over both eyes
+ * of every found target face) and its signed mean in the eye line's frame:
+ * along the line towards the other eye, and across it down the face. A
+ * part whose labels put the eye centre elsewhere than the others shows
+ * as a bias there. `source` keeps one part only; `held_out` then scores
+ * every photo of it, not only its validation split: the test of a model
+ * trained with that part left out (train.h `exclude`).
  */
 #ifndef FF_VISION_EVALUATE_H
 #define FF_VISION_EVALUATE_H
 #include "core/err.h"
+#include "vision/dataset.h"
 #include "vision/detector.h"
 
 struct eval_opts {
@@ -37,6 +48,18 @@ struct eval_opts {
 	int		 limit;		/* evaluate at most this many photos; 0 = all */
 	const char	*json_out;	/* write the results here; NULL = stdout only */
 	const char	*dump;		/* one TSV line per target face; NULL = none */
+	const char	*source;	/* one part only (ds_part_name); NULL = all */
+	int		 held_out;	/* with source: all its photos, not its split */
+};
+
+/* The eye figures of one part, or of all of them. */
+struct eval_part {
+	int	 photos, target, target_found;
+	double	 target_recall, e05, e10, e25, e_median;
+	double	 eye_mean;	/* mean per-eye error / iod, found faces */
+	double	 along_in;	/* mean signed error along the eye line, inwards, / iod */
+	double	 down;		/* mean signed error across it, down the face, / iod */
+	double	 oracle_e10;	/* the eye stages on the labelled boxes */
 };
 
 struct eval_result {
@@ -50,6 +73,8 @@ struct eval_result {
 	double	 ms_mean, ms_median;
 	/* The eye stages alone, fed the labelled boxes of the target set. */
 	double	 oracle_e05, oracle_e10, oracle_median;
+	double	 eye_mean, along_in, down;	/* as in struct eval_part */
+	struct eval_part parts[DS_PART__MAX];
 };
 
 enum ff_err	eval_run(const struct eval_opts *, struct eval_result *);

@@ -49,6 +49,27 @@ geom_eye_error(const float pl[2], const float pr[2], const struct landmarks *t)
 	return fmaxf(el, er) / iod;
 }
 
+void
+geom_eye_offsets(const float pl[2], const float pr[2], const struct landmarks *t,
+    double o[3])
+{
+	double ux = t->rx - t->lx, uy = t->ry - t->ly, iod = hypot(ux, uy);
+	double dl[2] = { pl[0] - t->lx, pl[1] - t->ly };
+	double dr[2] = { pr[0] - t->rx, pr[1] - t->ry };
+
+	if (!(iod > 0)) {
+		o[0] = o[1] = o[2] = NAN;
+		return;
+	}
+	ux /= iod;
+	uy /= iod;
+	o[0] = (hypot(dl[0], dl[1]) + hypot(dr[0], dr[1])) / (2 * iod);
+	/* Inwards is +u for the image-left eye and -u for the other; down
+	 * the face is (-uy, ux) in image coordinates (y grows downwards). */
+	o[1] = ((dl[0] * ux + dl[1] * uy) - (dr[0] * ux + dr[1] * uy)) / (2 * iod);
+	o[2] = ((dl[1] * ux - dl[0] * uy) + (dr[1] * ux - dr[0] * uy)) / (2 * iod);
+}
+
 int
 geom_is_frontal(const struct landmarks *p)
 {

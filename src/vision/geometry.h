@@ -54,6 +54,16 @@ float	geom_iod(const struct landmarks *);
  */
 float	geom_eye_error(const float pl[2], const float pr[2], const struct landmarks *);
 /*
+ * Where the predicted eyes sit against the labelled ones, in the frame of
+ * the labelled eye line, over the inter-ocular distance: the mean of both
+ * eyes' distances (o[0]); the mean signed offset along the line towards
+ * the other eye (o[1], positive inwards); across it (o[2], positive down
+ * the face). A source whose labels mark the eye centre elsewhere shows as
+ * a bias in o[1] or o[2]. All NaN when the labelled eyes coincide.
+ */
+void	geom_eye_offsets(const float pl[2], const float pr[2], const struct landmarks *,
+	    double o[3]);
+/*
  * Frontal, for scoring: the nose projects onto the eye line within the
  * middle 40 % (0.3..0.7 of the way from the left eye), which keeps yaw
  * under about 30 degrees. It is applied the same way to both datasets.

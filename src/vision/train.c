@@ -55,7 +55,8 @@ struct pool {
  * shoppers' uploads.
  */
 static enum ff_err
-pool_load(const struct dataset *ds, enum train_stage stage, struct pool *p)
+pool_load(const struct dataset *ds, enum train_stage stage, int exclude,
+    struct pool *p)
 {
 	double t0 = ff_now_ms();
 	int i, j;
@@ -69,7 +70,7 @@ pool_load(const struct dataset *ds, enum train_stage stage, struct pool *p)
 		struct ds_image *im = &ds->img[i];
 		gdImagePtr g;
 
-		if (im->val)
+		if (im->val || (int)im->part == exclude)
 			continue;
 		if ((g = gdImageCreateFromFile(im->path)) == NULL) {
 			fprintf(stderr, "framefit: %s: cannot decode, skipped\n", im->path);
@@ -196,8 +197,19 @@ train_run(const struct train_opts *o, int *finished)
 	long iter = 0, start_iter, max_iter;
 	double secs = 0, loss_ema = -1, t_run0, t_last;
 	FILE *csv = NULL;
+	int exclude = -1;
 
 	*finished = 0;
+	if (o->exclude != NULL) {
+		enum ds_part p;
+		if (ds_part_parse(o->exclude, &p) != FF_OK) {
+			fprintf(stderr, "framefit: no source called %s (caltech, mtfl-lfw, mtfl-net)\n",
+			    o->exclude);
+			return FF_EINPUT;
+		}
+		exclude = (int)p;
+		fprintf(stderr, "framefit: training without %s\n", o->exclude);
+	}
 	blas_init(o->threads);
 	if ((er = ds_load(o->data, &ds)) != FF_OK)
 		return er;
@@ -206,7 +218,7 @@ train_run(const struct train_opts *o, int *finished)
 		ds_free(&ds);
 		return FF_EIO;
 	}
-	if ((er = pool_load(&ds, o->stage, &pool)) != FF_OK)
+	if ((er = pool_load(&ds, o->stage, exclude, &pool)) != FF_OK)
 		goto out;
 
 	net = parse_network_cfg((char *)o->cfg);
@@ -309,7 +321,7 @@ train_anchors(const char *data, int k)
 		return FF_EINPUT;
 	if ((er = ds_load(data, &ds)) != FF_OK)
 		return er;
-	if ((er = pool_load(&ds, STAGE_FACE, &pool)) != FF_OK)
+	if ((er = pool_load(&ds, STAGE_FACE, -1, &pool)) != FF_OK)
 		goto out;
 	rng_seed(&rng, 42);
 	for (i = 0; i < 20000; i++) {

@@ -27,6 +27,10 @@ struct train_opts {
 	int		 ckpt_every;
 	int		 snap_every;
 	int		 threads;	/* BLAS threads */
+	/* Leave out every photo of this part (ds_part_name: "caltech",
+	 * "mtfl-lfw", "mtfl-net") to test on it unseen; NULL = none. Give
+	 * such a run a checkpoint directory of its own. */
+	const char	*exclude;
 };
 
 /*
