@@ -9,6 +9,9 @@
 #   FF_RUN_NO_BUILD=1 FF_FCGI_BIN=... ./run.sh
 #                          skip the package check and the build, and use
 #                          that worker (the tests' build)
+#   FF_EMBED_ORIGINS="https://shop.example https://www.shop.example" ./run.sh
+#                          let the shop's product pages show the try-on in
+#                          an iframe (docs/EMBED.md); checked before start
 #
 # Least privilege (docs/ADMIN.md): run as root, the workers run as the
 # unprivileged user framefit (scripts/web.sh); the database user they
@@ -25,6 +28,8 @@ if [ "${FF_RUN_NO_BUILD:-0}" != 1 ]; then
 fi
 export FF_FCGI_BIN=${FF_FCGI_BIN:-$top/build/release/cgi-bin/framefit.fcgi}
 export FF_DB_LEAST=1
+# A bad setting stops here, before the database starts.
+[ -z "${FF_EMBED_ORIGINS:-}" ] || "$FF_FCGI_BIN" --check
 scripts/db.sh start
 # Schema and seed catalog (sql/NNN_*.sql), by the migration user: the
 # workers' own may not change the schema, so they do not try (FF_MIGRATE=0).

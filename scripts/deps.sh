@@ -5,7 +5,7 @@
 # test.sh, which must go on past a failed step, once ended at the first one.
 
 FF_PKGS_BUILD="build-essential autoconf automake pkg-config darknet libopenblas-dev
- libfcgi-dev libgd-dev libmariadb-dev libexif-dev libjpeg-dev libssl-dev check"
+ libfcgi-dev libgd-dev libmariadb-dev libexif-dev libjpeg-dev libssl-dev libxml2-dev check"
 FF_PKGS_RUN="mariadb-server mariadb-client lighttpd curl apache2-utils procps"
 FF_PKGS_TEST="apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev wrk
  chromium ffmpeg imagemagick jq bc libxml2-utils libfcgi-bin apache2-utils

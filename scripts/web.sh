@@ -38,6 +38,9 @@
 #   (see src/store/db.h and src/app/app.h), through the environment (and
 #   for mod_fcgid a 0600 file Apache includes while it is still root),
 #   never on a command line or in a world-readable file.
+#   FF_EMBED_ORIGINS the shop's origins that may show the try-on in an
+#                    iframe, space-separated (docs/EMBED.md); passed the
+#                    same way, and checked here before a server starts
 #
 # Files under FF_VAR when run as root (docs/ADMIN.md): the workers' user
 # owns only what it writes (tmp/, run/fcgid/, the secret, 0600); the
@@ -161,6 +164,11 @@ render() {
 prepare() {
 	srv=$1
 	[ -x "$bin" ] || die "no worker at $bin; build it (make) or set FF_FCGI_BIN"
+	# The worker's own check of its settings (one rule, src/core/
+	# setting.c): a bad FF_EMBED_ORIGINS stops the start here, with the
+	# reason, rather than in a worker log.
+	[ -z "${FF_EMBED_ORIGINS:-}" ] || "$bin" --check ||
+		die "fix FF_EMBED_ORIGINS (docs/EMBED.md)"
 	ensure_user
 	mkdir -p "$var/log" "$var/run" "$var/run/lighttpd" "$var/tmp" "$var/www" "$var/apache"
 	if [ ! -s "$htpasswd" ]; then

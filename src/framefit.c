@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "app/apikey.h"
 #include "app/batch.h"
+#include "app/feed.h"
 #include "app/photo.h"
 #include "app/purge.h"
 #include "vision/blas.h"
@@ -40,6 +41,7 @@ usage(void)
 	    "       framefit batch --delete NAME\n"
 	    "       framefit apikey create NAME [--rate N] | revoke NAME|ID | list\n"
 	    "       framefit purge [--days N] [--dry-run] [--quiet]\n"
+	    "       framefit import-feed [--quiet] FILE|-   (the shop's product feed)\n"
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
 	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N] [--no-flip] [--no-recrop]\n"
 	    "                      [--upscale PX] [--limit N] [--thresh T] [--views N] [--box-weight W]\n"
@@ -262,6 +264,8 @@ main(int argc, char **argv)
 		return apikey_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "purge") == 0)
 		return purge_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "import-feed") == 0)
+		return feed_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "detect") == 0)
 		return cmd_detect(argc - 1, argv + 1);
 	if (strcmp(argv[1], "evaluate") == 0)

@@ -15,11 +15,17 @@
  *                                 the one socket (src/http/prefork.h);
  *                                 lighttpd runs it so, with max-procs 1
  *   framefit.fcgi --migrate       apply sql/ migrations and exit
+ *   framefit.fcgi --check         check the settings read at start
+ *                                 (FF_EMBED_ORIGINS) and exit: 0 when
+ *                                 a worker would start (scripts/web.sh
+ *                                 runs it before it starts a server)
  *
  * The environment names its resources (see src/app/app.h and
  * src/store/db.h): FF_DB_SOCKET, FF_DB_NAME, FF_DB_USER, FF_DB_PASSWORD,
  * FF_MODELS_DIR, FF_TEMPLATES, FF_STATIC, FF_SQL_DIR, FF_SECRET_FILE,
- * FF_MIGRATE, and FF_MAX_REQUESTS (recycle the process after so many).
+ * FF_MIGRATE, FF_MAX_REQUESTS (recycle the process after so many) and
+ * FF_EMBED_ORIGINS (the shop's origins that may frame its pages,
+ * src/app/embed.h; checked before any worker starts).
  *
  * Each worker also bounds what one request may cost it:
  *   FF_REQUEST_CPU_S   CPU seconds per request (REQUEST_CPU_S_DEFAULT;
@@ -39,6 +45,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/embed.h"
 #include "app/router.h"
 #include "core/err.h"
 #include "core/setting.h"
@@ -54,7 +61,8 @@ usage(void)
 	    "       framefit.fcgi --listen ADDR  (a Unix socket path, host:port,\n"
 	    "                                    or :port for 127.0.0.1:port)\n"
 	    "       framefit.fcgi [--listen ADDR] --workers N\n"
-	    "       framefit.fcgi --migrate\n");
+	    "       framefit.fcgi --migrate\n"
+	    "       framefit.fcgi --check\n");
 	exit(2);
 }
 
@@ -150,6 +158,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
+		{ "check", no_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "migrate", no_argument, NULL, 'm' },
 		{ "workers", required_argument, NULL, 'w' },
@@ -163,12 +172,13 @@ main(int argc, char **argv)
 	const char		*s;
 	char			*end;
 	long			 n;
-	int			 ch, migrate_only = 0, applied;
+	int			 ch, migrate_only = 0, check_only = 0, applied;
 
 	/* Keep blas.o (darknet's fast gemm) in the executable. */
 	(void)blas_linked;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
+		case 'c': check_only = 1; break;
 		case 'l': fo.listen = optarg; break;
 		case 'm': migrate_only = 1; break;
 		case 'w':
@@ -185,6 +195,15 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	/* Before the fork, so a bad list stops the start, once, on the
+	 * server's console (src/app/embed.h). */
+	if (embed_init() != FF_OK) {
+		fprintf(stderr, "framefit.fcgi: cannot start: FF_EMBED_ORIGINS "
+		    "is not a list of origins\n");
+		return 1;
+	}
+	if (check_only)
+		return 0;
 	if (migrate_only) {
 		if ((er = app_migrate(&to, &applied)) != FF_OK) {
 			fprintf(stderr, "framefit.fcgi: migrate: %s\n",

@@ -12,6 +12,7 @@
  */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -479,21 +480,54 @@ END_TEST
  * there checks the CSRF token first. /admin/catalog/{sku} needs the
  * database first (503 here), whatever the method.
  */
+/* A whole frame form after the token: lens width, lens height, bridge
+ * and total width go into the four %s. */
+#define FULL_FORM	"&sku=FF-TST-5218&name=Test+Red+Rectangle&brand=Test" \
+	"&style=rectangle&rim_rgb=%%23b0202a&tint_rgb=%%23ffffff&rim_mm=4.5" \
+	"&tint_opacity=0&lens_width_mm=%s&lens_height_mm=%s&bridge_mm=%s" \
+	"&total_width_mm=%s&price=99.50" \
+	"&product_url=https%%3A%%2F%%2Fshop.example%%2Fframes%%2FFF-TST-5218" \
+	"&active=1"
+
+/*
+ * A new frame's form is judged before the database is needed: a form
+ * the catalog's rule refuses is shown again (422) with each problem
+ * beside its field, one it takes goes on to the database (503 here).
+ */
 static const struct {
 	const char	*method;
 	const char	*path;
 	int		 csrf;		/* send a valid token */
+	const char	*sizes[4];	/* NULL: a form of the SKU alone */
 	int		 status;
 	const char	*body;		/* in the answer, or NULL */
 } frame_forms[] = {
-	{ "GET", "/admin/catalog/new", 0, 200,
-	    "action=/admin/catalog/new|editing=|price=129.00|error=|" },
-	{ "HEAD", "/admin/catalog/new", 0, 200, NULL },
-	{ "POST", "/admin/catalog/new", 0, 403, NULL },
-	{ "POST", "/admin/catalog/new", 1, 503, NULL },
-	{ "GET", "/admin/catalog/FF-RND-4721-TOR", 0, 503, NULL },
-	{ "POST", "/admin/catalog/FF-RND-4721-TOR", 0, 503, NULL },
-	{ "POST", "/admin/catalog/FF-RND-4721-TOR", 1, 503, NULL },
+	{ "GET", "/admin/catalog/new", 0, { NULL }, 200,
+	    "action=/admin/catalog/new|editing=|price=129.00|total=140.0|"
+	    "terr=|herr=|error=|" },
+	{ "HEAD", "/admin/catalog/new", 0, { NULL }, 200, NULL },
+	{ "POST", "/admin/catalog/new", 0, { NULL }, 403, NULL },
+	{ "POST", "/admin/catalog/new", 1, { NULL }, 422,
+	    "|error=13 fields need a change: see the messages beside them.|" },
+	{ "POST", "/admin/catalog/new", 1, { "52", "38", "18", "140" }, 503,
+	    NULL },
+	/* The issue's impossible frame: the typed values stay. */
+	{ "POST", "/admin/catalog/new", 1, { "52", "38", "18", "90" }, 422,
+	    "|total=90|terr=The total width is 90 mm, too narrow for what it "
+	    "holds: two 52 mm lenses and an 18 mm bridge are 122 mm before the "
+	    "end pieces at both sides. It should be near 140 mm (126 to 162 "
+	    "mm).|herr=|error=One field needs a change: see the message beside "
+	    "it.|" },
+	{ "POST", "/admin/catalog/new", 1, { "52", "60", "18", "190" }, 422,
+	    "|total=190|terr=The total width is 190 mm, too wide for two 52 mm "
+	    "lenses and an 18 mm bridge (122 mm) with end pieces of at most 20 "
+	    "mm a side. It should be near 140 mm (126 to 162 mm).|herr=The "
+	    "lens height is 60 mm, more than the lens width of 52 mm" },
+	{ "POST", "/admin/catalog/new", 1, { "52", "38", "18", "1e999" }, 422,
+	    "|terr=The total width must be a number, like 12.5.|" },
+	{ "GET", "/admin/catalog/FF-RND-4721-TOR", 0, { NULL }, 503, NULL },
+	{ "POST", "/admin/catalog/FF-RND-4721-TOR", 0, { NULL }, 503, NULL },
+	{ "POST", "/admin/catalog/FF-RND-4721-TOR", 1, { NULL }, 503, NULL },
 };
 
 START_TEST(t_frame_form)
@@ -518,11 +552,19 @@ START_TEST(t_frame_form)
 
 	ck_assert_int_eq(tpl_set_add_string(tpl, "admin_frame",
 	    "action={{action}}|editing={{#editing}}yes{{/editing}}|"
-	    "price={{f.price}}|error={{error}}|", NULL), FF_OK);
+	    "price={{f.price}}|total={{f.total_width_mm}}|"
+	    "terr={{err.total_width_mm}}|herr={{err.lens_height_mm}}|"
+	    "error={{error}}|", NULL), FF_OK);
 	ck_assert_int_eq(tpl_set_link(tpl, NULL), FF_OK);
 	buf_init(&body);
 	admin_csrf_token(a, "alice", (long long)time(NULL), tok);
-	buf_printf(&body, "csrf=%s&sku=X", frame_forms[_i].csrf ? tok : "no");
+	buf_printf(&body, "csrf=%s", frame_forms[_i].csrf ? tok : "no");
+	if (frame_forms[_i].sizes[0] == NULL)
+		buf_puts(&body, "&sku=X");
+	else
+		buf_printf(&body, FULL_FORM, frame_forms[_i].sizes[0],
+		    frame_forms[_i].sizes[1], frame_forms[_i].sizes[2],
+		    frame_forms[_i].sizes[3]);
 	memset(&m, 0, sizeof(m));
 	for (i = 0; env[i] != NULL; i++)
 		m.env[i] = env[i];
@@ -540,12 +582,165 @@ START_TEST(t_frame_form)
 	ck_assert_int_eq(r.status, frame_forms[_i].status);
 	if (frame_forms[_i].body != NULL) {
 		buf_putc(&m.out, '\0');
-		ck_assert_ptr_nonnull(strstr(m.out.ptr, frame_forms[_i].body));
+		ck_assert_msg(strstr(m.out.ptr, frame_forms[_i].body) != NULL,
+		    "row %d: %s", _i, m.out.ptr);
 	}
 	req_free(&r);
 	buf_free(&m.out);
 	buf_free(&body);
 	tpl_set_free(tpl);
+	fake_free(a);
+}
+END_TEST
+
+/* The shipped templates (templates/ of the source tree), as a worker
+ * loads them. */
+static struct tpl_set *
+real_templates(void)
+{
+	const char	*src = getenv("srcdir");
+	char		 dir[4096];
+	struct tpl_set	*set;
+	struct buf	 msg;
+	enum ff_err	 er;
+
+	snprintf(dir, sizeof(dir), "%s/templates", src != NULL && *src != '\0' ?
+	    src : FF_DATADIR);
+	buf_init(&msg);
+	set = tpl_load_dir(dir, &er, &msg);
+	ck_assert_msg(set != NULL, "%s: %s", dir, msg.ptr);
+	buf_free(&msg);
+	return set;
+}
+
+/*
+ * Admin errors stay in the admin: the admin's layout (its navigation,
+ * the section marked), a button back to the section's page, the user
+ * when known; JSON for a client that asks for it, as everywhere.
+ */
+static const struct {
+	const char	*method;
+	const char	*path;
+	const char	*user;		/* REMOTE_USER; NULL: none */
+	const char	*accept;	/* NULL: none */
+	int		 status;
+	const char	*want[4];	/* in the answer */
+	const char	*never;		/* not in it; NULL: no check */
+} admin_errors[] = {
+	{ "GET", "/admin/no/such/page", "alice", NULL, 404,
+	    { "<nav class=\"admin-nav\"", "id=\"back\" href=\"/admin/\">Back "
+	      "to the reports</a>", "There is no admin page at "
+	      "this address.", "Signed in as <strong>alice</strong>" },
+	    "Back to the try-on" },
+	{ "GET", "/admin/catalog/FF-NOPE", "alice", NULL, 503,
+	    { "<h1 id=\"err\">Not available just now</h1>", "id=\"back\" "
+	      "href=\"/admin/catalog/\">Back to the catalog</a>",
+	      "href=\"/admin/catalog/\" aria-current=\"page\">Catalog</a>",
+	      "Retry-After: 10" }, "Back to the try-on" },
+	{ "GET", "/admin/models/", "alice", NULL, 503,
+	    { "id=\"back\" href=\"/admin/models/\">Back to the models</a>",
+	      "href=\"/admin/models/\" aria-current=\"page\">Models</a>" },
+	    NULL },
+	/* No user: refused, still in the admin's layout, nobody named. */
+	{ "GET", "/admin/", NULL, NULL, 403,
+	    { "<nav class=\"admin-nav\"", "<h1 id=\"err\">That was refused"
+	      "</h1>" }, "Signed in as" },
+	{ "POST", "/admin/retention/purge", "alice", NULL, 403,
+	    { "id=\"back\" href=\"/admin/retention/\">Back to retention</a>",
+	      "HTTP 403 Forbidden" }, NULL },
+	{ "DELETE", "/admin/catalog/", "alice", NULL, 405,
+	    { "id=\"back\" href=\"/admin/catalog/\"" }, NULL },
+	{ "GET", "/admin/no/such/page", "alice", "application/json", 404,
+	    { "Content-Type: application/json", "{\"error\":{\"code\":"
+	      "\"not_found\",\"message\":\"There is no admin page at this "
+	      "address.\"}}" }, "<nav" },
+	/* The shop's errors keep the shop's page. */
+	{ "GET", "/no/such/page", NULL, NULL, 404, { "</html>" },
+	    "admin-nav" },
+};
+
+START_TEST(t_admin_error)
+{
+	struct tryon_app	*a = fake_app();
+	struct buf		 out;
+	const char		*env[16] = { "REQUEST_METHOD",
+	    admin_errors[_i].method, "REQUEST_URI", admin_errors[_i].path,
+	    "HTTP_HOST", "admin.example", "CONTENT_TYPE",
+	    "application/x-www-form-urlencoded", NULL };
+	int			 n = 8, i;
+
+	a->tpl = real_templates();
+	if (admin_errors[_i].user != NULL) {
+		env[n++] = "REMOTE_USER";
+		env[n++] = admin_errors[_i].user;
+	}
+	if (admin_errors[_i].accept != NULL) {
+		env[n++] = "HTTP_ACCEPT";
+		env[n++] = admin_errors[_i].accept;
+	}
+	env[n] = NULL;
+	buf_init(&out);
+	ck_assert_int_eq(run(a, env, "csrf=forged", &out),
+	    admin_errors[_i].status);
+	buf_putc(&out, '\0');
+	for (i = 0; i < 4 && admin_errors[_i].want[i] != NULL; i++)
+		ck_assert_msg(strstr(out.ptr, admin_errors[_i].want[i]) != NULL,
+		    "row %d: no %s in\n%s", _i, admin_errors[_i].want[i],
+		    out.ptr);
+	if (admin_errors[_i].never != NULL)
+		ck_assert_msg(strstr(out.ptr, admin_errors[_i].never) == NULL,
+		    "row %d: %s in\n%s", _i, admin_errors[_i].never, out.ptr);
+	buf_free(&out);
+	tpl_set_free(a->tpl);
+	fake_free(a);
+}
+END_TEST
+
+/* The issue's impossible frame on the real form: 422, the message
+ * beside the total width (and nowhere else), every typed value kept. */
+START_TEST(t_frame_form_page)
+{
+	struct tryon_app	*a = fake_app();
+	struct buf		 out, body;
+	char			 tok[44];
+	const char		*p;
+	int			 n = 0;
+	const char *env[] = { "REQUEST_METHOD", "POST", "REQUEST_URI",
+	    "/admin/catalog/new", "REMOTE_USER", "alice", "CONTENT_TYPE",
+	    "application/x-www-form-urlencoded", "HTTP_HOST", "admin.example",
+	    NULL };
+
+	a->tpl = real_templates();
+	buf_init(&out);
+	buf_init(&body);
+	admin_csrf_token(a, "alice", (long long)time(NULL), tok);
+	buf_printf(&body, "csrf=%s", tok);
+	buf_printf(&body, FULL_FORM, "52", "38", "18", "90");
+	ck_assert_int_eq(run(a, env, body.ptr, &out), 422);
+	buf_putc(&out, '\0');
+	ck_assert_ptr_nonnull(strstr(out.ptr, "name=\"total_width_mm\" "
+	    "value=\"90\" min=\"80\" max=\"200\" step=\"0.1\" required "
+	    "aria-invalid=\"true\" aria-describedby=\"err-total_width_mm\">"
+	    "<span class=\"field-error\" id=\"err-total_width_mm\">The total "
+	    "width is 90 mm, too narrow for what it holds: two 52 mm lenses "
+	    "and an 18 mm bridge are 122 mm before the end pieces at both "
+	    "sides. It should be near 140 mm (126 to 162 mm).</span>"));
+	for (p = out.ptr; (p = strstr(p, "class=\"field-error\"")) != NULL; p++)
+		n++;
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(out.ptr, "name=\"lens_width_mm\" "
+	    "value=\"52\""));
+	ck_assert_ptr_nonnull(strstr(out.ptr, "name=\"bridge_mm\" "
+	    "value=\"18\""));
+	ck_assert_ptr_nonnull(strstr(out.ptr, "value=\"Test Red Rectangle\""));
+	ck_assert_ptr_nonnull(strstr(out.ptr, "value=\"FF-TST-5218\""));
+	ck_assert_ptr_nonnull(strstr(out.ptr, "<option value=\"rectangle\" "
+	    "selected>"));
+	ck_assert_ptr_nonnull(strstr(out.ptr, "One field needs a change"));
+	ck_assert_ptr_nonnull(strstr(out.ptr, "<nav class=\"admin-nav\""));
+	buf_free(&body);
+	buf_free(&out);
+	tpl_set_free(a->tpl);
 	fake_free(a);
 }
 END_TEST
@@ -570,6 +765,13 @@ suite(void)
 	tcase_add_test(t, t_range);
 	tcase_add_loop_test(t, t_percentile, 0, sizeof(pcts) / sizeof(pcts[0]));
 	tcase_add_test(t, t_laggards);
+	suite_add_tcase(s, t);
+
+	t = tcase_create("pages");
+	tcase_set_timeout(t, 30);
+	tcase_add_loop_test(t, t_admin_error, 0,
+	    sizeof(admin_errors) / sizeof(admin_errors[0]));
+	tcase_add_test(t, t_frame_form_page);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -195,6 +195,88 @@ START_TEST(test_page)
 }
 END_TEST
 
+/*
+ * The admin's branch, chosen by the path: admin_error with the section's
+ * way back and navigation flag; "error" (with the same way back) when a
+ * set has no admin_error; JSON as before; the shop's paths untouched.
+ */
+static const struct {
+	const char	*path;
+	const char	*user;
+	int		 with_admin;	/* the set has admin_error */
+	enum ff_err	 er;
+	const char	*body;
+} admin_answers[] = {
+	{ "/admin/catalog/FF-X", "alice", 1, FF_ENOTFOUND,
+	    "A|Not found|/admin/catalog/|Back to the catalog|cat|alice|404|"
+	    "no such frame" },
+	{ "/admin/catalog/new", "alice", 1, FF_EINPUT,
+	    "A|That could not be used|/admin/catalog/|Back to the catalog|"
+	    "cat|alice|400|no such frame" },
+	{ "/admin/models/3/activate", "bob", 1, FF_EFORBIDDEN,
+	    "A|That was refused|/admin/models/|Back to the models|mod|bob|"
+	    "403|no such frame" },
+	{ "/admin/retention/purge", NULL, 1, FF_EDB,
+	    "A|Not available just now|/admin/retention/|Back to retention|"
+	    "ret||503|no such frame" },
+	{ "/admin/export/x.csv", "", 1, FF_EIO,
+	    "A|Something went wrong on the server|/admin/|Back to the reports|"
+	    "rep||500|no such frame" },
+	{ "/admin", "alice", 1, FF_ENOTFOUND,
+	    "A|Not found|/admin/|Back to the reports|rep|alice|404|" },
+	{ "/admin/catalog/", "alice", 0, FF_ENOTFOUND,
+	    "E|/admin/catalog/|Back to the catalog|no such frame" },
+	/* Not the admin: the shop's own page, whatever the set holds. */
+	{ "/administrator", "alice", 1, FF_ENOTFOUND, "E|" },
+	{ "/t/x", NULL, 1, FF_ENOTFOUND, "E|" },
+};
+
+START_TEST(test_error_admin)
+{
+	struct http_req	 r;
+	struct tpl_set	*t = tpl_set_new();
+	const char	*body;
+
+	ck_assert_int_eq(tpl_set_add_string(t, "error", "E|{{#nav_catalog}}"
+	    "{{back}}|{{back_label}}|{{/nav_catalog}}{{message}}", NULL),
+	    FF_OK);
+	if (admin_answers[_i].with_admin)
+		ck_assert_int_eq(tpl_set_add_string(t, "admin_error",
+		    "A|{{heading}}|{{back}}|{{back_label}}|"
+		    "{{#nav_catalog}}cat{{/nav_catalog}}"
+		    "{{#nav_models}}mod{{/nav_models}}"
+		    "{{#nav_retention}}ret{{/nav_retention}}"
+		    "{{#nav_reports}}rep{{/nav_reports}}|{{user}}|{{status}}|"
+		    "{{message}}", NULL), FF_OK);
+	ck_assert_int_eq(tpl_set_link(t, NULL), FF_OK);
+	M.env[0] = "REQUEST_URI"; M.env[1] = admin_answers[_i].path;
+	M.env[2] = "HTTP_ACCEPT"; M.env[3] = "text/html";
+	if (admin_answers[_i].user != NULL) {
+		M.env[4] = "REMOTE_USER"; M.env[5] = admin_answers[_i].user;
+	}
+	req_init(&r, &IO);
+	r.tpl = t;
+	req_error(&r, admin_answers[_i].er, "no such frame");
+	req_free(&r);
+	tpl_set_free(t);
+	ck_assert(m_has_line(&M.out, "Content-Type: text/html; charset=utf-8"));
+	body = m_body(&M.out);
+	ck_assert_msg(strncmp(body, admin_answers[_i].body,
+	    strlen(admin_answers[_i].body)) == 0, "row %d: %s", _i, body);
+	if (admin_answers[_i].body[0] == 'E' && admin_answers[_i].body[1] ==
+	    '|' && admin_answers[_i].body[2] == '\0')
+		ck_assert_str_eq(body, "E|no such frame");
+
+	/* JSON is JSON under /admin/ too. */
+	buf_reset(&M.out);
+	M.env[3] = "application/json";
+	req_init(&r, &IO);
+	req_error(&r, admin_answers[_i].er, "x");
+	req_free(&r);
+	ck_assert(m_has_line(&M.out, "Content-Type: application/json"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -211,6 +293,11 @@ main(void)
 	tcase_add_test(tc, test_error_plain_escaped);
 	tcase_add_test(tc, test_error_after_head);
 	tcase_add_test(tc, test_page);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("admin");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_error_admin, 0,
+	    sizeof(admin_answers) / sizeof(admin_answers[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -200,6 +200,53 @@ START_TEST(t_tryon_args)
 END_TEST
 
 static const struct {
+	const char	*query;
+	enum ff_err	 er;
+	const char	*wording;
+} consents[] = {
+	{ "", FF_OK, "" },
+	{ "frame=A", FF_OK, "" },
+	{ "consent=", FF_OK, "" },
+	{ "consent=&consent_wording=", FF_OK, "" },
+	{ "consent=newsletter&consent_wording=shop-nl-3", FF_OK, "shop-nl-3" },
+	{ "consent_wording=v2.1_b&consent=newsletter", FF_OK, "v2.1_b" },
+	{ "consent=newsletter&consent_wording=ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
+	  FF_OK, "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345" },
+	{ "consent=newsletter&consent_wording=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456",
+	  FF_EINPUT, "" },			/* 33 bytes */
+	{ "consent=newsletter", FF_EINPUT, "" },
+	{ "consent=newsletter&consent_wording=", FF_EINPUT, "" },
+	{ "consent=newsletter&consent_wording=a%20b", FF_EINPUT, "" },
+	{ "consent=newsletter&consent_wording=%27x", FF_EINPUT, "" },
+	{ "consent=Newsletter&consent_wording=v1", FF_EINPUT, "" },
+	{ "consent=1&consent_wording=v1", FF_EINPUT, "" },
+	{ "consent=marketing&consent_wording=v1", FF_EINPUT, "" },
+	{ "consent_wording=v1", FF_EINPUT, "" },
+	{ "consent=newsletter&consent=no&consent_wording=v1", FF_OK, "v1" },
+};
+
+START_TEST(t_consent)
+{
+	struct kv_list q;
+	char wording[CONSENT_WORDING_MAX + 1];
+	const char *why = NULL;
+	enum ff_err er;
+
+	kv_init(&q);
+	memset(wording, 'x', sizeof(wording));
+	ck_assert_int_eq(kv_parse_query(&q, consents[_i].query,
+	    strlen(consents[_i].query), NULL), FF_OK);
+	er = api_consent_arg(&q, wording, &why);
+	ck_assert_msg(er == consents[_i].er, "row %d \"%s\": got %d", _i,
+	    consents[_i].query, er);
+	ck_assert_str_eq(wording, consents[_i].wording);
+	if (er != FF_OK)
+		ck_assert_ptr_nonnull(why);
+	kv_free(&q);
+}
+END_TEST
+
+static const struct {
 	const char	*accept;
 	int		 png;
 } accepts[] = {
@@ -311,6 +358,7 @@ main(void)
 	tcase_add_test(tc, t_format);
 	tcase_add_loop_test(tc, t_body, 0, N(bodies));
 	tcase_add_loop_test(tc, t_tryon_args, 0, N(targs));
+	tcase_add_loop_test(tc, t_consent, 0, N(consents));
 	tcase_add_loop_test(tc, t_accept, 0, N(accepts));
 	tcase_add_loop_test(tc, t_rate, 0, N(rates));
 	tcase_add_test(tc, t_window);

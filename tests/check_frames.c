@@ -2,7 +2,8 @@
  * check_frames.c: frames drawn on faces (src/render/), table-driven.
  *
  * Numbers first: style names, the mm-to-pixel scale, the roll of the eye
- * line, the fit hint and the input checks, each a table of exact values.
+ * line and the input checks, each a table of exact values (the fit hint
+ * is tests/check_fit.c).
  * The coverage rasteriser is checked against areas worked out by hand.
  * Then the drawing itself: real size and placement measured on a plain
  * background, the tint filtering the photo at the pupil, the contact
@@ -26,6 +27,7 @@
 
 #include "core/clock.h"
 #include "render/frame.h"
+#include "render/frame_sizes.h"
 #include "render/frames.h"
 #include "frames_catalog.h"
 #include "render/raster.h"
@@ -312,66 +314,6 @@ START_TEST(test_roll)
 	else
 		ck_assert_msg(fabs(got - rolls[_i].want) < 1e-9,
 		    "row %d: got %.12g want %g", _i, got, rolls[_i].want);
-}
-END_TEST
-
-/* ---- Fit: total width against face width, +-6 % ---- */
-
-static const struct {
-	double		total_mm;
-	double		face_px;
-	double		eye_px;		/* eye distance; eyes on a line */
-	double		pd;
-	enum ff_err	err;
-	enum frame_fit	want;
-} fits[] = {
-	/* 63 px between the eyes at PD 63: 1 px per mm */
-	{ 140, 140, 63, 0, FF_OK, FIT_GOOD },
-	{ 140, 132.1, 63, 0, FF_OK, FIT_GOOD },	/* +7.9 mm <= 7.926 */
-	{ 140, 132.0, 63, 0, FF_OK, FIT_WIDE },	/* +8.0 mm > 7.92 */
-	{ 140, 148.9, 63, 0, FF_OK, FIT_GOOD },	/* -8.9 mm >= -8.934 */
-	{ 140, 149.0, 63, 0, FF_OK, FIT_NARROW },	/* -9.0 mm < -8.94 */
-	{ 120, 150, 63, 0, FF_OK, FIT_NARROW },
-	{ 150, 120, 63, 0, FF_OK, FIT_WIDE },
-	/* 0.9 px per mm: a 126 px face is 140 mm */
-	{ 140, 126, 63, 70, FF_OK, FIT_GOOD },
-	{ 140, 140, 63, 70, FF_OK, FIT_NARROW },	/* 155.6 mm face */
-	/* 2 px per mm */
-	{ 140, 280, 126, 0, FF_OK, FIT_GOOD },
-	{ 140, 140, 126, 0, FF_OK, FIT_WIDE },	/* a 70 mm face */
-	{ 140, 0, 63, 0, FF_EINPUT, FIT_GOOD },
-	{ 140, -5, 63, 0, FF_EINPUT, FIT_GOOD },
-	{ 140, NAN, 63, 0, FF_EINPUT, FIT_GOOD },
-	{ 140, 140, 63, 45, FF_EINPUT, FIT_GOOD },	/* PD < 50 */
-	{ 140, 140, 0, 0, FF_EINPUT, FIT_GOOD },	/* eyes together */
-	{ 0, 140, 63, 0, FF_EINPUT, FIT_GOOD },	/* no frame width */
-};
-
-START_TEST(test_fit)
-{
-	struct frame f = golden_frame(FRAME_RECTANGLE);
-	struct face_eyes e = { 300, 200, 300 + fits[_i].eye_px, 200 };
-	enum frame_fit got = FIT__MAX;
-	enum ff_err er;
-
-	f.total_width_mm = fits[_i].total_mm;
-	er = frame_fit(&f, &e, fits[_i].face_px, fits[_i].pd, &got);
-	ck_assert_msg(er == fits[_i].err, "row %d: error %d", _i, er);
-	if (er == FF_OK)
-		ck_assert_msg(got == fits[_i].want, "row %d: got %s", _i,
-		    frame_fit_name(got));
-	else
-		ck_assert_int_eq(got, FIT__MAX);	/* untouched */
-}
-END_TEST
-
-START_TEST(test_fit_names)
-{
-	ck_assert_str_eq(frame_fit_name(FIT_NARROW), "narrow");
-	ck_assert_str_eq(frame_fit_name(FIT_GOOD), "good");
-	ck_assert_str_eq(frame_fit_name(FIT_WIDE), "wide");
-	ck_assert_ptr_null(frame_fit_name(FIT__MAX));
-	ck_assert_ptr_null(frame_fit_name((enum frame_fit)-1));
 }
 END_TEST
 
@@ -966,6 +908,186 @@ START_TEST(test_timing)
 }
 END_TEST
 
+/* ---- The catalog's rule on sizes (render/frame_sizes.h) ---- */
+
+/*
+ * Each row: lens width, lens height, bridge, total width (mm), how many
+ * problems, the field of the first and its exact sentence ("" for none).
+ */
+static const struct {
+	double		 a, b, dbl, t;
+	int		 n;
+	const char	*field;
+	const char	*text;
+} sizings[] = {
+	/* The form's default frame and the store test's. */
+	{ 52, 40, 18, 140, 0, NULL, "" },
+	{ 51.5, 40.5, 19.5, 139.5, 0, NULL, "" },
+	/* The issue's impossible frame. */
+	{ 52, 40, 18, 90, 1, "total_width_mm", "The total width is 90 mm, "
+	    "too narrow for what it holds: two 52 mm lenses and an 18 mm "
+	    "bridge are 122 mm before the end pieces at both sides. It should "
+	    "be near 140 mm (126 to 162 mm)." },
+	/* The window's edges: 2 and 20 mm a side. */
+	{ 52, 40, 18, 126, 0, NULL, "" },
+	{ 52, 40, 18, 125.9, 1, "total_width_mm", "The total width is "
+	    "125.9 mm, too narrow for what it holds: two 52 mm lenses and an "
+	    "18 mm bridge are 122 mm before the end pieces at both sides. It "
+	    "should be near 140 mm (126 to 162 mm)." },
+	{ 52, 40, 18, 162, 0, NULL, "" },
+	{ 52, 40, 18, 162.5, 1, "total_width_mm", "The total width is "
+	    "162.5 mm, too wide for two 52 mm lenses and an 18 mm bridge "
+	    "(122 mm) with end pieces of at most 20 mm a side. It should be "
+	    "near 140 mm (126 to 162 mm)." },
+	/* A thin metal aviator, 2.5 mm a side. */
+	{ 58, 50, 14, 135, 0, NULL, "" },
+	/* A round lens is as tall as wide; taller is refused. */
+	{ 50, 50, 20, 140, 0, NULL, "" },
+	{ 50, 50.5, 20, 140, 1, "lens_height_mm", "The lens height is "
+	    "50.5 mm, more than the lens width of 50 mm: a lens's box is "
+	    "measured across for the width and up and down for the height, "
+	    "and no lens shape is taller than wide. It should be at most 50 "
+	    "mm, near 40 mm for a 50 mm lens (were the two swapped?)." },
+	/* Out of the schema's range: one message, no sum on top. */
+	{ 300, 40, 18, 140, 1, "lens_width_mm", "The lens width is 300 mm; "
+	    "it must be from 20 to 90 mm (most lenses are 40 to 62 mm)." },
+	{ 52, 40, 18, 1000, 1, "total_width_mm", "The total width is 1000 "
+	    "mm; it must be from 80 to 200 mm (most fronts are 120 to 150 mm); "
+	    "with 52 mm lenses and an 18 mm bridge it should be near 140 mm "
+	    "(126 to 162 mm)." },
+	{ 52, 40, NAN, 140, 1, "bridge_mm", "The bridge is not a number; it "
+	    "must be from 5 to 40 mm (most bridges are 14 to 24 mm)." },
+	{ 52, 5, 18, 140, 1, "lens_height_mm", "The lens height is 5 mm; it "
+	    "must be from 10 to 80 mm (most lenses are 25 to 50 mm)." },
+	/* Lenses no front in range can hold: the lens width is blamed. */
+	{ 90, 40, 40, 200, 1, "lens_width_mm", "Two 90 mm lenses and a 40 mm "
+	    "bridge make a front of at least 224 mm with the end pieces, "
+	    "wider than the 200 mm the catalog takes: the lens width should "
+	    "be near 71 mm or less." },
+	/* Two problems, in the rule's order. */
+	{ 52, 60, 18, 90, 2, "lens_height_mm", "The lens height is 60 mm, "
+	    "more than the lens width of 52 mm: a lens's box is measured "
+	    "across for the width and up and down for the height, and no "
+	    "lens shape is taller than wide. It should be at most 52 mm, near "
+	    "42 mm for a 52 mm lens (were the two swapped?)." },
+	/* Every size wrong: four problems, and nothing else. */
+	{ 0, 0, 0, 0, 4, "lens_width_mm", "The lens width is 0 mm; it must "
+	    "be from 20 to 90 mm (most lenses are 40 to 62 mm)." },
+};
+
+START_TEST(test_sizes)
+{
+	struct frame		 f = golden_frame(FRAME_RECTANGLE);
+	struct frame_issue	 is[FRAME_ISSUES_MAX];
+	struct buf		 why;
+	int			 n;
+
+	f.lens_width_mm = sizings[_i].a;
+	f.lens_height_mm = sizings[_i].b;
+	f.bridge_mm = sizings[_i].dbl;
+	f.total_width_mm = sizings[_i].t;
+	memset(is, 0, sizeof(is));
+	n = frame_sizes_issues(&f, is, FRAME_ISSUES_MAX);
+	ck_assert_int_eq(n, sizings[_i].n);
+	/* Only counting gives the same number. */
+	ck_assert_int_eq(frame_sizes_issues(&f, NULL, 0), n);
+	buf_init(&why);
+	buf_puts(&why, "");
+	ck_assert_int_eq(frame_sizes_check(&f, &why), n == 0 ? FF_OK :
+	    FF_EINPUT);
+	if (n == 0) {
+		ck_assert_ptr_null(is[0].field);
+		ck_assert_str_eq(why.ptr, "");
+	} else {
+		ck_assert_str_eq(is[0].field, sizings[_i].field);
+		ck_assert_str_eq(is[0].text, sizings[_i].text);
+		/* why: every sentence, the first one first. */
+		ck_assert(strncmp(why.ptr, sizings[_i].text,
+		    strlen(sizings[_i].text)) == 0);
+		ck_assert_uint_eq(strlen(why.ptr) > strlen(is[0].text), n > 1);
+	}
+	buf_free(&why);
+}
+END_TEST
+
+START_TEST(test_sizes_edges)
+{
+	struct frame		 f = golden_frame(FRAME_ROUND);
+	struct frame_issue	 is[FRAME_ISSUES_MAX];
+	struct buf		 why;
+
+	/* NULL: one problem; why may be NULL. */
+	ck_assert_int_eq(frame_sizes_issues(NULL, is, 1), 1);
+	ck_assert_str_eq(is[0].field, "total_width_mm");
+	ck_assert_int_eq(frame_sizes_check(NULL, NULL), FF_EINPUT);
+	/* The second problem of the table's two, and a room for one only. */
+	f.lens_width_mm = 52;
+	f.lens_height_mm = 60;
+	f.bridge_mm = 18;
+	f.total_width_mm = 90;
+	memset(is, 0, sizeof(is));
+	ck_assert_int_eq(frame_sizes_issues(&f, is, 2), 2);
+	ck_assert_str_eq(is[1].field, "total_width_mm");
+	ck_assert(strncmp(is[1].text, "The total width is 90 mm, too narrow",
+	    36) == 0);
+	memset(is, 0, sizeof(is));
+	ck_assert_int_eq(frame_sizes_issues(&f, is, 1), 2);
+	ck_assert_ptr_null(is[1].field);
+	/* why is appended to, one space between sentences. */
+	buf_init(&why);
+	buf_puts(&why, "Row 3:");
+	ck_assert_int_eq(frame_sizes_check(&f, &why), FF_EINPUT);
+	ck_assert(strncmp(why.ptr, "Row 3: The lens height is 60 mm,", 32) == 0);
+	ck_assert_ptr_nonnull(strstr(why.ptr, "swapped?). The total width is "
+	    "90 mm"));
+	buf_free(&why);
+	/* Only the sizes are read: a bad style or tint is not its business. */
+	f = golden_frame(FRAME_ROUND);
+	f.style = FRAME_STYLE__MAX;
+	f.tint_opacity = 7;
+	ck_assert_int_eq(frame_sizes_check(&f, NULL), FF_OK);
+}
+END_TEST
+
+/*
+ * Every frame of the shop's starter catalog (sql/002_seed_frames.sql)
+ * and of the golden images passes: the rule's bounds are the shop's own
+ * frames' and not tighter. The seed's rows are read from the file, so a
+ * frame added there is checked too.
+ */
+START_TEST(test_sizes_seed)
+{
+	char		 path[4096], line[512];
+	FILE		*fp;
+	struct frame	 f;
+	unsigned	 rim, tint;
+	double		 rim_mm, op;
+	int		 n = 0, st;
+
+	snprintf(path, sizeof(path), "%s/sql/002_seed_frames.sql", srcdir());
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "cannot read %s", path);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		f = golden_frame(FRAME_ROUND);
+		if (sscanf(line, " 0x%x, %lf, 0x%x, %lf, %lf, %lf, %lf, %lf,",
+		    &rim, &rim_mm, &tint, &op, &f.lens_width_mm,
+		    &f.lens_height_mm, &f.bridge_mm, &f.total_width_mm) != 8)
+			continue;
+		n++;
+		ck_assert_msg(frame_sizes_check(&f, NULL) == FF_OK,
+		    "seed row %d: lens %g x %g, bridge %g, total %g", n,
+		    f.lens_width_mm, f.lens_height_mm, f.bridge_mm,
+		    f.total_width_mm);
+	}
+	fclose(fp);
+	ck_assert_int_eq(n, 16);
+	for (st = 0; st < FRAME_STYLE__MAX; st++) {
+		f = golden_frame(st);
+		ck_assert_int_eq(frame_sizes_check(&f, NULL), FF_OK);
+	}
+}
+END_TEST
+
 static Suite *
 frames_suite(void)
 {
@@ -977,9 +1099,13 @@ frames_suite(void)
 	tcase_add_test(tc, test_style_parse_other);
 	tcase_add_loop_test(tc, test_px_per_mm, 0, (int)LEN(scales));
 	tcase_add_loop_test(tc, test_roll, 0, (int)LEN(rolls));
-	tcase_add_loop_test(tc, test_fit, 0, (int)LEN(fits));
-	tcase_add_test(tc, test_fit_names);
 	tcase_add_loop_test(tc, test_check, 0, (int)LEN(checks));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sizes");
+	tcase_add_loop_test(tc, test_sizes, 0, (int)LEN(sizings));
+	tcase_add_test(tc, test_sizes_edges);
+	tcase_add_test(tc, test_sizes_seed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("raster");

@@ -95,6 +95,37 @@ START_TEST(test_security_headers)
 }
 END_TEST
 
+/* The shop's pages may name the origins that frame them; then no
+ * X-Frame-Options, which can name none. NULL or "" keeps 'none'. */
+START_TEST(test_frame_ancestors)
+{
+	struct http_req	 r;
+	const char	*fa[] = { NULL, "", "https://a.example https://b.example",
+	    "https://a.example\r\nSet-Cookie: x=1" };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(fa) / sizeof(fa[0]); i++) {
+		buf_reset(&M.out);
+		M.env[0] = "REQUEST_URI"; M.env[1] = "/";
+		req_init(&r, &IO);
+		r.frame_ancestors = fa[i];
+		req_send(&r, 200, "text/plain", "hi", 2);
+		req_free(&r);
+		if (i == 2) {
+			ck_assert(m_has_line(&M.out, "Content-Security-Policy: "
+			    REQ_CSP_BASE "frame-ancestors https://a.example "
+			    "https://b.example"));
+			ck_assert_ptr_null(strstr(M.out.ptr, "X-Frame-Options"));
+		} else {
+			ck_assert(m_has_line(&M.out, "Content-Security-Policy: "
+			    REQ_CSP));
+			ck_assert(m_has_line(&M.out, "X-Frame-Options: DENY"));
+			ck_assert_ptr_null(strstr(M.out.ptr, "Set-Cookie"));
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_head_and_304)
 {
 	struct http_req r;
@@ -408,6 +439,7 @@ main(void)
 	tcase_add_test(tc, test_parse_uri);
 	tcase_add_test(tc, test_parse_cgi_fallback);
 	tcase_add_test(tc, test_security_headers);
+	tcase_add_test(tc, test_frame_ancestors);
 	tcase_add_test(tc, test_head_and_304);
 	tcase_add_test(tc, test_header_injection);
 	tcase_add_loop_test(tc, test_form_multipart_chunks, 0, 5);

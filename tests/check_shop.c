@@ -16,6 +16,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 #include "app/app.h"
 #include "app/router.h"
+#include "app/shop.h"
 #include "core/buf.h"
 #include "core/xalloc.h"
 #include "http/request.h"
@@ -133,12 +135,15 @@ answer_free(struct answer *an)
 	buf_free(&an->raw);
 }
 
-/* A multipart/form-data body: frame, optional source, the photo. */
+/* A multipart/form-data body: frame, optional source and PD, the photo. */
 static void
-form(struct buf *b, const char *sku, const char *source, const void *photo,
-    size_t len)
+form_pd(struct buf *b, const char *sku, const char *source, const char *pd,
+    const void *photo, size_t len)
 {
 	buf_reset(b);
+	if (pd != NULL)
+		buf_printf(b, "--" BOUNDARY "\r\nContent-Disposition: "
+		    "form-data; name=\"pd_mm\"\r\n\r\n%s\r\n", pd);
 	if (sku != NULL)
 		buf_printf(b, "--" BOUNDARY "\r\nContent-Disposition: "
 		    "form-data; name=\"frame\"\r\n\r\n%s\r\n", sku);
@@ -153,6 +158,34 @@ form(struct buf *b, const char *sku, const char *source, const void *photo,
 		buf_puts(b, "\r\n");
 	}
 	buf_puts(b, "--" BOUNDARY "--\r\n");
+}
+
+static void
+form(struct buf *b, const char *sku, const char *source, const void *photo,
+    size_t len)
+{
+	form_pd(b, sku, source, NULL, photo, len);
+}
+
+/* Assert that the body holds want (a printf format). */
+static void
+has(const struct answer *an, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void
+has(const struct answer *an, const char *fmt, ...)
+{
+	struct buf	 w;
+	va_list		 ap;
+
+	buf_init(&w);
+	va_start(ap, fmt);
+	buf_vprintf(&w, fmt, ap);
+	va_end(ap);
+	if (strstr(an->body, w.ptr) == NULL)
+		fprintf(stderr, "check_shop: the body:\n%s\n", an->body);
+	ck_assert_msg(strstr(an->body, w.ptr) != NULL, "no %s (the body is on "
+	    "stderr)", w.ptr);
+	buf_free(&w);
 }
 
 static const char *const multipart[] = {
@@ -305,12 +338,61 @@ START_TEST(test_upload_life)
 	ck_assert_int_eq(count("SELECT COUNT(*) FROM tryons WHERE "
 	    "upload_id = ?", id), 2);
 	buf_reset(&uri);
-	buf_printf(&uri, "/t/%s?frame=NO-SUCH-1", token);
+	buf_printf(&uri, "/t/%s?frame=NO-SUCH-1&pd=63,5", token);
 	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
 	ck_assert_int_eq(an.status, 404);
 	ck_assert_ptr_nonnull(strstr(an.body, "We do not carry a frame with "
 	    "that code."));
+	/* Back to the try-on, not to the upload page; the PD kept. */
+	has(&an, "href=\"/t/%s?pd&#61;63.5\">Back to your try-on</a>", token);
 	answer_free(&an);
+
+	/*
+	 * The PD on the result page, as typed: a point, a comma (raw or
+	 * escaped in the query), a second decimal rounded. The picture, the
+	 * form, the words, the way home and every frame link use it.
+	 */
+	{
+		static const struct { const char *q, *want; } pds[] = {
+			{ "62.3", "62.3" }, { "63%2C5", "63.5" },
+			{ "63,5", "63.5" }, { "64.25", "64.3" },
+			{ "+61.44+mm", "61.4" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(pds) / sizeof(pds[0]); i++) {
+			buf_reset(&uri);
+			buf_printf(&uri, "/t/%s?frame=%s&pd=%s", token,
+			    f2->sku, pds[i].q);
+			run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+			ck_assert_int_eq(an.status, 200);
+			has(&an, "src=\"/t/%s/%s.jpg?pd&#61;%s\"", token,
+			    f2->sku, pds[i].want);
+			has(&an, "name=\"pd\" %s", "inputmode=\"decimal\"");
+			has(&an, "value=\"%s\" aria-describedby", pds[i].want);
+			has(&an, "Sized for your PD of %s&nbsp;mm.",
+			    pds[i].want);
+			has(&an, "<a href=\"/?frame&#61;%s&amp;pd&#61;%s\" "
+			    "id=\"home-link\">", f2->sku, pds[i].want);
+			has(&an, "href=\"/t/%s?frame&#61;%s&amp;pd&#61;%s\" "
+			    "data-sku=\"%s\">", token, f->sku, pds[i].want,
+			    f->sku);
+			has(&an, "<input type=\"hidden\" name=\"frame\" "
+			    "value=\"%s\">", f2->sku);
+			answer_free(&an);
+		}
+		/* Not a PD: the default, and the page says why. */
+		buf_reset(&uri);
+		buf_printf(&uri, "/t/%s?frame=%s&pd=635", token, f2->sku);
+		run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+		ck_assert_int_eq(an.status, 200);
+		has(&an, "src=\"/t/%s/%s.jpg\"", token, f2->sku);
+		has(&an, "That is not a PD we can use");
+		has(&an, "Sized for a 63&nbsp;mm PD.");
+		answer_free(&an);
+		ck_assert_int_eq(count("SELECT COUNT(*) FROM tryons WHERE "
+		    "upload_id = ?", id), 2);
+	}
 
 	/* The render: a JPEG with an ETag, 304 when it matches. */
 	buf_reset(&uri);
@@ -463,6 +545,206 @@ START_TEST(test_upload_noface)
 	    "WHERE metric = 'photo' AND ? = 0", 0), photos + 1);
 	ck_assert_int_eq(count("SELECT COALESCE(SUM(n), 0) FROM hourly_rollups "
 	    "WHERE metric = 'upload_form' AND ? = 0", 0), uploads + 1);
+	gdFree(png);
+	buf_free(&b);
+	app_close(a);
+}
+END_TEST
+
+/* A photo whose stored faces the policy no longer takes: the no-face
+ * page shows it (GET /t/{token}/photo), keeps frame and PD, and offers
+ * "Retake" for a webcam photo. */
+START_TEST(test_noface_kept)
+{
+	struct tryon_app	*a = worker();
+	const struct frame	*f = &a->frames[3];
+	struct answer		 an;
+	struct buf		 b, uri;
+	struct db		*d;
+	const char		*loc;
+	char			 token[64];
+	void			*photo;
+	size_t			 len;
+	long long		 id;
+
+	photo = face_photo(&len);
+	buf_init(&b);
+	buf_init(&uri);
+	form_pd(&b, f->sku, "webcam", "62,3", photo, len);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_msg(an.status == 303, "%d: %s", an.status, an.body);
+	loc = header(&an, "Location");
+	ck_assert_str_eq(loc + 35, "?pd=62.3");
+	snprintf(token, sizeof(token), "%.32s", loc + 3);
+	answer_free(&an);
+	d = dbtest_open();
+	id = dbtest_int(d, "SELECT MAX(id) FROM uploads WHERE ? = 0", 0);
+	/* A face 4 pixels wide is below the policy's floor. */
+	dbtest_exec(d, "UPDATE detection_faces SET box_w = 4, box_h = 4 "
+	    "WHERE detection_id IN (SELECT id FROM detections WHERE "
+	    "upload_id = ?)", id);
+	db_close(d);
+
+	buf_printf(&uri, "/t/%s?frame=%s&pd=62,3", token, f->sku);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 422);
+	has(&an, "<img class=\"sent-img\" id=\"sent-photo\" "
+	    "src=\"/t/%s/photo\"", token);
+	has(&an, "id=\"retake\" href=\"/?frame&#61;%s&amp;pd&#61;62.3&amp;"
+	    "cam&#61;1\">Retake with the webcam</a>", f->sku);
+	has(&an, "id=\"back\" href=\"/?frame&#61;%s&amp;pd&#61;62.3\">",
+	    f->sku);
+	has(&an, "action=\"/t/%s/delete\"", token);
+	ck_assert_ptr_null(strstr(an.body, "id=\"not-kept\""));
+	answer_free(&an);
+
+	/* The photo itself: the stored bytes, kept out of caches. */
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s/photo", token);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	ck_assert_str_eq(header(&an, "Content-Type"), "image/jpeg");
+	ck_assert_str_eq(header(&an, "Cache-Control"), "private, no-store");
+	ck_assert_int_eq((long long)an.body_len, count("SELECT LENGTH(bytes) "
+	    "FROM uploads WHERE id = ?", id));
+	answer_free(&an);
+	run(a, "GET", "/t/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/photo", NULL, NULL,
+	    0, &an);
+	ck_assert_int_eq(an.status, 404);
+	has(&an, "This photo does not exist");
+	answer_free(&an);
+
+	/* Back on the upload page: the frame chosen, the PD filled in,
+	 * the webcam asked for. */
+	run(a, "GET", "/?frame=FF-NO-SUCH&pd=62,3&cam=1", NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	has(&an, "value=\"62.3\" aria-describedby=\"pd-help\"");
+	has(&an, "<details class=\"pd\" open>");
+	has(&an, "data-cam=\"1\"");
+	answer_free(&an);
+	buf_reset(&uri);
+	buf_printf(&uri, "/?frame=%s&pd=62.3", f->sku);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	has(&an, "value=\"%s\" id=\"f-%s\" checked", f->sku, f->sku);
+	ck_assert_ptr_null(strstr(an.body, "data-cam"));
+	answer_free(&an);
+	free(photo);
+	buf_free(&b);
+	buf_free(&uri);
+	app_close(a);
+}
+END_TEST
+
+/* The PD as shoppers type it (shop_pd_parse()): a point or a comma,
+ * tenths, "mm"; nothing strtod() would also take. */
+static const struct {
+	const char	*in;
+	double		 want;
+} pds[] = {
+	{ NULL, 0 }, { "", 0 }, { "  ", 0 },
+	{ "63", 63.0 }, { "63.5", 63.5 }, { "63,5", 63.5 },
+	{ "62.3", 62.3 }, { "62,3", 62.3 }, { " 62.3 ", 62.3 },
+	{ "63.5 mm", 63.5 }, { "63,5MM", 63.5 }, { "63.5mm", 63.5 },
+	{ "63.", 63.0 }, { "063.5", 63.5 }, { "63.54", 63.5 },
+	{ "63.55", 63.6 }, { "63.549", 63.5 }, { "62.95", 63.0 },
+	{ "50", 50.0 }, { "49.95", 50.0 }, { "80", 80.0 }, { "80.04", 80.0 },
+	{ "49.9", -1 }, { "80.05", -1 }, { "80.1", -1 }, { "635", -1 },
+	{ "31.5", -1 }, { "31.5/32", -1 }, { "6.35e1", -1 }, { "0x40", -1 },
+	{ "inf", -1 }, { "nan", -1 }, { "-63", -1 }, { "+63", -1 },
+	{ ",5", -1 }, { ".5", -1 }, { "63,5,1", -1 }, { "63 5", -1 },
+	{ "63.5 cm", -1 }, { "63.5 mmm", -1 }, { "63a", -1 },
+};
+
+START_TEST(test_pd_parse)
+{
+	double got = shop_pd_parse(pds[_i].in);
+
+	ck_assert_msg(got == pds[_i].want, "\"%s\": %.17g, want %.17g",
+	    pds[_i].in != NULL ? pds[_i].in : "(null)", got, pds[_i].want);
+}
+END_TEST
+
+/* A refused upload keeps the choices: frame, PD, and the webcam. */
+START_TEST(test_error_keeps_choice)
+{
+	static const char jpeg[] = "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01"
+	    "\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb";
+	struct tryon_app	*a = worker();
+	const char		*sku = a->frames[2].sku;
+	struct answer		 an;
+	struct buf		 b;
+	gdImagePtr		 im;
+	void			*png;
+	int			 len;
+
+	buf_init(&b);
+	/* A damaged photo from the webcam: a plain heading, both ways back. */
+	form_pd(&b, sku, "webcam", "63,5", jpeg, sizeof(jpeg) - 1);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_int_eq(an.status, 422);
+	has(&an, "<h1 id=\"err\">We couldn&#39;t use that photo</h1>");
+	has(&an, "<title>We couldn&#39;t use that photo · framefit</title>");
+	has(&an, "id=\"back\" href=\"/?frame&#61;%s&amp;pd&#61;63.5\">Try "
+	    "another photo</a>", sku);
+	has(&an, "id=\"retake\" href=\"/?frame&#61;%s&amp;pd&#61;63.5&amp;"
+	    "cam&#61;1\">", sku);
+	/* The HTTP phrase only in the small print, for support. */
+	has(&an, "&middot; image_corrupt &middot; HTTP 422 Unprocessable "
+	    "Content</p>");
+	ck_assert_ptr_null(strstr(an.body, "<h1 id=\"err\">Unprocessable"));
+	answer_free(&an);
+
+	/* A bad PD from the form: the frame is kept, the PD is not. */
+	form_pd(&b, sku, NULL, "635", jpeg, sizeof(jpeg) - 1);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_int_eq(an.status, 400);
+	has(&an, "id=\"back\" href=\"/?frame&#61;%s\">", sku);
+	has(&an, "Type it as 63.5 or 63,5; if your prescription gives two "
+	    "numbers, one for each eye, add them.");
+	ck_assert_ptr_null(strstr(an.body, "id=\"retake\""));
+	answer_free(&an);
+
+	/* An unknown frame: the PD is kept. */
+	form_pd(&b, "NO-SUCH-1", NULL, "61", jpeg, sizeof(jpeg) - 1);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_int_eq(an.status, 400);
+	has(&an, "id=\"back\" href=\"/?pd&#61;61.0\">");
+	answer_free(&an);
+
+	/* An expired try-on, from a link with frame and PD. */
+	buf_reset(&b);
+	buf_printf(&b, "/t/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA?frame=%s&pd=62.3",
+	    sku);
+	run(a, "GET", b.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 404);
+	has(&an, "<h1 id=\"err\">We couldn&#39;t find that</h1>");
+	has(&an, "id=\"back\" href=\"/?frame&#61;%s&amp;pd&#61;62.3\">",
+	    sku);
+	answer_free(&an);
+
+	/* No face, from the webcam: not kept, both ways back. */
+	ck_assert_ptr_nonnull(im = gdImageCreateTrueColor(320, 240));
+	gdImageFilledRectangle(im, 0, 0, 319, 239, gdTrueColor(128, 128, 128));
+	ck_assert_ptr_nonnull(png = gdImagePngPtr(im, &len));
+	gdImageDestroy(im);
+	form_pd(&b, sku, "webcam", "64", png, (size_t)len);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_int_eq(an.status, 422);
+	has(&an, "id=\"retake\" href=\"/?frame&#61;%s&amp;pd&#61;64.0&amp;"
+	    "cam&#61;1\">Retake with the webcam</a>", sku);
+	has(&an, "id=\"back\" href=\"/?frame&#61;%s&amp;pd&#61;64.0\">",
+	    sku);
+	has(&an, "id=\"not-kept\"");
+	ck_assert_ptr_null(strstr(an.body, "/photo\""));
+	answer_free(&an);
+	/* The same from a file: one way back, no retake. */
+	form_pd(&b, sku, NULL, NULL, png, (size_t)len);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_int_eq(an.status, 422);
+	has(&an, "id=\"back\" href=\"/?frame&#61;%s\">Try another photo",
+	    sku);
+	ck_assert_ptr_null(strstr(an.body, "retake"));
+	answer_free(&an);
 	gdFree(png);
 	buf_free(&b);
 	app_close(a);
@@ -636,6 +918,10 @@ main(void)
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_upload_life);
 	tcase_add_test(tc, test_upload_noface);
+	tcase_add_test(tc, test_noface_kept);
+	tcase_add_test(tc, test_error_keeps_choice);
+	tcase_add_loop_test(tc, test_pd_parse, 0, (int)(sizeof(pds) /
+	    sizeof(pds[0])));
 	tcase_add_loop_test(tc, test_rows, 0, (int)(sizeof(rows) /
 	    sizeof(rows[0])));
 	suite_add_tcase(s, tc);

@@ -21,6 +21,8 @@
  *   POST /admin/catalog/{sku}/artwork      PNG artwork (multipart; checked
  *                                          by artwork.h)
  *   GET  /admin/catalog/{sku}/preview.png  the frame on a sample face
+ *   GET  /admin/catalog/import/            import the shop's product feed
+ *                                          (POST: multipart upload; feed.h)
  *   GET  /admin/models/                    the model registry
  *   POST /admin/models/scan                register models found on disk
  *   POST /admin/models/{id}/activate       make a model the active one
@@ -71,6 +73,8 @@ void		 admin_frame_retire(struct tryon_app *, struct http_req *);
 void		 admin_frame_restore(struct tryon_app *, struct http_req *);
 void		 admin_artwork(struct tryon_app *, struct http_req *);
 void		 admin_preview(struct tryon_app *, struct http_req *);
+/* GET/POST /admin/catalog/import/: the product feed (admin_import.c). */
+void		 admin_import(struct tryon_app *, struct http_req *);
 void		 admin_models(struct tryon_app *, struct http_req *);
 void		 admin_models_scan(struct tryon_app *, struct http_req *);
 void		 admin_models_activate(struct tryon_app *, struct http_req *);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "http/request.h"
 #include "http/route.h"
 #include "render/frame.h"
+#include "render/frame_sizes.h"
 #include "render/frames.h"
 #include "store/catalog.h"
 #include "view/template.h"
@@ -232,24 +234,68 @@ style_list(struct tpl_val *root, int style)
 	}
 }
 
-/* A decimal in [lo, hi]; 0 with a message when not. */
+/*
+ * The problems of a submitted form, each with the field it belongs to
+ * (NULL: the form as a whole), for the form to show beside the field.
+ */
+#define FORM_ERRS_MAX		24
+struct form_errs {
+	int	 n;
+	struct {
+		const char	*field;
+		char		 text[320];
+	} e[FORM_ERRS_MAX];
+};
+
+static void
+form_err(struct form_errs *fe, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fe->n >= FORM_ERRS_MAX)
+		return;
+	fe->e[fe->n].field = field;
+	va_start(ap, fmt);
+	vsnprintf(fe->e[fe->n].text, sizeof(fe->e[fe->n].text), fmt, ap);
+	va_end(ap);
+	fe->n++;
+}
+
+/* A decimal number; 0 with a message when not. */
 static int
-field_num(struct http_req *r, const char *name, const char *label, double lo,
-    double hi, double *out, struct buf *err)
+field_number(struct http_req *r, const char *name, const char *label,
+    double *out, struct form_errs *fe)
 {
 	const char	*s = req_field(r, name);
 	char		*end;
 	double		 v;
 
 	if (s == NULL || *s == '\0') {
-		buf_printf(err, "%s is missing.", label);
+		form_err(fe, name, "%s is missing.", label);
 		return 0;
 	}
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v) || v < lo || v > hi) {
-		buf_printf(err, "%s must be a number from %g to %g.", label, lo,
-		    hi);
+	if (errno != 0 || *end != '\0' || !isfinite(v)) {
+		form_err(fe, name, "%s must be a number, like 12.5.", label);
+		return 0;
+	}
+	*out = v;
+	return 1;
+}
+
+/* A decimal in [lo, hi]; 0 with a message when not. */
+static int
+field_num(struct http_req *r, const char *name, const char *label, double lo,
+    double hi, double *out, struct form_errs *fe)
+{
+	double v;
+
+	if (!field_number(r, name, label, &v, fe))
+		return 0;
+	if (v < lo || v > hi) {
+		form_err(fe, name, "%s must be a number from %g to %g.", label,
+		    lo, hi);
 		return 0;
 	}
 	*out = v;
@@ -258,7 +304,7 @@ field_num(struct http_req *r, const char *name, const char *label, double lo,
 
 static int
 field_colour(struct http_req *r, const char *name, const char *label,
-    uint32_t *out, struct buf *err)
+    uint32_t *out, struct form_errs *fe)
 {
 	const char	*s = req_field(r, name);
 	char		*end;
@@ -266,7 +312,7 @@ field_colour(struct http_req *r, const char *name, const char *label,
 
 	if (s == NULL || s[0] != '#' || strlen(s) != 7 ||
 	    strspn(s + 1, "0123456789abcdefABCDEF") != 6) {
-		buf_printf(err, "%s must be a colour like #1a2b3c.", label);
+		form_err(fe, name, "%s must be a colour like #1a2b3c.", label);
 		return 0;
 	}
 	v = strtoul(s + 1, &end, 16);
@@ -276,7 +322,7 @@ field_colour(struct http_req *r, const char *name, const char *label,
 
 static int
 field_text(struct http_req *r, const char *name, const char *label,
-    char *out, size_t size, struct buf *err)
+    char *out, size_t size, struct form_errs *fe)
 {
 	const char	*s = req_field(r, name);
 	size_t		 len;
@@ -287,7 +333,7 @@ field_text(struct http_req *r, const char *name, const char *label,
 	while (len > 0 && s[len - 1] == ' ')
 		len--;
 	if (len == 0 || len >= size) {
-		buf_printf(err, "%s must be 1 to %zu bytes long.", label,
+		form_err(fe, name, "%s must be 1 to %zu bytes long.", label,
 		    size - 1);
 		return 0;
 	}
@@ -298,58 +344,68 @@ field_text(struct http_req *r, const char *name, const char *label,
 
 /*
  * The frame of the submitted form. Returns 1, or 0 with every problem
- * in err (one sentence each), for the form to show.
+ * in fe, each beside its field, for the form to show. The four sizes
+ * are judged by the catalog's one rule (render/frame_sizes.h), as the
+ * store and any import judge them.
  */
 static int
-frame_from_form(struct http_req *r, struct frame *f, struct buf *err)
+frame_from_form(struct http_req *r, struct frame *f, struct form_errs *fe)
 {
+	struct frame_issue is[FRAME_ISSUES_MAX];
 	const char	*s;
 	double		 price = 0;
-	int		 ok = 1, st;
+	int		 ok = 1, sizes = 1, st, i, n;
 
 	memset(f, 0, sizeof(*f));
-	ok &= field_text(r, "sku", "The SKU", f->sku, sizeof(f->sku), err);
+	ok &= field_text(r, "sku", "The SKU", f->sku, sizeof(f->sku), fe);
 	if (ok && !app_sku_valid(f->sku)) {
-		buf_puts(err, "The SKU may hold only letters, digits and "
+		form_err(fe, "sku", "The SKU may hold only letters, digits and "
 		    "hyphens, at most 32.");
 		ok = 0;
 	}
-	ok &= field_text(r, "name", "The name", f->name, sizeof(f->name), err);
+	ok &= field_text(r, "name", "The name", f->name, sizeof(f->name), fe);
 	ok &= field_text(r, "brand", "The brand", f->brand, sizeof(f->brand),
-	    err);
+	    fe);
 	if ((st = frame_style_parse(req_field(r, "style") ? req_field(r,
 	    "style") : "")) < 0) {
-		buf_puts(err, "Please choose a style.");
+		form_err(fe, "style", "Please choose a style.");
 		ok = 0;
 	} else
 		f->style = st;
-	ok &= field_colour(r, "rim_rgb", "The rim colour", &f->rim_rgb, err);
-	ok &= field_colour(r, "tint_rgb", "The lens tint", &f->tint_rgb, err);
+	ok &= field_colour(r, "rim_rgb", "The rim colour", &f->rim_rgb, fe);
+	ok &= field_colour(r, "tint_rgb", "The lens tint", &f->tint_rgb, fe);
 	ok &= field_num(r, "rim_mm", "The rim thickness", 0, 20, &f->rim_mm,
-	    err);
+	    fe);
 	ok &= field_num(r, "tint_opacity", "The tint opacity", 0, 1,
-	    &f->tint_opacity, err);
-	ok &= field_num(r, "lens_width_mm", "The lens width", 20, 90,
-	    &f->lens_width_mm, err);
-	ok &= field_num(r, "lens_height_mm", "The lens height", 10, 80,
-	    &f->lens_height_mm, err);
-	ok &= field_num(r, "bridge_mm", "The bridge", 5, 40, &f->bridge_mm, err);
-	ok &= field_num(r, "total_width_mm", "The total width", 80, 200,
-	    &f->total_width_mm, err);
-	ok &= field_num(r, "price", "The price", 0, 1000000, &price, err);
+	    &f->tint_opacity, fe);
+	sizes &= field_number(r, "lens_width_mm", "The lens width",
+	    &f->lens_width_mm, fe);
+	sizes &= field_number(r, "lens_height_mm", "The lens height",
+	    &f->lens_height_mm, fe);
+	sizes &= field_number(r, "bridge_mm", "The bridge", &f->bridge_mm, fe);
+	sizes &= field_number(r, "total_width_mm", "The total width",
+	    &f->total_width_mm, fe);
+	if (sizes && (n = frame_sizes_issues(f, is, FRAME_ISSUES_MAX)) > 0) {
+		for (i = 0; i < n; i++)
+			form_err(fe, is[i].field, "%s", is[i].text);
+		sizes = 0;
+	}
+	ok &= sizes;
+	ok &= field_num(r, "price", "The price", 0, 1000000, &price, fe);
 	f->price_cents = (int)lround(price * 100);
 	s = req_field(r, "product_url");
 	if (s == NULL || strlen(s) >= sizeof(f->product_url) ||
 	    (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0) ||
 	    strpbrk(s, " \"<>\\^`{|}") != NULL || strlen(s) < 10) {
-		buf_puts(err, "The shop link must be an http:// or https:// "
-		    "address.");
+		form_err(fe, "product_url", "The shop link must be an http:// "
+		    "or https:// address.");
 		ok = 0;
 	} else
 		snprintf(f->product_url, sizeof(f->product_url), "%s", s);
 	f->active = req_field(r, "active") != NULL;
 	if (ok && catalog_validate(f) != FF_OK) {
-		buf_puts(err, "The frame breaks one of the catalog's rules.");
+		form_err(fe, NULL, "The frame breaks one of the catalog's "
+		    "rules.");
 		ok = 0;
 	}
 	return ok;
@@ -370,9 +426,60 @@ form_echo(struct tpl_val *o, struct http_req *r)
 	tpl_obj_set_bool(o, "active", req_field(r, "active") != NULL);
 }
 
+/*
+ * The problems into the page: err.<field> beside each field (the first
+ * problem of a field first, the others after it), the ones of no field
+ * in "error", and a summary line that says how many fields need a look.
+ */
+static void
+form_errs_obj(struct tpl_val *root, const struct form_errs *fe)
+{
+	struct tpl_val	*err = tpl_obj_add_obj(root, "err");
+	struct buf	 b, whole;
+	int		 i, j, nfields = 0;
+
+	buf_init(&b);
+	buf_init(&whole);
+	for (i = 0; i < fe->n; i++) {
+		if (fe->e[i].field == NULL) {
+			buf_printf(&whole, "%s%s", whole.len > 0 ? " " : "",
+			    fe->e[i].text);
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (fe->e[j].field != NULL &&
+			    strcmp(fe->e[j].field, fe->e[i].field) == 0)
+				break;
+		if (j < i)
+			continue;
+		buf_reset(&b);
+		for (j = i; j < fe->n; j++)
+			if (fe->e[j].field != NULL &&
+			    strcmp(fe->e[j].field, fe->e[i].field) == 0)
+				buf_printf(&b, "%s%s", j > i ? " " : "",
+				    fe->e[j].text);
+		tpl_obj_set_str(err, fe->e[i].field, b.ptr);
+		nfields++;
+	}
+	buf_reset(&b);
+	if (nfields == 1)
+		buf_puts(&b, "One field needs a change: see the message beside "
+		    "it.");
+	else if (nfields > 1)
+		buf_printf(&b, "%d fields need a change: see the messages "
+		    "beside them.", nfields);
+	if (whole.len > 0)
+		buf_printf(&b, "%s%s", b.len > 0 ? " " : "", whole.ptr);
+	tpl_obj_set_str(root, "error", b.ptr != NULL ? b.ptr : "");
+	buf_free(&b);
+	buf_free(&whole);
+}
+
+/* The form: f's values, or (fe not NULL) the submitted ones with their
+ * problems beside the fields. */
 static void
 catalog_form(struct tryon_app *a, struct http_req *r, const char *user,
-    const struct frame *f, const char *orig_sku, const char *error,
+    const struct frame *f, const char *orig_sku, const struct form_errs *fe,
     int status)
 {
 	struct tpl_ctx	*c;
@@ -384,9 +491,9 @@ catalog_form(struct tryon_app *a, struct http_req *r, const char *user,
 	root = tpl_ctx_root(c);
 	o = tpl_obj_add_obj(root, "f");
 	buf_init(&b);
-	if (error != NULL) {
+	if (fe != NULL) {
 		form_echo(o, r);
-		tpl_obj_set_str(root, "error", error);
+		form_errs_obj(root, fe);
 		style_list(root, frame_style_parse(req_field(r, "style") ?
 		    req_field(r, "style") : ""));
 	} else {
@@ -406,6 +513,9 @@ catalog_form(struct tryon_app *a, struct http_req *r, const char *user,
 		buf_puts(&b, "/admin/catalog/new");
 	tpl_obj_set_str(root, "action", b.ptr);
 	tpl_obj_set_bool(root, "editing", orig_sku != NULL);
+	/* The rule's bounds, for the hint beside the total width. */
+	tpl_obj_set_int(root, "end_min", (long long)FRAME_END_MIN_MM);
+	tpl_obj_set_int(root, "end_max", (long long)FRAME_END_MAX_MM);
 	buf_free(&b);
 	admin_page_send(r, status, "admin_frame", c);
 }
@@ -464,6 +574,8 @@ admin_catalog(struct tryon_app *a, struct http_req *r)
 		buf_reset(&b);
 		buf_printf(&b, "#%06x", (unsigned)fr[i].rim_rgb & 0xffffff);
 		tpl_obj_set_str(o, "rim_hex", b.ptr);
+		/* Imported without all its sizes (feed.h): no preview. */
+		tpl_obj_set_bool(o, "flagged", !catalog_frame_complete(&fr[i]));
 		nact += fr[i].active != 0;
 	}
 	tpl_obj_set_int(root, "n", (long long)n);
@@ -490,18 +602,26 @@ admin_frame_form(struct tryon_app *a, struct http_req *r)
 	    .product_url = "https://shop.example/frames/" };
 	struct frame	 f;
 	struct db	*db;
-	struct buf	 err, loc;
+	struct form_errs fe;
+	struct buf	 loc;
 	enum ff_err	 er;
 	int		 post = strcmp(r->method, "POST") == 0;
 
+	memset(&fe, 0, sizeof(fe));
 	if (sku == NULL) {
-		/* A new frame's form needs no database until it is sent. */
+		/* A new frame's form needs no database until it is sent, nor
+		 * to refuse what it cannot take. */
 		if (!post) {
 			catalog_form(a, r, user, &cur, NULL, NULL, 200);
 			return;
 		}
-		if (!admin_post_ok(a, r, user, ADMIN_FORM_MAX) ||
-		    (db = admin_need_db(a, r)) == NULL)
+		if (!admin_post_ok(a, r, user, ADMIN_FORM_MAX))
+			return;
+		if (!frame_from_form(r, &f, &fe)) {
+			catalog_form(a, r, user, NULL, NULL, &fe, 422);
+			return;
+		}
+		if ((db = admin_need_db(a, r)) == NULL)
 			return;
 	} else {
 		if ((db = admin_need_db(a, r)) == NULL)
@@ -511,15 +631,13 @@ admin_frame_form(struct tryon_app *a, struct http_req *r)
 		if (!frame_get(r, db, &cur))
 			return;
 	}
-	buf_init(&err);
 	buf_init(&loc);
 	if (!post) {
 		catalog_form(a, r, user, &cur, cur.sku, NULL, 200);
 		goto out;
 	}
-	if (!frame_from_form(r, &f, &err)) {
-		catalog_form(a, r, user, sku != NULL ? &cur : NULL,
-		    sku != NULL ? cur.sku : NULL, err.ptr, 400);
+	if (sku != NULL && !frame_from_form(r, &f, &fe)) {
+		catalog_form(a, r, user, &cur, cur.sku, &fe, 422);
 		goto out;
 	}
 	if (sku != NULL) {
@@ -528,14 +646,15 @@ admin_frame_form(struct tryon_app *a, struct http_req *r)
 	} else
 		er = catalog_insert(db, &f);
 	if (er != FF_OK) {
-		if (er == FF_EINPUT && sku != NULL)
-			catalog_form(a, r, user, &cur, cur.sku, "Another frame "
-			    "has this SKU already, or the frame breaks one of "
-			    "the catalog's rules.", 400);
-		else if (er == FF_EINPUT)
-			catalog_form(a, r, user, NULL, NULL, "A frame with this "
-			    "SKU exists already.", 400);
-		else
+		if (er == FF_EINPUT && sku != NULL) {
+			form_err(&fe, "sku", "Another frame has this SKU "
+			    "already.");
+			catalog_form(a, r, user, &cur, cur.sku, &fe, 422);
+		} else if (er == FF_EINPUT) {
+			form_err(&fe, "sku", "A frame with this SKU exists "
+			    "already.");
+			catalog_form(a, r, user, NULL, NULL, &fe, 422);
+		} else
 			req_error(r, er, NULL);
 		goto out;
 	}
@@ -547,7 +666,6 @@ admin_frame_form(struct tryon_app *a, struct http_req *r)
 	req_redirect(r, 303, loc.ptr);
 out:
 	catalog_frame_clear(&cur);
-	buf_free(&err);
 	buf_free(&loc);
 }
 
@@ -573,6 +691,17 @@ frame_state(struct tryon_app *a, struct http_req *r, int active)
 	} else
 		er = catalog_retire(db, sku);
 	catalog_frame_clear(&f);
+	if (er == FF_EINPUT) {
+		/* A row from before the catalog's rule on sizes: say what
+		 * to mend on its form. */
+		buf_init(&loc);
+		buf_puts(&loc, "This frame cannot go back on sale as it is; "
+		    "please correct it on its form first.");
+		(void)frame_sizes_check(&f, &loc);
+		req_error(r, er, loc.ptr);
+		buf_free(&loc);
+		return;
+	}
 	if (er != FF_OK) {
 		req_error(r, er, NULL);
 		return;

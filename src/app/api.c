@@ -22,6 +22,7 @@
 #include "app/apikey.h"
 #include "app/apiparse.h"
 #include "app/app.h"
+#include "app/consent.h"
 #include "app/photo.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -29,6 +30,7 @@
 #include "core/xalloc.h"
 #include "http/multipart.h"
 #include "http/request.h"
+#include "render/fit.h"
 #include "render/frames.h"
 #include "store/records.h"
 #include "vision/detector.h"
@@ -180,7 +182,7 @@ photo_take(struct http_req *r, const void *p, size_t len, struct photo *ph)
  */
 static int
 detect_store(struct tryon_app *a, struct http_req *r,
-    const struct api_caller *c, struct detector *det, const struct photo *ph,
+    const struct api_caller *c, struct detector *det, struct photo *ph,
     struct photo_faces *faces, struct tryon_timing *tm, struct upload_row *u)
 {
 	enum ff_err er;
@@ -200,6 +202,37 @@ detect_store(struct tryon_app *a, struct http_req *r,
 	return 1;
 }
 
+/*
+ * The PD the answer's millimetres are at: the one given (pd_mm > 0) or
+ * the default, and which of the two, as "pd_mm":P,"pd_source":"given"
+ * or "default" in JSON and as headers on an image.
+ */
+static double
+pd_used(double pd_mm)
+{
+	return pd_mm > 0 ? pd_mm : FRAME_PD_DEFAULT_MM;
+}
+
+static const char *
+pd_source(double pd_mm)
+{
+	return pd_mm > 0 ? "given" : "default";
+}
+
+/* Each face's width where frames sit, mm (render/fit.h), into w[]. */
+static void
+face_widths(const struct photo_faces *faces, double pd_mm,
+    double w[DET_MAX_FACES])
+{
+	struct face_eyes e;
+	int i;
+
+	for (i = 0; i < faces->n; i++) {
+		photo_face_eyes(&faces->face[i], &e);
+		w[i] = fit_face_mm(&e, pd_mm);
+	}
+}
+
 /* ---- Handlers ---- */
 
 void
@@ -213,14 +246,19 @@ api_detect(struct tryon_app *a, struct http_req *r,
 	struct upload_row	 u;
 	struct tryon_timing	 tm = { 0 };
 	struct buf		 raw, b;
+	const char		*why;
 	const void		*p;
 	size_t			 len;
-	double			 sx, sy;
+	double			 sx, sy, pd, width[DET_MAX_FACES];
 	int			 i;
 
 	buf_init(&raw);
 	buf_init(&b);
 	apikey_count(c->db, c->key_id, METRIC_API_DETECT, 0);
+	if (api_pd_arg(&r->args, &pd, &why) != FF_OK) {
+		refuse(r, FF_EINPUT, why);
+		goto out;
+	}
 	if ((det = app_det(a)) == NULL) {
 		refuse(r, FF_EMODEL, "the face model is not loaded yet; try "
 		    "again in a minute");
@@ -231,6 +269,7 @@ api_detect(struct tryon_app *a, struct http_req *r,
 	if (!detect_store(a, r, c, det, &ph, &faces, &tm, &u))
 		goto out;
 
+	face_widths(&faces, pd, width);
 	/* Pixels of the photo as uploaded (upright): the detector saw it
 	 * scaled to at most PHOTO_MAX_SIDE, so scale each axis back. */
 	sx = (double)ph.w0 / gdImageSX(ph.im);
@@ -250,8 +289,10 @@ api_detect(struct tryon_app *a, struct http_req *r,
 	json_str(&b, det_version(det));
 	buf_puts(&b, ",\"ms\":");
 	json_num(&b, faces.ms, 1);
-	buf_puts(&b, ",\"faces\":");
-	facejson_faces(&b, faces.face, faces.n);
+	buf_puts(&b, ",\"pd_mm\":");
+	json_num(&b, pd_used(pd), 1);
+	buf_printf(&b, ",\"pd_source\":\"%s\",\"faces\":", pd_source(pd));
+	facejson_faces_mm(&b, faces.face, faces.n, width);
 	buf_puts(&b, "}\n");
 	req_header(r, "Cache-Control", "no-store");
 	req_send(r, 200, "application/json", b.ptr, b.len);
@@ -270,18 +311,21 @@ api_tryon(struct tryon_app *a, struct http_req *r, const struct api_caller *c)
 	struct photo_faces	 faces;
 	struct upload_row	 u;
 	struct tryon_timing	 tm = { 0 };
-	struct buf		 raw;
+	struct buf		 raw, hdr;
 	enum ff_err		 er;
 	const char		*why;
 	const void		*p;
 	void			*out = NULL;
-	char			 sku[33];
+	char			 sku[33], wording[CONSENT_WORDING_MAX + 1];
 	size_t			 len;
-	double			 pd, t;
-	int			 olen = 0, png;
+	long long		 kept = 0;
+	double			 pd, t, width[DET_MAX_FACES];
+	int			 olen = 0, png, i;
 
 	buf_init(&raw);
-	if ((er = api_tryon_args(&r->args, sku, &pd, &why)) != FF_OK) {
+	buf_init(&hdr);
+	if ((er = api_tryon_args(&r->args, sku, &pd, &why)) != FF_OK ||
+	    (er = api_consent_arg(&r->args, wording, &why)) != FF_OK) {
 		apikey_count(c->db, c->key_id, METRIC_API_TRYON, 0);
 		refuse(r, er, why);
 		goto out;
@@ -306,6 +350,13 @@ api_tryon(struct tryon_app *a, struct http_req *r, const struct api_caller *c)
 		goto out;
 	if (faces.n == 0) {
 		req_error_json(r, FF_ENOFACE, "no face was found in the photo");
+		goto out;
+	}
+	/* Kept for the shop's e-mails the same way as from the upload form;
+	 * the photo goes again if that fails. */
+	if (wording[0] != '\0' && (er = consent_keep(c->db, r, &u, wording,
+	    &kept)) != FF_OK) {
+		req_error_json(r, er, NULL);
 		goto out;
 	}
 
@@ -334,12 +385,37 @@ api_tryon(struct tryon_app *a, struct http_req *r, const struct api_caller *c)
 	req_header(r, "Cache-Control", "no-store");
 	req_header(r, "Vary", "Accept");
 	req_header(r, "X-Faces", "%d", faces.n);
+	/* The JSON answer's face_width_mm and PD, for an image answer. */
+	face_widths(&faces, pd, width);
+	for (i = 0; i < faces.n; i++) {
+		if (i)
+			buf_puts(&hdr, ", ");
+		json_num(&hdr, width[i], 1);
+	}
+	req_header(r, "X-Face-Width-Mm", "%s", hdr.ptr);
+	buf_reset(&hdr);
+	json_num(&hdr, pd_used(pd), 1);
+	req_header(r, "X-PD-Mm", "%s", hdr.ptr);
+	req_header(r, "X-PD-Source", "%s", pd_source(pd));
+	if (kept > 0) {
+		/* The shop's handle on the kept photo: the newsletter's
+		 * JPEGs are named by it, and /t/TOKEN stops the keeping. */
+		time_t tt = (time_t)kept;
+		struct tm tmu;
+		char stamp[32];
+
+		req_header(r, "X-Upload-Token", "%s", u.token);
+		if (gmtime_r(&tt, &tmu) != NULL && strftime(stamp,
+		    sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tmu) > 0)
+			req_header(r, "X-Kept-Until", "%s", stamp);
+	}
 	req_send(r, 200, png ? "image/png" : "image/jpeg", out, (size_t)olen);
 out:
 	if (out != NULL)
 		gdFree(out);
 	photo_free(&ph);
 	buf_free(&raw);
+	buf_free(&hdr);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "app/apiparse.h"
+#include "app/consent.h"
 #include "http/accept.h"
 #include "http/query.h"
 #include "render/frames.h"
@@ -165,8 +166,6 @@ api_tryon_args(const struct kv_list *args, char sku[33], double *pd_mm,
     const char **why)
 {
 	const char	*s = kv_get(args, "frame"), *dummy;
-	char		*end;
-	double		 v;
 
 	if (why == NULL)
 		why = &dummy;
@@ -182,7 +181,24 @@ api_tryon_args(const struct kv_list *args, char sku[33], double *pd_mm,
 		return FF_EINPUT;
 	}
 	strcpy(sku, s);
-	if ((s = kv_get(args, "pd_mm")) == NULL || *s == '\0')
+	if (api_pd_arg(args, pd_mm, why) != FF_OK) {
+		sku[0] = '\0';
+		return FF_EINPUT;
+	}
+	return FF_OK;
+}
+
+enum ff_err
+api_pd_arg(const struct kv_list *args, double *pd_mm, const char **why)
+{
+	const char	*s = kv_get(args, "pd_mm"), *dummy;
+	char		*end;
+	double		 v;
+
+	if (why == NULL)
+		why = &dummy;
+	*pd_mm = 0;
+	if (s == NULL || *s == '\0')
 		return FF_OK;
 	errno = 0;
 	v = strtod(s, &end);
@@ -191,12 +207,41 @@ api_tryon_args(const struct kv_list *args, char sku[33], double *pd_mm,
 	if (errno != 0 || *end != '\0' || !isfinite(v) ||
 	    strspn(s, "0123456789.") != strlen(s) ||
 	    v < FRAME_PD_MIN_MM || v > FRAME_PD_MAX_MM) {
-		sku[0] = '\0';
 		*why = "\"pd_mm\" must be a pupillary distance in millimetres "
 		    "between 50 and 80";
 		return FF_EINPUT;
 	}
 	*pd_mm = round(v * 10) / 10;
+	return FF_OK;
+}
+
+enum ff_err
+api_consent_arg(const struct kv_list *args,
+    char wording[CONSENT_WORDING_MAX + 1], const char **why)
+{
+	const char	*c = kv_get(args, "consent"), *dummy;
+	const char	*w = kv_get(args, "consent_wording");
+
+	if (why == NULL)
+		why = &dummy;
+	wording[0] = '\0';
+	if (c == NULL || *c == '\0') {
+		if (w == NULL || *w == '\0')
+			return FF_OK;
+		*why = "\"consent_wording\" goes with consent=newsletter";
+		return FF_EINPUT;
+	}
+	if (strcmp(c, CONSENT_NEWSLETTER) != 0) {
+		*why = "\"consent\" must be \"newsletter\" (the only purpose)";
+		return FF_EINPUT;
+	}
+	if (!consent_wording_valid(w)) {
+		*why = "consent=newsletter needs \"consent_wording\": the "
+		    "version of the text the shopper agreed to, 1 to 32 of "
+		    "A-Z a-z 0-9 . _ -";
+		return FF_EINPUT;
+	}
+	strcpy(wording, w);
 	return FF_OK;
 }
 

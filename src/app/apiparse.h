@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "store/consent.h"
 
 struct kv_list;
 
@@ -67,12 +68,31 @@ enum api_body	 api_body_kind(const char *content_type);
 
 /*
  * The query of POST /api/v1/tryon: frame=SKU (required, [A-Za-z0-9-]{1,32})
- * and pd_mm (optional: empty or absent is 0, the default PD; otherwise a
- * number of millimetres in FRAME_PD_MIN_MM..MAX, rounded to 0.1).
+ * and pd_mm as api_pd_arg() takes it.
  * FF_EINPUT with *why (static) for a missing or malformed value.
  */
 enum ff_err	 api_tryon_args(const struct kv_list *args, char sku[33],
 		    double *pd_mm, const char **why);
+
+/*
+ * The query parameter pd_mm of detect and tryon (optional: empty or
+ * absent is 0, the default PD; otherwise a plain decimal number of
+ * millimetres in FRAME_PD_MIN_MM..MAX, rounded to 0.1). FF_EINPUT with
+ * *why (static) and *pd_mm 0 for anything else.
+ */
+enum ff_err	 api_pd_arg(const struct kv_list *args, double *pd_mm,
+		    const char **why);
+
+/*
+ * The consent of POST /api/v1/tryon (app/consent.h): consent=newsletter
+ * with consent_wording=VERSION, the version of the text the shop showed
+ * (consent_wording_valid()), copied to wording; neither (or consent
+ * empty) is no consent, wording "". FF_EINPUT with *why (static) and
+ * wording "" for another consent, a missing or malformed version, or a
+ * version without consent=newsletter.
+ */
+enum ff_err	 api_consent_arg(const struct kv_list *args,
+		    char wording[CONSENT_WORDING_MAX + 1], const char **why);
 
 /*
  * 1 if an Accept header value (RFC 9110 §12.5.1) prefers image/png to

@@ -47,6 +47,7 @@ static const struct {
 	{ "app.css", "text/css; charset=utf-8" },
 	{ "app.js", "text/javascript; charset=utf-8" },
 	{ "favicon.svg", "image/svg+xml" },
+	{ "embed.js", "text/javascript; charset=utf-8" },
 };
 
 /* ---- Small helpers ---- */

@@ -34,9 +34,9 @@ struct tpl_ctx;
 /* Seconds between attempts to open a missing model. */
 #define APP_MODEL_RETRY_S	30
 
-/* The static files the app serves itself (app.css, app.js, favicon.svg;
- * the web server may serve them first, see conf/). */
-#define NSTATIC	3
+/* The static files the app serves itself (app.css, app.js, favicon.svg,
+ * embed.js; the web server may serve them first, see conf/). */
+#define NSTATIC	4
 
 struct blob {
 	unsigned char	*p;

@@ -84,6 +84,7 @@ struct runner {
 	"                      [--frame SKU --out DIR] [--lease SECONDS] [--claim N]\n" \
 	"                      [--max-attempts N] [--retry-failed] [--max-rate N]\n" \
 	"                      [--no-yield] [--progress | --no-progress] [DIR | LIST]\n" \
+	"       framefit batch --job NAME --frame SKU --out DIR [--jobs N] ...\n" \
 	"       framefit batch --delete NAME\n"
 
 static void
@@ -111,7 +112,9 @@ help(void)
 	    "                    detections, in small transactions; the anonymous report\n"
 	    "                    counts (hourly_rollups) stay. Finished jobs older than\n"
 	    "                    FF_BATCH_RETENTION_DAYS (default 90) go with `framefit purge`.\n"
-	    "  --frame SKU --out DIR   also write try-on JPEGs under DIR\n"
+	    "  --frame SKU --out DIR   also write try-on JPEGs under DIR; with no\n"
+	    "                    DIR or LIST, draw SKU on every photo kept with the\n"
+	    "                    shopper's consent (the newsletter) into DIR/TOKEN.jpg\n"
 	    "  --lease S, --claim N, --max-attempts N, --size N, --models DIR: see docs\n"
 	    "Entries that cannot be photos never stop a job: the summary counts each\n"
 	    "kind (failed items by reason, entries skipped at loading by kind).\n"
@@ -397,6 +400,49 @@ load_tick(void *arg, long long queued)
 	runner_tick(r, 0);
 }
 
+/* The failure reasons of an uploads job's items that are not failures:
+ * the photo may no longer be used (batch_work.c, upload_process()). */
+static int
+skip_reason(const char *reason)
+{
+	return reason != NULL && (strcmp(reason, "consent_withdrawn") == 0 ||
+	    strcmp(reason, "consent_expired") == 0 ||
+	    strcmp(reason, "photo_gone") == 0);
+}
+
+/*
+ * An uploads job (the newsletter): "3 written, 1 no face, 1 skipped: 1
+ * consent_withdrawn, 0 failed", the skipped ones apart from the failed;
+ * an example token is no use to anyone and is not shown.
+ */
+static void
+summary_uploads(const struct batchq_counts *c,
+    const struct batchq_failure *fails, size_t nfails)
+{
+	long long	 skipped = 0;
+	size_t		 k;
+	int		 pass, first;
+
+	for (k = 0; k < nfails; k++)
+		if (!fails[k].at_load && skip_reason(fails[k].reason))
+			skipped += fails[k].n;
+	printf("%lld written, %lld no face, %lld skipped", c->done, c->noface,
+	    skipped);
+	for (pass = 0; pass < 2; pass++) {
+		first = 1;
+		if (pass == 1)
+			printf(", %lld failed", c->failed - skipped);
+		for (k = 0; k < nfails; k++) {
+			if (fails[k].at_load || skip_reason(fails[k].reason) ==
+			    pass)
+				continue;
+			printf("%s%lld %s", first ? ": " : ", ", fails[k].n,
+			    fails[k].reason ? fails[k].reason : "?");
+			first = 0;
+		}
+	}
+}
+
 /* "6 failed: 4 image_corrupt, 2 unsupported_media_type" and one example
  * path per reason. */
 static void
@@ -406,7 +452,7 @@ summary(struct runner *r, double secs)
 	struct batchq_failure *fails = NULL;
 	struct buf	 ex;
 	struct buf	 name;
-	long long	 stored = 0, lost = 0, total;
+	long long	 stored = 0, lost = 0, present = 0, total;
 	const char	*s;
 	size_t		 nfails = 0, k;
 	int		 i, pass, first;
@@ -414,14 +460,21 @@ summary(struct runner *r, double secs)
 	total = c->queued + c->claimed + c->done + c->noface + c->failed;
 	buf_init(&name);
 	put_path(&name, r->job->name);
-	printf("job %s: %s: %lld items: %lld done, %lld no face, %lld failed",
-	    name.ptr, r->job->finished ? "finished" : "not finished",
-	    total, c->done, c->noface, c->failed);
+	printf("job %s: %s: %lld items: ", name.ptr, r->job->finished ?
+	    "finished" : "not finished", total);
 	buf_free(&name);
 	buf_init(&ex);
 	if ((c->failed > 0 || c->skipped > 0) && batchq_job_failures(r->db,
 	    r->job->id, &fails, &nfails) != FF_OK)
 		nfails = 0;
+	if (r->job->kind == BATCHQ_UPLOADS) {
+		summary_uploads(c, fails, nfails);
+		batchq_failures_free(fails, nfails);
+		nfails = 0;
+		fails = NULL;
+	} else
+		printf("%lld done, %lld no face, %lld failed", c->done,
+		    c->noface, c->failed);
 	/* The failed items by reason, then the entries skipped at loading
 	 * by kind. */
 	for (pass = 0; pass < 2; pass++) {
@@ -448,6 +501,7 @@ summary(struct runner *r, double secs)
 	for (i = 0; i < r->o->jobs; i++) {
 		stored += r->ws[i].stored;
 		lost += r->ws[i].lost;
+		present += r->ws[i].present;
 	}
 	printf("this run: %lld photos in %.1f s, %.1f photos/s, %d worker%s",
 	    stored, secs, secs > 0 ? stored / secs : 0, r->o->jobs,
@@ -456,6 +510,10 @@ summary(struct runner *r, double secs)
 	if (lost > 0)
 		printf("; %lld result%s dropped, the lease had passed", lost,
 		    lost == 1 ? "" : "s");
+	/* Written by an attempt that then lost its claim: not redone. */
+	if (present > 0)
+		printf("; %lld JPEG%s found written already, not rewritten",
+		    present, present == 1 ? "" : "s");
 	printf("\n");
 	if (ex.len > 0)
 		fputs(ex.ptr, stdout);

@@ -34,6 +34,17 @@
  * below the list's directory); a .jpg/.jpeg name is kept, any other name
  * gets ".jpg" appended. A job remembers its frame and output folder.
  *
+ * The newsletter. With --frame SKU --out DIR and no INPUT, a job that
+ * does not exist yet is made over the uploads kept with the shopper's
+ * consent (store/consent.h): loaded from their ids in pages, each item
+ * an upload's token, and each drawn on the stored photo with its stored
+ * detection into DIR/TOKEN.jpg (written through a temporary name; one
+ * there already is not written again). The consent is checked again when
+ * the item is drawn: an item whose consent was withdrawn, whose consent
+ * period ended or whose photo is gone is skipped (failed with the reason
+ * consent_withdrawn, consent_expired or photo_gone, which the summary
+ * counts as skipped). No detection is stored for these items.
+ *
  * Claiming. A worker claims up to --claim (16) items at a time with a
  * locking read that skips the rows others have locked, in its own short
  * transaction, so any number of workers on any number of hosts share one

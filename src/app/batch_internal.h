@@ -49,6 +49,8 @@ struct opts {
 struct wstats {
 	long long	 stored;	/* results written */
 	long long	 lost;		/* results dropped: lease taken over */
+	long long	 present;	/* uploads jobs: JPEGs found written
+					 * by an earlier attempt, not redone */
 };
 
 /* Set by SIGINT and SIGTERM, in the runner and in every worker. */

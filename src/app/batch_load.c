@@ -19,7 +19,12 @@
 #include "core/err.h"
 #include "core/xalloc.h"
 #include "store/batchq.h"
+#include "store/consent.h"
 #include "store/db.h"
+
+/* The source of a job over the uploads kept with consent (batch_jobs
+ * .source): what the job's row says it reads. */
+#define UPLOADS_SOURCE	"uploads with consent: " CONSENT_NEWSLETTER
 
 /* ---- Jobs ---- */
 
@@ -33,6 +38,10 @@ batch_job_open(struct db *db, const struct opts *o, struct batchq_job *j)
 	char		*src = NULL, *out = NULL;
 
 	memset(j, 0, sizeof(*j));
+	/* No input but a frame to draw: the newsletter, over every photo
+	 * kept with consent (a job of that name that exists is joined). */
+	if (o->input == NULL && o->frame_sku != NULL)
+		kind = BATCHQ_UPLOADS;
 	if (o->input != NULL) {
 		if ((src = realpath(o->input, NULL)) == NULL ||
 		    stat(src, &st) == -1) {
@@ -86,10 +95,12 @@ batch_job_open(struct db *db, const struct opts *o, struct batchq_job *j)
 		}
 	}
 
-	if ((er = batchq_job_read(db, j)) == FF_ENOTFOUND && src != NULL) {
+	if ((er = batchq_job_read(db, j)) == FF_ENOTFOUND && (src != NULL ||
+	    kind == BATCHQ_UPLOADS)) {
 		/* Another runner creating the same job now makes this a
 		 * no-op; reading again finds its row. */
-		er = batchq_job_create(db, j->name, kind, src, frame_id, out);
+		er = batchq_job_create(db, j->name, kind, src != NULL ? src :
+		    UPLOADS_SOURCE, frame_id, out);
 		if (er != FF_OK && er != FF_EINPUT)
 			goto out;
 		er = batchq_job_read(db, j);
@@ -103,8 +114,9 @@ batch_job_open(struct db *db, const struct opts *o, struct batchq_job *j)
 
 	if (src != NULL && (strcmp(src, j->source) != 0 || kind != j->kind)) {
 		fprintf(stderr, "framefit batch: job %s is the %s %s, not %s\n",
-		    j->name, j->kind == BATCHQ_DIR ? "directory" : "list",
-		    j->source, src);
+		    j->name, j->kind == BATCHQ_DIR ? "directory" :
+		    j->kind == BATCHQ_LIST ? "list" : "job over the", j->source,
+		    src);
 		er = FF_EINPUT;
 	} else if (frame_id > 0 && frame_id != j->frame_id) {
 		fprintf(stderr, "framefit batch: job %s draws %s\n", j->name,
@@ -380,6 +392,37 @@ load_list(struct loader *l)
 }
 
 /*
+ * The uploads kept with consent, BATCH_LOAD_ROWS at a time from a cursor
+ * on their id (db_consent_list(): a plain read of a bounded range, no
+ * lock), each queued by its token. Consent given after this pass is not
+ * in the job (tonight's newsletter takes tomorrow's job); consent
+ * withdrawn after it is seen by the worker, which checks it again.
+ */
+static enum ff_err
+load_uploads(struct loader *l)
+{
+	struct consent_ref	*refs;
+	enum ff_err		 er = FF_OK;
+	long long		 after = 0;
+	size_t			 n, i;
+
+	refs = xcalloc(BATCH_LOAD_ROWS, sizeof(*refs));
+	do {
+		if ((er = db_consent_list(l->db, CONSENT_NEWSLETTER, after, refs,
+		    BATCH_LOAD_ROWS, &n)) != FF_OK) {
+			l->er = er;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			loader_add(l, refs[i].token, UPLOAD_TOKEN_LEN);
+		if (n > 0)
+			after = refs[n - 1].upload_id;
+	} while (n == BATCH_LOAD_ROWS && l->er == FF_OK && !batch_stop);
+	free(refs);
+	return l->er;
+}
+
+/*
  * The lock is per job and server-wide, and dies with its session, so a
  * loader that died frees it for the next runner (which loads again; the
  * paths already queued are ignored).
@@ -414,7 +457,8 @@ batch_job_load(struct db *db, struct batchq_job *j,
 	l->job = j;
 	l->tick = tick;
 	l->tick_arg = arg;
-	er = j->kind == BATCHQ_DIR ? load_dir(l) : load_list(l);
+	er = j->kind == BATCHQ_DIR ? load_dir(l) : j->kind == BATCHQ_LIST ?
+	    load_list(l) : load_uploads(l);
 	if (er == FF_OK && l->er == FF_OK)
 		er = loader_flush(l);
 	if (er == FF_OK && l->er != FF_OK)

@@ -32,6 +32,7 @@
 #include "render/frame.h"
 #include "store/batchq.h"
 #include "store/catalog.h"
+#include "store/consent.h"
 #include "store/db.h"
 #include "store/records.h"
 #include "vision/detector.h"
@@ -70,6 +71,8 @@ struct item {
 	double		 ms;		/* detector wall time */
 	int		 nfaces;
 	struct face	 faces[DET_MAX_FACES];
+	int		 reused;	/* an upload's own detection drawn:
+					 * none is stored for the item */
 };
 
 struct worker {
@@ -91,6 +94,11 @@ struct worker {
 	double		 pace_ms;	/* --max-rate: ms between our photos */
 	double		 next_ms;	/* ff_now_ms() our next photo may start */
 	struct wstats	*st;
+	/* An uploads job's current item (upload_process()). */
+	struct item	*cur;
+	struct upload_row up;
+	void		*up_bytes;
+	enum consent_state up_state;
 };
 
 /* ---- The photo pipeline: decode, detect, keep the usable faces, draw
@@ -323,6 +331,132 @@ out:
 	photo_free(&ph);
 }
 
+/* ---- An item of a job over the uploads kept with consent (the
+ * newsletter): its path is the upload's token ---- */
+
+static enum ff_err retrying(struct worker *,
+		    enum ff_err (*)(struct worker *));
+
+/* Why an upload's item is skipped, by its consent (the summary counts
+ * these apart from failures: batch.c). */
+static const char *
+consent_reason(enum consent_state st)
+{
+	switch (st) {
+	case CONSENT_WITHDRAWN:
+	case CONSENT_NONE:
+		return "consent_withdrawn";
+	case CONSENT_EXPIRED:
+		return "consent_expired";
+	default:
+		return "photo_gone";
+	}
+}
+
+/* The stored photo of the current item, while its consent stands; a
+ * step for retrying(). */
+static enum ff_err
+upload_fetch(struct worker *w)
+{
+	free(w->up_bytes);
+	w->up_bytes = NULL;
+	return db_consent_photo(w->db, w->cur->path, CONSENT_NEWSLETTER,
+	    &w->up, &w->up_bytes, &w->up_state);
+}
+
+/*
+ * Draw the job's frame on the upload's stored photo and write it to
+ * DIR/<token>.jpg. A JPEG there already (an earlier attempt wrote it,
+ * then lost its claim) is not written again. The consent is checked
+ * here, as late as can be: an item whose consent was withdrawn since the
+ * job was loaded is skipped (failed with a consent reason, counted apart
+ * by the summary). The stored detection is drawn, the one the shopper's
+ * own try-on used: it is the same photo and the same model, and a second
+ * detection would count the photo twice in the reports; a photo with no
+ * detection stored (none should be: the shop stores both together) is
+ * detected afresh and the result is not stored.
+ */
+static void
+upload_process(struct worker *w, struct item *it)
+{
+	struct photo_faces	 pf;
+	struct photo		 ph;
+	struct stat		 st;
+	struct buf		 out;
+	enum ff_err		 er;
+	long long		 det_id = 0;
+	void			*jpg = NULL;
+	size_t			 jlen = 0;
+	int			 i, n = 0, k = 0;
+
+	memset(&ph, 0, sizeof(ph));
+	buf_init(&out);
+	buf_printf(&out, "%s/%s.jpg", w->job->out_dir, it->path);
+	it->reused = 1;
+	if (!upload_token_valid(it->path)) {
+		item_fail(it, "photo_gone");
+		goto out;
+	}
+	if (stat(out.ptr, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		it->state = BATCHQ_DONE;
+		w->st->present++;
+		goto out;
+	}
+	w->cur = it;
+	if ((er = retrying(w, upload_fetch)) != FF_OK) {
+		item_fail(it, reason_of(er));
+		goto out;
+	}
+	if (w->up_state != CONSENT_GIVEN) {
+		item_fail(it, consent_reason(w->up_state));
+		goto out;
+	}
+	it->width = w->up.width;
+	it->height = w->up.height;
+	if ((er = photo_faces_load(w->db, w->up.id, &det_id, it->faces,
+	    &n)) != FF_OK) {
+		item_fail(it, reason_of(er));
+		goto out;
+	}
+	if (det_id == 0) {
+		if ((er = photo_prepare(&ph, w->up_bytes, w->up.len,
+		    NULL)) != FF_OK || (er = photo_find_faces(w->det, ph.im,
+		    &pf)) != FF_OK) {
+			item_fail(it, reason_of(er));
+			goto out;
+		}
+		n = pf.n;
+		memcpy(it->faces, pf.face, sizeof(pf.face[0]) * (size_t)n);
+	}
+	for (i = 0; i < n; i++)
+		k += photo_face_plausible(&it->faces[i], w->up.width,
+		    w->up.height);
+	if (k == 0) {
+		it->state = BATCHQ_NOFACE;
+		goto out;
+	}
+	if ((er = photo_render_jpeg(w->up_bytes, w->up.len, it->faces, n,
+	    &w->frame, 0, &jpg, &jlen)) != FF_OK) {
+		item_fail(it, reason_of(er));
+		goto out;
+	}
+	if (write_atomic(out.ptr, jpg, jlen) == -1) {
+		fprintf(stderr, "framefit batch: %s: %s\n", out.ptr,
+		    strerror(errno));
+		item_fail(it, "output_unwritable");
+		goto out;
+	}
+	it->state = BATCHQ_DONE;
+out:
+	it->nfaces = 0;
+	photo_free(&ph);
+	free(jpg);
+	free(w->up_bytes);
+	w->up_bytes = NULL;
+	w->cur = NULL;
+	buf_free(&out);
+}
+
 /* The item's result and detection as the queue stores them (r borrows
  * the reason and faces, which must hold it->nfaces). */
 static void
@@ -341,6 +475,7 @@ detection_result(const struct worker *w, const struct item *it,
 	photo_faces_to_store(it->faces, (size_t)it->nfaces, faces);
 	r->faces = faces;
 	r->nfaces = (size_t)it->nfaces;
+	r->no_detection = it->reused;
 }
 
 /* ---- The queue: claim, store, renew, release ---- */
@@ -623,7 +758,10 @@ batch_worker_main(const struct opts *o, const struct batchq_job *j,
 				goto failed;
 			if (batch_stop)
 				break;
-			item_process(&w, &w.items[i]);
+			if (j->kind == BATCHQ_UPLOADS)
+				upload_process(&w, &w.items[i]);
+			else
+				item_process(&w, &w.items[i]);
 			if (ff_now_ms() - w.renewed_ms >= every &&
 			    (er = retrying(&w, worker_flush)) != FF_OK)
 				goto failed;

@@ -265,7 +265,7 @@ photo_faces_to_store(const struct face *in, size_t n, struct det_face *out)
 }
 
 enum ff_err
-photo_store(struct db *db, const struct photo *ph, enum upload_source source,
+photo_store(struct db *db, struct photo *ph, enum upload_source source,
     long long model_id, const struct photo_faces *faces, long long frame_id,
     struct tryon_timing *t, struct upload_row *u)
 {
@@ -273,9 +273,10 @@ photo_store(struct db *db, const struct photo *ph, enum upload_source source,
 	enum ff_err	 er;
 	void		*jpg = NULL;
 	size_t		 jlen, n;
-	double		 t0 = ff_now_ms();
+	double		 t0 = ff_now_ms(), t1;
 
 	*u = (struct upload_row){ .source = source };
+	ph->store_ms = ph->db_ms = 0;
 	n = faces->n < 0 ? 0 : faces->n > DET_MAX_FACES ? DET_MAX_FACES :
 	    (size_t)faces->n;
 	/* Nobody can try frames on a photo without a face: counted for the
@@ -296,10 +297,13 @@ photo_store(struct db *db, const struct photo *ph, enum upload_source source,
 	/* The photo, its detection and the try-on in one transaction: a
 	 * failure half-way (the database gone) keeps no photo whose token
 	 * the shopper never got. */
+	t1 = ff_now_ms();
+	ph->store_ms = t1 - t0;
 	if (t != NULL)
-		t->store_ms = ff_now_ms() - t0;
+		t->store_ms = t1 - t0;
 	er = db_tryon_store(db, u, jpg, jlen, model_id, df, n, faces->ms,
 	    frame_id, t);
+	ph->db_ms = ff_now_ms() - t1;
 out:
 	if (t != NULL)
 		t->store_ms = ff_now_ms() - t0;
@@ -352,17 +356,67 @@ photo_draw(gdImagePtr im, const struct face *faces, int n,
 }
 
 enum ff_err
-photo_render_jpeg(const void *photo, size_t len, const struct face *faces,
-    int n, const struct frame *f, double pd_mm, void **jpg, size_t *jlen)
+photo_render_timed(const void *photo, size_t len, const struct face *faces,
+    int n, const struct frame *f, double pd_mm, void **jpg, size_t *jlen,
+    struct photo_times *t)
 {
 	gdImagePtr	 im = NULL;
 	enum ff_err	 er;
+	double		 t0 = ff_now_ms(), t1, t2;
 
 	*jpg = NULL;
 	if ((er = img_decode(photo, len, NULL, &im, NULL)) != FF_OK)
 		return er;
-	if ((er = photo_draw(im, faces, n, f, pd_mm, NULL)) == FF_OK)
+	t1 = ff_now_ms();
+	if ((er = photo_draw(im, faces, n, f, pd_mm, NULL)) == FF_OK) {
+		t2 = ff_now_ms();
 		er = jpeg_encode(im, PHOTO_RENDER_QUALITY, jpg, jlen);
+		if (t != NULL) {
+			t->decode = t1 - t0;
+			t->draw = t2 - t1;
+			t->encode = ff_now_ms() - t2;
+		}
+	}
 	gdImageDestroy(im);
 	return er;
+}
+
+enum ff_err
+photo_render_jpeg(const void *photo, size_t len, const struct face *faces,
+    int n, const struct frame *f, double pd_mm, void **jpg, size_t *jlen)
+{
+	return photo_render_timed(photo, len, faces, n, f, pd_mm, jpg, jlen,
+	    NULL);
+}
+
+void
+photo_timing(const struct photo_times *t, char *out, size_t size)
+{
+	const struct {
+		const char	*name;
+		double		 ms;
+	} st[] = {
+		{ "receive", t->receive }, { "decode", t->decode },
+		{ "detect", t->detect }, { "store", t->store }, { "db", t->db },
+		{ "draw", t->draw }, { "encode", t->encode },
+		{ "total", t->total },
+	};
+	size_t	 i, k = 0;
+	int	 n;
+
+	if (size == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		if (!(st[i].ms > 0))
+			continue;
+		n = snprintf(out + k, size - k, "%s%s;dur=%.1f",
+		    k > 0 ? ", " : "", st[i].name, st[i].ms);
+		/* Whole entries only. */
+		if (n < 0 || (size_t)n >= size - k) {
+			out[k] = '\0';
+			return;
+		}
+		k += (size_t)n;
+	}
 }

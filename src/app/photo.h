@@ -54,8 +54,14 @@ struct face_eyes;
 #define PHOTO_MAX_SIDE		1600
 /* Most pixels an upload may declare (decided from the header). */
 #define PHOTO_MAX_PIXELS	(50u * 1000 * 1000)
-/* JPEG quality of the stored photo and of the renders. */
-#define PHOTO_STORE_QUALITY	90
+/*
+ * JPEG quality of the stored photo and of the renders. The stored one
+ * is below 90, so its colour is subsampled 4:2:0 (jpeg.h), as phones
+ * save photos: every render reads it back, and 4:4:4 made it slower to
+ * write and to read, and larger, for colour detail at full resolution
+ * that eyes hardly see in a photo (docs/PERFORMANCE.md).
+ */
+#define PHOTO_STORE_QUALITY	89
 #define PHOTO_RENDER_QUALITY	85
 
 struct photo_limits {
@@ -88,6 +94,9 @@ struct photo {
 	int		 w0, h0;	/* upright pixels as uploaded with
 					 * uploaded_size, else im's size */
 	double		 decode_ms;	/* header to flattened image */
+	double		 store_ms;	/* photo_store(): the stored JPEG made
+					 * and hashed */
+	double		 db_ms;		/* photo_store(): its transaction */
 	const char	*step;		/* what failed, for the log: "probe",
 					 * "too many pixels", "decode",
 					 * "downscale", "flatten", "read" */
@@ -141,14 +150,15 @@ enum ff_err	 photo_find_faces(struct detector *, gdImagePtr im,
  * database), with its detection (faces; model_id 0 records none) and,
  * when frame_id > 0 and faces->n > 0, its try-on of that frame with the
  * timings t, all in one transaction (db_tryon_store()). t may be NULL;
- * t->store_ms is the time spent here, on return. u gets the row (id,
+ * t->store_ms is the time spent here, on return (ph->store_ms and
+ * ph->db_ms split it: the stored JPEG, the transaction). u gets the row (id,
  * token, expiry). A photo without a face (faces->n == 0) is not kept at
  * all: it is only counted for the reports (db_photo_noface()), and u->id
  * is 0 and u->token empty. The bytes kept are at most
  * img_store_jpeg()'s bound. Errors: img_store_jpeg()'s,
  * db_tryon_store()'s and db_photo_noface()'s.
  */
-enum ff_err	 photo_store(struct db *, const struct photo *ph,
+enum ff_err	 photo_store(struct db *, struct photo *ph,
 		    enum upload_source, long long model_id,
 		    const struct photo_faces *faces, long long frame_id,
 		    struct tryon_timing *t, struct upload_row *u);
@@ -177,5 +187,31 @@ enum ff_err	 photo_draw(gdImagePtr im, const struct face *faces, int n,
 enum ff_err	 photo_render_jpeg(const void *photo, size_t len,
 		    const struct face *faces, int n, const struct frame *f,
 		    double pd_mm, void **jpg, size_t *jlen);
+
+/*
+ * Where a request's time went in the worker, milliseconds; 0: not
+ * measured (left out). A try-on: receive (the body read and parsed,
+ * http_req's read_ms), decode, detect, store and db (photo_store()'s
+ * two parts). A render: db (the photo and its faces read), decode, draw,
+ * encode (photo_render_timed()). total: the request in the worker.
+ */
+struct photo_times {
+	double	 receive, decode, detect, store, db, draw, encode, total;
+};
+/* photo_render_jpeg(), filling t's decode, draw and encode. */
+enum ff_err	 photo_render_timed(const void *photo, size_t len,
+		    const struct face *faces, int n, const struct frame *f,
+		    double pd_mm, void **jpg, size_t *jlen,
+		    struct photo_times *t);
+/*
+ * t as the value of a Server-Timing header (W3C Server Timing §3:
+ * "decode;dur=41.2, detect;dur=9.8"), NUL-terminated in out (size
+ * bytes; PHOTO_TIMING_LEN holds every stage). Sent with every answer
+ * that has them: they tell how long the parts of the work took, which
+ * the answer's own time tells a client anyway, and nothing of the photo.
+ */
+#define PHOTO_TIMING_LEN	256
+void		 photo_timing(const struct photo_times *t, char *out,
+		    size_t size);
 
 #endif

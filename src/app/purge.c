@@ -32,6 +32,21 @@ purge_retention_days(void)
 }
 
 int
+purge_consent_days(void)
+{
+	const char	*s = getenv("FF_CONSENT_DAYS");
+	char		*end;
+	long		 v;
+
+	if (s == NULL || *s == '\0')
+		return PURGE_CONSENT_DEFAULT_DAYS;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < 1 || v > PURGE_MAX_DAYS)
+		return PURGE_CONSENT_DEFAULT_DAYS;
+	return (int)v;
+}
+
+int
 purge_batch_retention_days(void)
 {
 	const char	*s = getenv("FF_BATCH_RETENTION_DAYS");
@@ -90,8 +105,9 @@ batch_run(struct db *db, long long now, long long cutoff, int dry_run,
 	enum ff_err		er;
 
 	*more = 0;
-	if ((er = db_purge_batch(db, now, cutoff, *last, PURGE_BATCH, dry_run,
-	    &b)) != FF_OK || b.n == 0)
+	if ((er = db_purge_batch(db, now, cutoff, now -
+	    (long long)purge_consent_days() * 86400, *last, PURGE_BATCH,
+	    dry_run, &b)) != FF_OK || b.n == 0)
 		return er;
 	st->uploads += b.gone;
 	st->bytes += b.bytes;

@@ -4,7 +4,8 @@
  *
  * A photo goes when it is past its own expiry (uploads.expires, set when
  * it was stored) or older than the retention (FF_RETENTION_DAYS days,
- * default PURGE_DEFAULT_DAYS), whichever comes first. With it goes every
+ * default PURGE_DEFAULT_DAYS), whichever comes first; a photo kept with
+ * consent, when past its expiry or older than the consent period (below). With it goes every
  * row derived from it, by the foreign keys of sql/001_init.sql: its
  * detections and their faces and its try-ons are deleted, and its
  * clicks lose their token but stay counted. The anonymous aggregates
@@ -43,6 +44,17 @@ struct purge_stats {
 /* FF_RETENTION_DAYS when it is a whole number in 1..PURGE_MAX_DAYS, else
  * PURGE_DEFAULT_DAYS. */
 int		 purge_retention_days(void);
+
+/*
+ * Photos kept with the shopper's consent (store/consent.h) are kept
+ * FF_CONSENT_DAYS days after upload (1..PURGE_MAX_DAYS, default
+ * PURGE_CONSENT_DEFAULT_DAYS) whatever FF_RETENTION_DAYS says, and then
+ * go; a withdrawn consent puts the photo back under the 24-hour rule.
+ * The period is set on each photo when the consent is given (its
+ * expiry); a period shortened later applies to the photos kept already.
+ */
+#define PURGE_CONSENT_DEFAULT_DAYS	365
+int		 purge_consent_days(void);
 
 /* Finished batch jobs (src/app/batch.h) older than FF_BATCH_RETENTION_DAYS
  * (1..PURGE_MAX_DAYS, default PURGE_BATCH_DEFAULT_DAYS) go with their

@@ -12,6 +12,7 @@
 #include "app/apikey.h"
 #include "app/apiparse.h"
 #include "app/app.h"
+#include "app/embed.h"
 #include "app/registry.h"
 #include "app/router.h"
 #include "app/shop.h"
@@ -49,12 +50,13 @@ static const struct family {
 
 enum {
 	/* The shop (shop.h). */
-	R_INDEX, R_TRYON, R_RESULT, R_RENDER, R_ERASE, R_GO, R_THUMB,
+	R_INDEX, R_TRYON, R_RESULT, R_RENDER, R_PHOTO, R_ERASE, R_WITHDRAW,
+	R_GO, R_THUMB,
 	R_CSS, R_JS, R_SVG, R_HEALTHZ,
 	/* The staff pages (admin.h). */
 	A_REPORTS, A_CHART, A_EXPORT, A_CSS,
 	A_CATALOG, A_FRAME_NEW, A_FRAME, A_RETIRE, A_RESTORE, A_ARTWORK,
-	A_PREVIEW,
+	A_PREVIEW, A_IMPORT,
 	A_MODELS, A_SCAN, A_ACTIVATE, A_COMPARE,
 	A_RETENTION, A_PURGE,
 	/* The JSON API (api.h). */
@@ -67,7 +69,9 @@ static const struct route routes[] = {
 	{ ROUTE_POST, "/tryon", R_TRYON },
 	{ ROUTE_GET, "/t/{token}", R_RESULT },
 	{ ROUTE_GET, "/t/{token}/{sku}.jpg", R_RENDER },
+	{ ROUTE_GET, "/t/{token}/photo", R_PHOTO },
 	{ ROUTE_POST, "/t/{token}/delete", R_ERASE },
+	{ ROUTE_POST, "/t/{token}/withdraw", R_WITHDRAW },
 	{ ROUTE_GET, "/go/{sku}", R_GO },
 	{ ROUTE_GET, "/thumb/{sku}.png", R_THUMB },
 	{ ROUTE_GET, "/static/{name}.css", R_CSS },
@@ -81,6 +85,7 @@ static const struct route routes[] = {
 	{ ROUTE_GET, "/admin/static/admin.css", A_CSS },
 	{ ROUTE_GET, "/admin/catalog/", A_CATALOG },
 	{ ROUTE_GET | ROUTE_POST, "/admin/catalog/new", A_FRAME_NEW },
+	{ ROUTE_GET | ROUTE_POST, "/admin/catalog/import/", A_IMPORT },
 	{ ROUTE_GET | ROUTE_POST, "/admin/catalog/{sku}", A_FRAME },
 	{ ROUTE_POST, "/admin/catalog/{sku}/retire", A_RETIRE },
 	{ ROUTE_POST, "/admin/catalog/{sku}/restore", A_RESTORE },
@@ -111,7 +116,9 @@ static const struct {
 	[R_TRYON] = { shop_tryon, NULL, 1 },
 	[R_RESULT] = { shop_result, NULL },
 	[R_RENDER] = { shop_render, NULL },
+	[R_PHOTO] = { shop_photo, NULL },
 	[R_ERASE] = { shop_delete, NULL },
+	[R_WITHDRAW] = { shop_withdraw, NULL },
 	[R_GO] = { shop_go, NULL },
 	[R_THUMB] = { shop_thumb, NULL },
 	[R_CSS] = { shop_static, NULL },
@@ -130,6 +137,7 @@ static const struct {
 	[A_RESTORE] = { admin_frame_restore, NULL },
 	[A_ARTWORK] = { admin_artwork, NULL },
 	[A_PREVIEW] = { admin_preview, NULL },
+	[A_IMPORT] = { admin_import, NULL },
 	[A_MODELS] = { admin_models, NULL },
 	[A_SCAN] = { admin_models_scan, NULL },
 	[A_ACTIVATE] = { admin_models_activate, NULL },
@@ -415,16 +423,19 @@ router_handle(void *arg, struct http_req *r)
 	enum fam		 fam = F_SHOP;
 
 	r->tpl = a->tpl;
-	if (server_error(r))
-		goto log;
-	/* Follow the model registry and catalog edits (registry.c). */
-	registry_sync(a);
 	if (strncmp(r->path, families[F_ADMIN].prefix,
 	    strlen(families[F_ADMIN].prefix)) == 0)
 		fam = F_ADMIN;
 	else if (strncmp(r->path, families[F_API].prefix,
 	    strlen(families[F_API].prefix)) == 0)
 		fam = F_API;
+	/* Only the shop's pages may be framed, by the shop (embed.h). */
+	else
+		r->frame_ancestors = embed_ancestors();
+	if (server_error(r))
+		goto log;
+	/* Follow the model registry and catalog edits (registry.c). */
+	registry_sync(a);
 	dispatch(a, r, fam);
 	/* A page that sent nothing still answers, with our error page. */
 	if (!r->head_sent) {

@@ -20,7 +20,10 @@
 #include <openssl/evp.h>
 
 #include "app/app.h"
+#include "app/consent.h"
+#include "app/embed.h"
 #include "app/photo.h"
+#include "app/purge.h"
 #include "app/shop.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -30,7 +33,9 @@
 #include "http/request.h"
 #include "http/route.h"
 #include "render/frame.h"
+#include "render/fit.h"
 #include "render/frames.h"
+#include "store/consent.h"
 #include "store/db.h"
 #include "store/records.h"
 #include "view/template.h"
@@ -40,32 +45,115 @@
 #define RENDER_VERSION		"r1"
 /* Largest urlencoded body taken (the delete form), bytes. */
 #define SMALL_FORM_MAX		8192
+/* The version of the consent text of templates/index.html (the box "Keep
+ * my photo so the shop can show me new frames on it by email"), recorded
+ * with each consent: bump it whenever that text changes. */
+#define CONSENT_WORDING		"newsletter-1"
+
+/* Spaces and tabs, as a person types them around a number. */
+static const char *
+skip_blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
 
 /*
- * A PD in millimetres from a form or query value: 0 when absent or
- * empty, -1 when present but not a number in FRAME_PD_MIN_MM..MAX.
+ * Read by hand, not with strtod(): strtod() follows the locale and also
+ * takes "6.35e1", "0x40" and "inf", which no prescription says. A comma
+ * is a decimal point, as most of Europe writes it and as a text field
+ * sends it. Tenths of a millimetre are all a ruler gives: the second
+ * decimal rounds half up, the rest is ignored.
  */
-static double
-pd_parse(const char *s)
+double
+shop_pd_parse(const char *s)
 {
-	char	*end;
-	double	 v;
+	long	 tenths = 0;
+	int	 digits = 0, frac = 0;
 
-	if (s == NULL)
+	if (s == NULL || *(s = skip_blank(s)) == '\0')
 		return 0;
-	while (*s == ' ')
-		s++;
-	if (*s == '\0')
-		return 0;
-	errno = 0;
-	v = strtod(s, &end);
-	while (*end == ' ')
-		end++;
-	if (errno != 0 || *end != '\0' || !isfinite(v) ||
-	    v < FRAME_PD_MIN_MM || v > FRAME_PD_MAX_MM)
+	for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+		tenths = tenths * 10 + (*s - '0');
+	if (digits == 0)
 		return -1;
-	/* Tenths of a millimetre are all a ruler gives. */
-	return round(v * 10) / 10;
+	tenths *= 10;
+	if (*s == '.' || *s == ',') {
+		for (s++; *s >= '0' && *s <= '9' && frac < 6; s++, frac++) {
+			if (frac == 0)
+				tenths += *s - '0';
+			else if (frac == 1 && *s >= '5')
+				tenths++;
+		}
+	}
+	s = skip_blank(s);
+	if ((s[0] == 'm' || s[0] == 'M') && (s[1] == 'm' || s[1] == 'M'))
+		s = skip_blank(s + 2);
+	if (*s != '\0' || tenths < (long)(FRAME_PD_MIN_MM * 10) ||
+	    tenths > (long)(FRAME_PD_MAX_MM * 10))
+		return -1;
+	return tenths / 10.0;
+}
+
+/* Append "?pd=..." or "&pd=..." when the shopper gave their PD. */
+static void
+put_pd(struct buf *b, double pd, char sep)
+{
+	if (pd > 0)
+		buf_printf(b, "%cpd=%.1f", sep, pd);
+}
+
+/*
+ * The way back to the upload page with the shopper's choices kept, so
+ * that a second photo needs no second choice: "/?frame=SKU&pd=63.5",
+ * either left out when unknown; with cam, the page opens the webcam.
+ */
+static void
+home_href(struct buf *b, const struct frame *f, double pd, int cam)
+{
+	char sep = '?';
+
+	buf_putc(b, '/');
+	if (f != NULL) {
+		buf_printf(b, "?frame=%s", f->sku);
+		sep = '&';
+	}
+	put_pd(b, pd, sep);
+	if (pd > 0)
+		sep = '&';
+	if (cam)
+		buf_printf(b, "%ccam=1", sep);
+}
+
+/* What the shopper chose on the upload form, as far as it was read. */
+struct choice {
+	const struct frame	*f;	/* NULL: not chosen or unknown */
+	double			 pd;	/* mm; 0: the default */
+	int			 webcam;	/* the photo came from it */
+};
+
+/* An error answer whose buttons keep the choice (req_error_back()). */
+static void
+choice_error(struct http_req *r, const struct choice *ch, enum ff_err er,
+    const char *msg)
+{
+	struct answer_back	 back = { NULL, "Try another photo", NULL };
+	struct buf		 h, cam;
+
+	buf_init(&h);
+	buf_init(&cam);
+	home_href(&h, ch->f, ch->pd, 0);
+	embed_keep(r, &h);
+	back.href = h.ptr;
+	if (ch->webcam) {
+		home_href(&cam, ch->f, ch->pd, 1);
+		embed_keep(r, &cam);
+		back.retake = cam.ptr;
+	}
+	req_error_back(r, er, msg, &back);
+	buf_free(&h);
+	buf_free(&cam);
 }
 
 /* ---- Rendering ---- */
@@ -109,6 +197,7 @@ shop_index(struct tryon_app *a, struct http_req *r)
 	struct tpl_ctx	*c;
 	struct tpl_val	*root, *list, *o;
 	const char	*want = kv_get(&r->args, "frame");
+	double		 pd = shop_pd_parse(kv_get(&r->args, "pd"));
 	size_t		 i, checked = 0;
 
 	(void)app_db(a);
@@ -123,8 +212,15 @@ shop_index(struct tryon_app *a, struct http_req *r)
 	tpl_obj_set_bool(root, "deleted", kv_get(&r->args, "deleted") != NULL);
 	tpl_obj_set_int(root, "max_mb", REQ_MAX_BODY >> 20);
 	tpl_obj_set_int(root, "max_bytes", REQ_MAX_BODY);
+	/* The consent box: its text's version and the period it promises. */
+	tpl_obj_set_str(root, "consent_wording", CONSENT_WORDING);
+	tpl_obj_set_int(root, "consent_days", purge_consent_days());
 	tpl_obj_set_int(root, "pd_min", (long long)FRAME_PD_MIN_MM);
 	tpl_obj_set_int(root, "pd_max", (long long)FRAME_PD_MAX_MM);
+	/* Back from an error page or a retake: the choices are kept. */
+	if (pd > 0)
+		tpl_obj_set_double(root, "pd", pd, 1);
+	tpl_obj_set_bool(root, "cam", kv_get(&r->args, "cam") != NULL);
 	tpl_obj_set_int(root, "nframes", (long long)a->nframes);
 	list = tpl_obj_add_list(root, "frames");
 	for (i = 0; i < a->nframes; i++) {
@@ -132,6 +228,7 @@ shop_index(struct tryon_app *a, struct http_req *r)
 		tpl_obj_set_bool(o, "checked", i == checked);
 	}
 	req_header(r, "Cache-Control", "no-cache");
+	embed_vars(r, root, a->frames, a->nframes);
 	req_page(r, 200, "index", root);
 	tpl_ctx_free(c);
 }
@@ -213,13 +310,16 @@ shop_healthz(struct tryon_app *a, struct http_req *r)
 /*
  * The no-face page: 422, with tips. A fresh upload without a face was not
  * kept (token NULL: the page says so); a stored photo whose faces the
- * policy no longer accepts gets the delete form.
+ * policy no longer accepts is shown, with the delete form. Its buttons
+ * keep the frame and PD, and a webcam photo gets "Retake".
  */
 static void
-page_noface(struct tryon_app *a, struct http_req *r, const char *token)
+page_noface(struct tryon_app *a, struct http_req *r, const char *token,
+    const struct choice *ch)
 {
 	struct tpl_ctx	*c = app_page_ctx("No face found");
 	struct tpl_val	*root = tpl_ctx_root(c);
+	struct buf	 b;
 	char		 csrf[44];
 
 	if (req_wants_json(r)) {
@@ -228,22 +328,38 @@ page_noface(struct tryon_app *a, struct http_req *r, const char *token)
 		    "straight at the camera in good light and try again.");
 		return;
 	}
+	buf_init(&b);
 	if (token != NULL) {
 		app_csrf_token(a, token, csrf);
 		tpl_obj_set_str(root, "token", token);
 		tpl_obj_set_str(root, "csrf", csrf);
+		buf_printf(&b, "/t/%s/photo", token);
+		tpl_obj_set_str(root, "photo_src", b.ptr);
+		buf_reset(&b);
 	}
+	home_href(&b, ch->f, ch->pd, 0);
+	embed_keep(r, &b);
+	tpl_obj_set_str(root, "back", b.ptr);
+	if (ch->webcam) {
+		buf_reset(&b);
+		home_href(&b, ch->f, ch->pd, 1);
+		embed_keep(r, &b);
+		tpl_obj_set_str(root, "retake", b.ptr);
+	}
+	buf_free(&b);
 	req_header(r, "Cache-Control", "no-store");
+	embed_vars(r, root, a->frames, a->nframes);
 	req_page(r, 422, "noface", root);
 	tpl_ctx_free(c);
 }
 
 static void
-tryon_fail(struct http_req *r, enum ff_err er, const char *msg, const char *log)
+tryon_fail(struct http_req *r, const struct choice *ch, enum ff_err er,
+    const char *msg, const char *log)
 {
 	if (log != NULL)
 		req_log(r, "tryon: %s: %s", ff_errcode(er), log);
-	req_error(r, er, msg);
+	choice_error(r, ch, er, msg);
 }
 
 /* What went wrong with the photo itself, for the shopper. */
@@ -275,36 +391,39 @@ shop_tryon(struct tryon_app *a, struct http_req *r)
 	static const struct photo_limits lim = PHOTO_LIMITS_FORM;
 	const struct mp_part	*photo, *src;
 	const struct frame	*f;
+	struct choice		 ch = { NULL, 0, 0 };
 	struct detector		*det;
 	struct db		*db;
 	struct photo		 ph = { 0 };
 	struct photo_faces	 faces;
 	struct upload_row	 u;
 	struct tryon_timing	 tm = { 0 };
+	struct photo_times	 pt;
 	struct buf		 loc, msg;
 	enum upload_source	 source = UPLOAD_FORM;
 	enum ff_err		 er;
-	const char		*why, *sku;
+	const char		*why, *sku, *consent;
 	double			 pd;
+	char			 timing[PHOTO_TIMING_LEN];
 
 	buf_init(&loc);
 	buf_init(&msg);
 	if (req_cross_origin(r)) {
 		req_drain(r);
-		tryon_fail(r, FF_EFORBIDDEN, "This form must be sent from our "
-		    "own page.", "cross-origin POST");
+		tryon_fail(r, &ch, FF_EFORBIDDEN, "This form must be sent "
+		    "from our own page.", "cross-origin POST");
 		goto out;
 	}
 	/* Cheap refusals first: no point reading 15 MB we cannot use. */
 	if ((db = app_db(a)) == NULL) {
 		req_drain(r);
-		tryon_fail(r, FF_EDB, NULL, "database unreachable");
+		tryon_fail(r, &ch, FF_EDB, NULL, "database unreachable");
 		goto out;
 	}
 	if ((det = app_det(a)) == NULL) {
 		req_drain(r);
-		tryon_fail(r, FF_EMODEL, "Our face finder is not ready yet. "
-		    "Please try again in a minute.", "no model");
+		tryon_fail(r, &ch, FF_EMODEL, "Our face finder is not ready "
+		    "yet. Please try again in a minute.", "no model");
 		goto out;
 	}
 	if ((er = req_read_form(r, REQ_MAX_BODY, &why)) == FF_OK &&
@@ -319,53 +438,81 @@ shop_tryon(struct tryon_app *a, struct http_req *r)
 			    "a smaller one.";
 		else if (er == FF_ESYS)
 			er = FF_EINPUT;
-		tryon_fail(r, er, why, why);
+		tryon_fail(r, &ch, er, why, why);
 		goto out;
 	}
 
+	/* Read the choices before judging any, so that whatever is refused
+	 * the way back keeps what was good. */
 	sku = req_field(r, "frame");
+	if (app_sku_valid(sku))
+		ch.f = app_frame_by_sku(a, sku, NULL);
+	if ((pd = shop_pd_parse(req_field(r, "pd_mm"))) > 0)
+		ch.pd = pd;
+	if ((src = mp_get(r->form, "source")) != NULL && src->len > 0 &&
+	    strcmp(src->data, "webcam") == 0)
+		ch.webcam = 1;
+
 	if (sku == NULL || *sku == '\0') {
-		tryon_fail(r, FF_EINPUT, "Please choose a frame to try on "
+		tryon_fail(r, &ch, FF_EINPUT, "Please choose a frame to try on "
 		    "(the form field \"frame\" is missing).", "no frame field");
 		goto out;
 	}
 	if (!app_sku_valid(sku) || (f = app_frame_by_sku(a, sku, NULL)) == NULL) {
-		tryon_fail(r, FF_EINPUT, "We do not carry a frame with that "
-		    "code. Please choose one from the catalog.", "unknown SKU");
+		tryon_fail(r, &ch, FF_EINPUT, "We do not carry a frame with "
+		    "that code. Please choose one from the catalog.",
+		    "unknown SKU");
 		goto out;
 	}
-	if ((pd = pd_parse(req_field(r, "pd_mm"))) < 0) {
+	if (pd < 0) {
 		buf_printf(&msg, "Your pupillary distance must be a number of "
-		    "millimetres between %.0f and %.0f, or left empty.",
-		    FRAME_PD_MIN_MM, FRAME_PD_MAX_MM);
-		tryon_fail(r, FF_EINPUT, msg.ptr, "bad pd_mm");
+		    "millimetres between %.0f and %.0f, or left empty. Type it "
+		    "as 63.5 or 63,5; if your prescription gives two numbers, "
+		    "one for each eye, add them.", FRAME_PD_MIN_MM,
+		    FRAME_PD_MAX_MM);
+		tryon_fail(r, &ch, FF_EINPUT, msg.ptr, "bad pd_mm");
 		goto out;
 	}
-	if ((src = mp_get(r->form, "source")) != NULL && src->len > 0) {
+	if (src != NULL && src->len > 0) {
 		if (strcmp(src->data, "webcam") == 0)
 			source = UPLOAD_WEBCAM;
 		else if (strcmp(src->data, "form") != 0) {
-			tryon_fail(r, FF_EINPUT, "The photo source must be "
-			    "\"form\" or \"webcam\".", "bad source");
+			tryon_fail(r, &ch, FF_EINPUT, "The photo source must "
+			    "be \"form\" or \"webcam\".", "bad source");
 			goto out;
 		}
 	}
+	/* Keeping the photo for the shop's e-mails: only when the shopper
+	 * ticked the box (unticked by default), with the version of the
+	 * text they saw; a page older than the text asks again. */
+	consent = req_field(r, "consent");
+	if (consent != NULL && *consent == '\0')
+		consent = NULL;
+	if (consent != NULL && (strcmp(consent, CONSENT_NEWSLETTER) != 0 ||
+	    (req_field(r, "consent_wording") != NULL && strcmp(req_field(r,
+	    "consent_wording"), CONSENT_WORDING) != 0))) {
+		tryon_fail(r, &ch, FF_EINPUT, "The text of the box \"Keep my "
+		    "photo\" has changed since this page was loaded. Please "
+		    "reload the page, read it, and tick it again if you agree.",
+		    "bad consent");
+		goto out;
+	}
 	photo = mp_get(r->form, "photo");
 	if (photo == NULL || photo->len == 0) {
-		tryon_fail(r, FF_EINPUT, "Please choose a photo of your face "
-		    "(the form field \"photo\" is missing or empty).",
+		tryon_fail(r, &ch, FF_EINPUT, "Please choose a photo of your "
+		    "face (the form field \"photo\" is missing or empty).",
 		    "no photo");
 		goto out;
 	}
 
 	if ((er = photo_prepare(&ph, photo->data, photo->len, &lim)) !=
 	    FF_OK) {
-		tryon_fail(r, er, photo_msg(&ph, er, &msg), ph.step);
+		tryon_fail(r, &ch, er, photo_msg(&ph, er, &msg), ph.step);
 		goto out;
 	}
 	tm.decode_ms = ph.decode_ms;
 	if ((er = photo_find_faces(det, ph.im, &faces)) != FF_OK) {
-		tryon_fail(r, er, "Our face finder failed on this photo. "
+		tryon_fail(r, &ch, er, "Our face finder failed on this photo. "
 		    "Please try again.", "det_run");
 		goto out;
 	}
@@ -373,18 +520,31 @@ shop_tryon(struct tryon_app *a, struct http_req *r)
 	/* A photo without a face is counted for the reports, not kept. */
 	if ((er = photo_store(db, &ph, source, a->model_id, &faces,
 	    faces.n > 0 ? f->id : 0, &tm, &u)) != FF_OK) {
-		tryon_fail(r, er, NULL, "store");
+		tryon_fail(r, &ch, er, NULL, "store");
 		goto out;
 	}
 	if (faces.n == 0) {
 		req_log(r, "no face in the upload (%d raw): not kept",
 		    faces.nraw);
-		page_noface(a, r, NULL);
+		page_noface(a, r, NULL, &ch);
+		goto out;
+	}
+	/* The consent goes with the photo, or neither stays (consent.h). */
+	if (consent != NULL && (er = consent_keep(db, r, &u, CONSENT_WORDING,
+	    NULL)) != FF_OK) {
+		tryon_fail(r, &ch, er, NULL, "consent");
 		goto out;
 	}
 	buf_printf(&loc, "/t/%s", u.token);
 	if (pd > 0)
 		buf_printf(&loc, "?pd=%.1f", pd);
+	embed_keep(r, &loc);
+	/* Where the time went (photo.h), for bench/bench_phone.sh. */
+	pt = (struct photo_times){ .receive = r->read_ms,
+	    .decode = ph.decode_ms, .detect = faces.ms, .store = ph.store_ms,
+	    .db = ph.db_ms, .total = ff_now_ms() - r->t0 };
+	photo_timing(&pt, timing, sizeof(timing));
+	req_header(r, "Server-Timing", "%s", timing);
 	req_redirect(r, 303, loc.ptr);
 out:
 	photo_free(&ph);
@@ -392,21 +552,14 @@ out:
 	buf_free(&msg);
 }
 
-/* The PD of a result URL: the shopper's own, or 0 for the default. */
+/* The PD of a result URL: the shopper's own, or 0 for the default
+ * (the result page says when the one given was not a PD). */
 static double
 args_pd(const struct http_req *r)
 {
-	double pd = pd_parse(kv_get(&r->args, "pd"));
+	double pd = shop_pd_parse(kv_get(&r->args, "pd"));
 
 	return pd > 0 ? pd : 0;
-}
-
-/* Append "?pd=..." or "&pd=..." when the shopper gave their PD. */
-static void
-put_pd(struct buf *b, double pd, char sep)
-{
-	if (pd > 0)
-		buf_printf(b, "%cpd=%.1f", sep, pd);
 }
 
 void
@@ -422,10 +575,11 @@ shop_result(struct tryon_app *a, struct http_req *r)
 	struct tpl_val		*root, *list, *o, *fo;
 	struct db		*db;
 	struct buf		 b;
-	enum frame_fit		 fit;
+	struct choice		 ch = { NULL, 0, 0 };
+	enum fit		 fit;
 	enum ff_err		 er;
 	long long		 det_id, id = 0, tried = 0;
-	double			 pd = args_pd(r), ppm;
+	double			 pd = args_pd(r), face_mm;
 	char			 csrf[44], when[64];
 	struct tm		 tmv;
 	time_t			 exp;
@@ -433,16 +587,22 @@ shop_result(struct tryon_app *a, struct http_req *r)
 	int			 n, k;
 
 	buf_init(&b);
+	ch.pd = pd;
+	if (app_sku_valid(want))
+		ch.f = app_frame_by_sku(a, want, NULL);
 	if ((db = app_db(a)) == NULL) {
 		req_error(r, FF_EDB, NULL);
 		goto out;
 	}
-	if ((er = db_upload_get(db, token, &u, NULL)) != FF_OK) {
-		req_error(r, er, er == FF_ENOTFOUND ? "This try-on does not "
-		    "exist, has expired or was deleted. Photos are kept for 24 "
-		    "hours." : NULL);
+	if ((er = db_upload_get(db, token, &u, NULL)) == FF_ENOTFOUND) {
+		choice_error(r, &ch, er, "This try-on does not exist, has "
+		    "expired or was deleted. Photos are kept for 24 hours.");
+		goto out;
+	} else if (er != FF_OK) {
+		req_error(r, er, NULL);
 		goto out;
 	}
+	ch.webcam = u.source == UPLOAD_WEBCAM;
 	if ((er = photo_faces_load(db, u.id, &det_id, faces, &n)) != FF_OK) {
 		req_error(r, er, NULL);
 		goto out;
@@ -450,13 +610,22 @@ shop_result(struct tryon_app *a, struct http_req *r)
 	for (k = 0; k < n && !photo_face_plausible(&faces[k], u.width, u.height); k++)
 		;
 	if (k == n) {
-		page_noface(a, r, u.token);
+		/* The way back keeps the frame last shown on this photo. */
+		if (ch.f == NULL && db_tryon_last_frame(db, u.id, &id) == FF_OK)
+			ch.f = app_frame_by_id(a, id);
+		page_noface(a, r, u.token, &ch);
 		goto out;
 	}
 	if (want != NULL) {
-		if ((f = app_frame_by_sku(a, want, NULL)) == NULL) {
-			req_error(r, FF_ENOTFOUND, "We do not carry a frame "
-			    "with that code.");
+		if ((f = ch.f) == NULL) {
+			struct answer_back back = { NULL, "Back to your "
+			    "try-on", NULL };
+
+			buf_printf(&b, "/t/%s", u.token);
+			put_pd(&b, pd, '?');
+			back.href = b.ptr;
+			req_error_back(r, FF_ENOTFOUND, "We do not carry a "
+			    "frame with that code.", &back);
 			goto out;
 		}
 		/* Switching to a frame not tried before is a try-on. */
@@ -501,23 +670,47 @@ shop_result(struct tryon_app *a, struct http_req *r)
 	tpl_obj_set_int(root, "width", u.width);
 	tpl_obj_set_int(root, "height", u.height);
 
-	/* The fit hint, from the best plausible face. */
+	/* The fit hint, from the best plausible face (render/fit.h: the
+	 * face width comes from the PD, given or the default). */
 	photo_face_eyes(&faces[k], &e);
-	if (frame_fit(f, &e, faces[k].box.w, pd, &fit) == FF_OK &&
-	    (ppm = frame_px_per_mm(&e, pd)) > 0) {
+	if ((face_mm = fit_face_mm(&e, pd)) > 0 &&
+	    fit_judge(f, face_mm, &fit) == FF_OK) {
 		o = tpl_obj_add_obj(root, "fit");
-		tpl_obj_set_str(o, "name", frame_fit_name(fit));
+		tpl_obj_set_str(o, "name", fit_name(fit));
 		tpl_obj_set_bool(o, "good", fit == FIT_GOOD);
 		tpl_obj_set_bool(o, "narrow", fit == FIT_NARROW);
 		tpl_obj_set_bool(o, "wide", fit == FIT_WIDE);
-		tpl_obj_set_int(o, "face_mm", lround(faces[k].box.w / ppm));
+		tpl_obj_set_int(o, "face_mm", lround(face_mm));
 		tpl_obj_set_int(o, "frame_mm", lround(f->total_width_mm));
+		if (pd > 0)
+			tpl_obj_set_double(o, "pd_mm", pd, 1);
+		else
+			tpl_obj_set_int(o, "pd_mm", lround(FRAME_PD_DEFAULT_MM));
+		tpl_obj_set_bool(o, "pd_given", pd > 0);
 	}
 	tpl_obj_set_int(root, "faces", n);
 	tpl_obj_set_bool(root, "several_faces", n > 1);
 	if (pd > 0)
 		tpl_obj_set_double(root, "pd", pd, 1);
 
+	/* The PD form: the value as the page uses it, and why a given
+	 * one was not taken. */
+	if (pd > 0) {
+		buf_reset(&b);
+		buf_printf(&b, "%.1f", pd);
+		tpl_obj_set_str(root, "pd_value", b.ptr);
+	}
+	tpl_obj_set_bool(root, "pd_bad",
+	    shop_pd_parse(kv_get(&r->args, "pd")) < 0);
+	tpl_obj_set_int(root, "pd_min", (long long)FRAME_PD_MIN_MM);
+	tpl_obj_set_int(root, "pd_max", (long long)FRAME_PD_MAX_MM);
+	buf_reset(&b);
+	home_href(&b, f, pd, 0);
+	embed_keep(r, &b);
+	tpl_obj_set_str(root, "home_href", b.ptr);
+
+	/* The frame strip: each a link to its result page, which app.js
+	 * fetches to swap this page's parts in place. */
 	list = tpl_obj_add_list(root, "frames");
 	for (i = 0; i < a->nframes; i++) {
 		o = app_frame_obj(tpl_list_add_obj(list), &a->frames[i]);
@@ -525,6 +718,7 @@ shop_result(struct tryon_app *a, struct http_req *r)
 		buf_reset(&b);
 		buf_printf(&b, "/t/%s?frame=%s", u.token, a->frames[i].sku);
 		put_pd(&b, pd, '&');
+		embed_keep(r, &b);
 		tpl_obj_set_str(o, "href", b.ptr);
 	}
 	app_csrf_token(a, u.token, csrf);
@@ -533,8 +727,20 @@ shop_result(struct tryon_app *a, struct http_req *r)
 	if (gmtime_r(&exp, &tmv) != NULL &&
 	    strftime(when, sizeof(when), "%d %b %Y, %H:%M UTC", &tmv) > 0)
 		tpl_obj_set_str(root, "expires", when);
+	{
+		/* Kept for the shop's e-mails: the page says so and offers
+		 * to stop (shop_withdraw()). */
+		enum consent_state cs = CONSENT_NONE;
+
+		if (db_consent_get(db, u.id, CONSENT_NEWSLETTER, &cs, NULL) !=
+		    FF_OK)
+			req_log(r, "consent of upload %lld not read", u.id);
+		tpl_obj_set_bool(root, "kept", cs == CONSENT_GIVEN);
+		tpl_obj_set_bool(root, "withdrawn", cs == CONSENT_WITHDRAWN);
+	}
 	/* The page holds the shopper's photo: keep it out of shared caches. */
 	req_header(r, "Cache-Control", "private, no-store");
+	embed_vars(r, root, a->frames, a->nframes);
 	req_page(r, 200, "result", root);
 out:
 	tpl_ctx_free(c);
@@ -551,11 +757,12 @@ shop_render(struct tryon_app *a, struct http_req *r)
 	struct db		*db;
 	enum ff_err		 er;
 	long long		 det_id;
-	double			 pd = args_pd(r), t;
-	char			 etag[40];
+	double			 pd = args_pd(r), t, t1;
+	char			 etag[40], timing[PHOTO_TIMING_LEN];
 	void			*photo = NULL, *jpg = NULL;
 	size_t			 jlen = 0;
 	int			 n;
+	struct photo_times	 pt = { 0 };
 
 	if ((db = app_db(a)) == NULL) {
 		req_error(r, FF_EDB, NULL);
@@ -589,18 +796,24 @@ shop_render(struct tryon_app *a, struct http_req *r)
 		goto out;
 	}
 	t = ff_now_ms();
-	if ((er = photo_render_jpeg(photo, u.len, faces, n, f, pd, &jpg,
-	    &jlen)) != FF_OK) {
+	if ((er = photo_render_timed(photo, u.len, faces, n, f, pd, &jpg,
+	    &jlen, &pt)) != FF_OK) {
 		req_log(r, "render %s on upload %lld: %s", f->sku, u.id,
 		    ff_strerror(er));
 		req_error(r, er == FF_EINPUT ? FF_ECONFIG : er,
 		    "This try-on could not be drawn.");
 		goto out;
 	}
-	t = ff_now_ms() - t;
+	t1 = ff_now_ms();
 	/* The first render of a try-on is its render time. */
-	if (db_tryon_render_ms(db, u.id, f->id, t) != FF_OK)
+	if (db_tryon_render_ms(db, u.id, f->id, t1 - t) != FF_OK)
 		req_log(r, "render_ms not recorded");
+	/* Where the time went (photo.h): db is the reads before and the
+	 * write after. */
+	pt.db = t - r->t0 + ff_now_ms() - t1;
+	pt.total = ff_now_ms() - r->t0;
+	photo_timing(&pt, timing, sizeof(timing));
+	req_header(r, "Server-Timing", "%s", timing);
 	if (kv_get(&r->args, "download") != NULL)
 		req_header(r, "Content-Disposition",
 		    "attachment; filename=\"framefit-%s.jpg\"", f->sku);
@@ -608,6 +821,30 @@ shop_render(struct tryon_app *a, struct http_req *r)
 out:
 	free(photo);
 	free(jpg);
+}
+
+void
+shop_photo(struct tryon_app *a, struct http_req *r)
+{
+	struct upload_row	 u;
+	struct db		*db;
+	enum ff_err		 er;
+	void			*photo = NULL;
+
+	if ((db = app_db(a)) == NULL) {
+		req_error(r, FF_EDB, NULL);
+		return;
+	}
+	if ((er = db_upload_get(db, route_param(&r->params, "token"), &u,
+	    &photo)) != FF_OK) {
+		req_error(r, er, er == FF_ENOTFOUND ? "This photo does not "
+		    "exist, has expired or was deleted." : NULL);
+		return;
+	}
+	/* As the render: the shopper's photo stays out of every cache. */
+	req_header(r, "Cache-Control", "private, no-store");
+	req_send(r, 200, u.mime, photo, u.len);
+	free(photo);
 }
 
 void
@@ -619,6 +856,7 @@ shop_delete(struct tryon_app *a, struct http_req *r)
 	enum ff_err	 er;
 	const char	*why;
 	char		 want[44];
+	struct buf	 loc;
 
 	if (req_cross_origin(r)) {
 		req_drain(r);
@@ -648,7 +886,79 @@ shop_delete(struct tryon_app *a, struct http_req *r)
 		    "deleted or has expired." : NULL);
 		return;
 	}
-	req_redirect(r, 303, "/?deleted=1");
+	buf_init(&loc);
+	buf_puts(&loc, "/?deleted=1");
+	embed_keep(r, &loc);
+	req_redirect(r, 303, loc.ptr);
+	buf_free(&loc);
+}
+
+/*
+ * A button of the result page posted back: from our own origin, a small
+ * urlencoded form, with the CSRF token of this photo's page. 1 when it
+ * is; else the error is answered and 0 returned. what names the button
+ * in the log.
+ */
+static int
+page_post_ok(struct tryon_app *a, struct http_req *r, const char *token,
+    const char *what)
+{
+	const char	*got, *why;
+	enum ff_err	 er;
+	char		 want[44];
+
+	if (req_cross_origin(r)) {
+		req_drain(r);
+		req_error(r, FF_EFORBIDDEN, "This form must be sent from our "
+		    "own page.");
+		return 0;
+	}
+	if ((er = req_read_form(r, SMALL_FORM_MAX, &why)) != FF_OK) {
+		req_error(r, er == FF_ESYS ? FF_EINPUT : er, why);
+		return 0;
+	}
+	app_csrf_token(a, token, want);
+	got = req_field(r, "csrf");
+	if (got == NULL || strlen(got) != strlen(want) ||
+	    CRYPTO_memcmp(got, want, strlen(want)) != 0) {
+		req_log(r, "%s: bad CSRF token", what);
+		req_error(r, FF_EFORBIDDEN, "This button's form is not valid. "
+		    "Please use the button on your try-on page.");
+		return 0;
+	}
+	return 1;
+}
+
+void
+shop_withdraw(struct tryon_app *a, struct http_req *r)
+{
+	const char	*token = route_param(&r->params, "token");
+	struct buf	 loc;
+	struct db	*db;
+	enum ff_err	 er;
+	int		 deleted;
+
+	if (!page_post_ok(a, r, token, "withdraw"))
+		return;
+	if ((db = app_db(a)) == NULL) {
+		req_error(r, FF_EDB, NULL);
+		return;
+	}
+	/* Back under the 24-hour rule; deleted now when older than that
+	 * (store/consent.h). */
+	if ((er = db_consent_withdraw(db, token, &deleted)) != FF_OK) {
+		req_error(r, er, er == FF_ENOTFOUND ? "This photo was already "
+		    "deleted or has expired." : NULL);
+		return;
+	}
+	buf_init(&loc);
+	if (deleted)
+		buf_puts(&loc, "/?deleted=1");
+	else
+		buf_printf(&loc, "/t/%s", token);
+	embed_keep(r, &loc);
+	req_redirect(r, 303, loc.ptr);
+	buf_free(&loc);
 }
 
 void

@@ -9,16 +9,22 @@
  *                               /t/{token}; 422 with tips when no face
  *   GET  /t/{token}             shop_result: result page; ?frame=SKU
  *                               switches frames, ?pd=MM keeps the
- *                               shopper's own PD
+ *                               shopper's own PD (shop_pd_parse());
+ *                               app.js swaps its parts in place
  *   GET  /t/{token}/{sku}.jpg   shop_render: the photo wearing the frame
  *                               (ETag, 304; ?download=1 as attachment)
+ *   GET  /t/{token}/photo       shop_photo: the stored photo itself, for
+ *                               the no-face page of a kept photo
  *   POST /t/{token}/delete      shop_delete: "delete my photo" (CSRF
  *                               token required)
+ *   POST /t/{token}/withdraw    shop_withdraw: "stop keeping my photo",
+ *                               the consent withdrawn (store/consent.h;
+ *                               CSRF token required)
  *   GET  /go/{sku}?t={token}    shop_go: counts a click, 302 to the shop
  *   GET  /thumb/{sku}.png       shop_thumb: catalog thumbnail, drawn once
  *                               per worker
  *   GET  /static/{name}.css|js|svg  shop_static: app.css, app.js,
- *                               favicon.svg
+ *                               favicon.svg, embed.js
  *   GET  /healthz               shop_healthz: 200 "ok" iff the DB answers
  *                               and the model is loaded, else 503
  *
@@ -43,11 +49,21 @@ struct tryon_app;
 #define SHOP_THUMB_W		320
 #define SHOP_THUMB_H		128
 
+/*
+ * A pupillary distance as a shopper types it, in millimetres rounded to
+ * the tenth: "63", "63.5", "63,5" (a decimal comma) and "63.5 mm" all
+ * read; 0 when s is NULL, empty or blank; -1 when it is anything else
+ * or outside FRAME_PD_MIN_MM..FRAME_PD_MAX_MM (render/frames.h).
+ */
+double	shop_pd_parse(const char *s);
+
 void	shop_index(struct tryon_app *, struct http_req *);
 void	shop_tryon(struct tryon_app *, struct http_req *);
 void	shop_result(struct tryon_app *, struct http_req *);
 void	shop_render(struct tryon_app *, struct http_req *);
+void	shop_photo(struct tryon_app *, struct http_req *);
 void	shop_delete(struct tryon_app *, struct http_req *);
+void	shop_withdraw(struct tryon_app *, struct http_req *);
 void	shop_go(struct tryon_app *, struct http_req *);
 void	shop_thumb(struct tryon_app *, struct http_req *);
 void	shop_static(struct tryon_app *, struct http_req *);

@@ -285,6 +285,7 @@ req_read_form(struct http_req *r, size_t max, const char **why)
 	static const char *toobig = "the upload is larger than 15 MB";
 	const char	*dummy;
 	enum ff_err	 er;
+	double		 t = ff_now_ms();
 
 	if (why == NULL)
 		why = &dummy;
@@ -315,6 +316,7 @@ req_read_form(struct http_req *r, size_t max, const char **why)
 		req_drain(r);
 	if (er != FF_OK && (*why == NULL || **why == '\0'))
 		*why = ff_strerror(er);
+	r->read_ms = ff_now_ms() - t;
 	return er;
 }
 
@@ -470,6 +472,7 @@ send_head(struct http_req *r)
 {
 	struct buf	 h;
 	enum ff_err	 er;
+	const char	*fa;
 
 	if (r->head_sent)
 		return FF_OK;
@@ -477,10 +480,21 @@ send_head(struct http_req *r)
 	buf_init(&h);
 	/* RFC 3875 §6.3.3: the gateway turns Status into the status line. */
 	buf_printf(&h, "Status: %d %s\r\n", r->status, req_reason(r->status));
-	buf_puts(&h, "Content-Security-Policy: " REQ_CSP "\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
+	/* CSP Level 2 §7.7: frame-ancestors decides; X-Frame-Options can
+	 * only say DENY or one origin, so it goes when framing is allowed.
+	 * The origins were checked at start (setting_origins()); a CR or LF
+	 * here still never reaches the head. */
+	fa = r->frame_ancestors;
+	if (fa != NULL && (*fa == '\0' || strpbrk(fa, "\r\n") != NULL))
+		fa = NULL;
+	if (fa != NULL)
+		buf_printf(&h, "Content-Security-Policy: " REQ_CSP_BASE
+		    "frame-ancestors %s\r\n", fa);
+	else
+		buf_puts(&h, "Content-Security-Policy: " REQ_CSP "\r\n"
+		    "X-Frame-Options: DENY\r\n");
+	buf_puts(&h, "X-Content-Type-Options: nosniff\r\n"
 	    "Referrer-Policy: same-origin\r\n"
-	    "X-Frame-Options: DENY\r\n"
 	    "Permissions-Policy: camera=(self), microphone=(), geolocation=()\r\n"
 	    "Cross-Origin-Opener-Policy: same-origin\r\n");
 	buf_append(&h, r->head.ptr, r->head.len);

@@ -12,7 +12,9 @@
  *
  * Every response carries the security headers of framefit: a
  * Content-Security-Policy without inline script or style and with
- * frame-ancestors 'none', X-Content-Type-Options: nosniff,
+ * frame-ancestors 'none' (or the origins in req->frame_ancestors, with
+ * no X-Frame-Options then, since it can name no origin list and would
+ * contradict the policy), X-Content-Type-Options: nosniff,
  * Referrer-Policy: same-origin (result URLs carry a token that must not
  * leak to the shop; no-referrer would make browsers send Origin: null on
  * our own form POSTs, which the cross-origin check refuses),
@@ -45,12 +47,16 @@ struct tpl_set;
 /* The size of the chunks the body is read in, bytes. */
 #define REQ_CHUNK		(64u * 1024)
 
-/* The Content-Security-Policy of every response (no inline script). */
-#define REQ_CSP \
+/* The Content-Security-Policy of every response (no inline script),
+ * less its frame-ancestors directive, which send_head() adds. */
+#define REQ_CSP_BASE \
 	"default-src 'none'; script-src 'self'; style-src 'self'; " \
 	"img-src 'self' blob: data:; media-src 'self' blob: mediastream:; " \
-	"connect-src 'self'; form-action 'self'; base-uri 'none'; " \
-	"frame-ancestors 'none'"
+	"connect-src 'self'; form-action 'self'; base-uri 'none'; "
+/* The whole policy of a response no page may frame: every response but
+ * the shop's pages when the shop lists origins (FF_EMBED_ORIGINS,
+ * app/embed.h), and what the web server serves itself (conf/). */
+#define REQ_CSP	REQ_CSP_BASE "frame-ancestors 'none'"
 
 /*
  * The transport. param() returns a meta-variable ("REQUEST_METHOD",
@@ -83,6 +89,8 @@ struct http_req {
 	char		 why[160];	/* a message req_read_form() built for
 					 * this request (*why may point here) */
 	double		 t0;		/* ff_now_ms() at req_init() */
+	double		 read_ms;	/* req_read_form()'s time: the body
+					 * read and parsed, milliseconds */
 
 	/* ---- Out ---- */
 	int		 status;	/* 200 unless set */
@@ -90,6 +98,11 @@ struct http_req {
 	int		 head_sent;
 	int		 client_gone;	/* a write failed; later ones are dropped */
 	size_t		 sent;		/* body bytes written */
+	const char	*frame_ancestors; /* borrowed: the origins that may
+					 * frame this response, separated
+					 * by spaces (CSP source
+					 * expressions); NULL or "":
+					 * 'none' */
 	const struct tpl_set *tpl;	/* borrowed, opaque here: the pages
 					 * app/answer.h renders (its "error"
 					 * page); NULL: errors in plain HTML */

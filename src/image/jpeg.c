@@ -28,6 +28,28 @@
 /* Rows per libjpeg call: its own output buffer is at most 4 rows high. */
 #define ROWS	4
 
+/* Four gd pixels (GCC and Clang vector extensions, as image/sample.c). */
+typedef uint32_t v4u __attribute__((vector_size(16)));
+
+/* libjpeg writes 0xFF into X, which would be gd alpha 127 (transparent):
+ * clear it, four pixels an instruction (a pixel at a time, this loop was
+ * a visible share of a 12 MP photo's decode). */
+static void
+clear_alpha(uint32_t *px, unsigned n)
+{
+	const v4u	 mask = { ALPHA_MASK, ALPHA_MASK, ALPHA_MASK, ALPHA_MASK };
+	v4u		 v;
+	unsigned	 x;
+
+	for (x = 0; x + 4 <= n; x += 4) {
+		memcpy(&v, px + x, sizeof(v));
+		v &= mask;
+		memcpy(px + x, &v, sizeof(v));
+	}
+	for (; x < n; x++)
+		px[x] &= ALPHA_MASK;
+}
+
 struct jerr {
 	struct jpeg_error_mgr	 pub;
 	jmp_buf			 jb;
@@ -134,7 +156,7 @@ jpeg_decode(const void *data, size_t len, int w, int h, int max_side,
 	gdImagePtr volatile		 im = NULL;
 	volatile enum ff_err		 er = FF_EIMAGE;
 	JSAMPROW			 rows[ROWS];
-	unsigned			 y, k, n, x;
+	unsigned			 y, k, n;
 
 	d.err = &e.pub;
 	err_init(&e, warn);
@@ -167,12 +189,9 @@ jpeg_decode(const void *data, size_t len, int w, int h, int max_side,
 		for (k = 0; k < ROWS && y + k < d.output_height; k++)
 			rows[k] = (JSAMPROW)im->tpixels[y + k];
 		n = jpeg_read_scanlines(&d, rows, k);
-		/* libjpeg writes 0xFF into X: that would be gd alpha 127. */
-		for (k = 0; k < n; k++) {
-			uint32_t *px = (uint32_t *)(void *)im->tpixels[y + k];
-			for (x = 0; x < d.output_width; x++)
-				px[x] &= ALPHA_MASK;
-		}
+		for (k = 0; k < n; k++)
+			clear_alpha((uint32_t *)(void *)im->tpixels[y + k],
+			    d.output_width);
 		if (n == 0)
 			goto fail;
 	}

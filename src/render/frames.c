@@ -177,42 +177,6 @@ frame_check(const struct frame *fr)
 	return FF_OK;
 }
 
-const char *
-frame_fit_name(enum frame_fit f)
-{
-	static const char *const names[FIT__MAX] = {
-		[FIT_NARROW] = "narrow",
-		[FIT_GOOD] = "good",
-		[FIT_WIDE] = "wide",
-	};
-
-	if ((int)f < 0 || f >= FIT__MAX)
-		return NULL;
-	return names[f];
-}
-
-enum ff_err
-frame_fit(const struct frame *fr, const struct face_eyes *e,
-    double face_width_px, double pd_mm, enum frame_fit *out)
-{
-	double ppm, face_mm, d;
-
-	if (frame_check(fr) != FF_OK || out == NULL ||
-	    !isfinite(face_width_px) || face_width_px <= 0)
-		return FF_EINPUT;
-	if ((ppm = frame_px_per_mm(e, pd_mm)) <= 0)
-		return FF_EINPUT;
-	face_mm = face_width_px / ppm;
-	d = fr->total_width_mm - face_mm;
-	if (d < -FRAME_FIT_TOLERANCE * face_mm)
-		*out = FIT_NARROW;
-	else if (d > FRAME_FIT_TOLERANCE * face_mm)
-		*out = FIT_WIDE;
-	else
-		*out = FIT_GOOD;
-	return FF_OK;
-}
-
 /* --- building the scene, in frame space (mm) --- */
 
 static double *

@@ -66,8 +66,6 @@
 #define FRAME_PD_MAX_MM		80.0
 /* Lens centre below the eye line, as a fraction of lens_height. */
 #define FRAME_DROP		0.05
-/* frame_fit(): a frame within this fraction of the face width is good. */
-#define FRAME_FIT_TOLERANCE	0.06
 
 /*
  * The eye centres of one face, in pixels of the image drawn on:
@@ -156,27 +154,6 @@ enum ff_err	 frame_draw_pose(gdImagePtr im, const struct frame *,
  */
 gdImagePtr	 frame_thumbnail(const struct frame *, int width, int height);
 
-enum frame_fit {
-	FIT_NARROW = 0,
-	FIT_GOOD,
-	FIT_WIDE,
-	FIT__MAX
-};
-
-/*
- * The size hint of the result page. The face width in pixels (e.g. the
- * width of the detected face box at the eye line) is turned into mm with
- * the same scale as the drawing (frame_px_per_mm()); the frame is
- * FIT_GOOD when |total_width - face_width| <= 6 % of the face width,
- * FIT_NARROW when narrower and FIT_WIDE when wider than that.
- * FF_EINPUT (and *out untouched) for a frame frame_check() refuses, eyes
- * or pd_mm frame_px_per_mm() refuses, or a face width that is not finite
- * and positive.
- */
-enum ff_err	 frame_fit(const struct frame *, const struct face_eyes *,
-		    double face_width_px, double pd_mm, enum frame_fit *out);
-
-/* "narrow", "good", "wide"; NULL for an out-of-range value. */
-const char	*frame_fit_name(enum frame_fit);
+/* The size hint (face width and verdict) is render/fit.h. */
 
 #endif

@@ -100,7 +100,8 @@ batchq_job_create(struct db *db, const char *name, enum batchq_kind kind,
 	struct db_arg a[5];
 
 	a[0] = DB_BLOB(name, strlen(name));
-	a[1] = DB_TEXT(kind == BATCHQ_DIR ? "dir" : "list");
+	a[1] = DB_TEXT(kind == BATCHQ_DIR ? "dir" : kind == BATCHQ_LIST ?
+	    "list" : "uploads");
 	a[2] = DB_BLOB(source, strlen(source));
 	a[3] = frame_id > 0 ? DB_INT(frame_id) : DB_NULL;
 	a[4] = out_dir != NULL ? DB_BLOB(out_dir, strlen(out_dir)) : DB_NULL;
@@ -135,11 +136,12 @@ batchq_job_read(struct db *db, struct batchq_job *j)
 	j->id = db_col_int(r, 0);
 	s = db_col_text(r, 1, NULL);
 	j->kind = s != NULL && strcmp(s, "list") == 0 ? BATCHQ_LIST :
+	    s != NULL && strcmp(s, "uploads") == 0 ? BATCHQ_UPLOADS :
 	    BATCHQ_DIR;
 	free(j->source);
 	j->source = xstrdup(db_col_text(r, 2, NULL));
 	free(j->root);
-	j->root = j->kind == BATCHQ_DIR ? xstrdup(j->source) :
+	j->root = j->kind != BATCHQ_LIST ? xstrdup(j->source) :
 	    dir_of(j->source);
 	j->frame_id = db_col_int(r, 3);
 	s = db_col_text(r, 4, NULL);
@@ -966,7 +968,7 @@ batchq_item_store(struct db *db, const struct batchq_claimer *c,
 		    (er = reason_add(db, c->job_id, r->id, r->reason != NULL ?
 		    r->reason : "?")) != FF_OK)
 			goto fail;
-		if (r->state != BATCHQ_FAILED &&
+		if (r->state != BATCHQ_FAILED && !r->no_detection &&
 		    (er = detection_rows(db, r)) != FF_OK)
 			goto fail;
 	}

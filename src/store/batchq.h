@@ -49,7 +49,9 @@ struct db;
 
 enum batchq_kind {
 	BATCHQ_DIR = 0,		/* a directory, walked */
-	BATCHQ_LIST		/* a file listing paths */
+	BATCHQ_LIST,		/* a file listing paths */
+	BATCHQ_UPLOADS		/* the uploads kept with consent: an item's
+				 * path is the upload's token */
 };
 
 /* The states of an item; batchq_state_name() gives the column's value. */
@@ -121,6 +123,9 @@ struct batchq_result {
 	double			 ms;		/* detector wall time */
 	const struct det_face	*faces;		/* in pixels of the photo */
 	size_t			 nfaces;
+	/* 1: store no detection (an upload's item: the upload has its
+	 * own, which the worker reused). */
+	int			 no_detection;
 };
 
 /* A path to queue: len bytes at p (no NUL needed), borrowed. */
@@ -269,8 +274,9 @@ enum ff_err	 batchq_renew(struct db *, const struct batchq_claimer *c,
 		    const long long *ids, size_t n);
 /*
  * Store one result in a transaction of its own (READ COMMITTED): the
- * item's state and, unless failed, its detection with the faces; but only
- * while the item is claimed by c->me in this very attempt (r->attempts).
+ * item's state and, unless failed (or r->no_detection), its detection
+ * with the faces; but only while the item is claimed by c->me in this
+ * very attempt (r->attempts).
  * Otherwise its lease was taken over, nothing is written (the other
  * worker's result counts) and *stored is 0; else 1.
  */

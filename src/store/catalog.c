@@ -1,6 +1,7 @@
 /*
  * catalog.c: frames rows <-> struct frame.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <gd.h>
 
 #include "core/xalloc.h"
+#include "render/frame_sizes.h"
 #include "store/catalog.h"
 #include "store/db.h"
 
@@ -144,13 +146,16 @@ catalog_load(struct db *db, int all, struct frame **frames, size_t *n)
 	struct frame	*out = NULL;
 	size_t		 got = 0, max;
 	enum ff_err	 er;
-	struct db_arg	 arg = DB_INT(all ? 0 : 1);
+	struct db_arg	 arg[2] = { DB_INT(all ? 0 : 1), DB_INT(all ? 1 : 0) };
 
 	*frames = NULL;
 	*n = 0;
-	/* active >= ?: 1 for the active ones, 0 for every frame. */
+	/* active >= ?: 1 for the active ones, 0 for every frame; a frame
+	 * flagged for staff (measurements missing, sql/070_feed.sql) is
+	 * never the shop's. */
 	if ((er = db_query(db, "SELECT " FRAME_COLS " FROM frames "
-	    "WHERE active >= ? ORDER BY style, sku", &arg, 1, &r)) != FF_OK)
+	    "WHERE active >= ? AND needs_review <= ? ORDER BY style, sku",
+	    arg, 2, &r)) != FF_OK)
 		return er;
 	max = db_rows_count(r);
 	if (max > 0)
@@ -229,8 +234,10 @@ url_ok(const char *s)
 	return i <= 511;
 }
 
-enum ff_err
-catalog_validate(const struct frame *f)
+/* The catalog's rule; sizes 0 leaves the four sizes to the caller
+ * (catalog_validate_row(), for a frame the feed gave only some of). */
+static enum ff_err
+validate(const struct frame *f, int sizes)
 {
 	size_t nl = strnlen(f->name, sizeof(f->name));
 	size_t bl = strnlen(f->brand, sizeof(f->brand));
@@ -243,12 +250,10 @@ catalog_validate(const struct frame *f)
 		return FF_EINPUT;
 	if (f->rim_rgb > 0xFFFFFF || f->tint_rgb > 0xFFFFFF)
 		return FF_EINPUT;
-	/* The same ranges as the CHECK constraints in sql/001_init.sql. */
+	/* The same ranges as the CHECK constraints in sql/001_init.sql;
+	 * the sizes, and how they add up, by the catalog's one rule. */
 	if (!in_range(f->rim_mm, 0, 20) || !in_range(f->tint_opacity, 0, 1) ||
-	    !in_range(f->lens_width_mm, 20, 90) ||
-	    !in_range(f->lens_height_mm, 10, 80) ||
-	    !in_range(f->bridge_mm, 5, 40) ||
-	    !in_range(f->total_width_mm, 80, 200))
+	    (sizes && frame_sizes_check(f, NULL) != FF_OK))
 		return FF_EINPUT;
 	if (f->price_cents < 0 || f->price_cents > 100000000)
 		return FF_EINPUT;
@@ -256,6 +261,12 @@ catalog_validate(const struct frame *f)
 	    sizeof(f->product_url) || !url_ok(f->product_url))
 		return FF_EINPUT;
 	return FF_OK;
+}
+
+enum ff_err
+catalog_validate(const struct frame *f)
+{
+	return validate(f, 1);
 }
 
 /* The 14 data columns, in FRAME_COLS order from sku to product_url. */
@@ -358,4 +369,298 @@ catalog_set_artwork(struct db *db, long long id, const void *png, size_t len)
 	    a, 2, &n, NULL)) != FF_OK)
 		return er;
 	return n == 0 ? FF_ENOTFOUND : FF_OK;
+}
+
+/* ---- Rows with missing sizes (a product feed's; sql/070_feed.sql) ---- */
+
+int
+catalog_frame_complete(const struct frame *f)
+{
+	return f->lens_width_mm > 0 && f->lens_height_mm > 0 &&
+	    f->bridge_mm > 0 && f->total_width_mm > 0;
+}
+
+static const struct {
+	unsigned	 bit;
+	const char	*field;		/* frame_issue.field */
+} size_bits[] = {
+	{ CATALOG_HAS_LENS_WIDTH, "lens_width_mm" },
+	{ CATALOG_HAS_LENS_HEIGHT, "lens_height_mm" },
+	{ CATALOG_HAS_BRIDGE, "bridge_mm" },
+	{ CATALOG_HAS_TOTAL_WIDTH, "total_width_mm" },
+};
+
+/*
+ * Which of the fields a feed gives breaks validate(): the first whose
+ * replacement by a value the rule takes makes the frame pass, so the
+ * message names it without a second copy of the rule.
+ */
+static const char *
+rule_broken(const struct frame *f)
+{
+	struct frame g;
+
+	g = *f;
+	snprintf(g.sku, sizeof(g.sku), "A");
+	if (validate(&g, 0) == FF_OK)
+		return "The id must be letters, digits and hyphens, at most 32, "
+		    "to be a SKU.";
+	g = *f;
+	snprintf(g.product_url, sizeof(g.product_url), "https://a.example/");
+	if (validate(&g, 0) == FF_OK)
+		return "The link to the product's page must be an http:// or "
+		    "https:// address without spaces.";
+	g = *f;
+	snprintf(g.name, sizeof(g.name), "A");
+	if (validate(&g, 0) == FF_OK)
+		return "The title must be 1 to 120 bytes of text.";
+	g = *f;
+	snprintf(g.brand, sizeof(g.brand), "A");
+	if (validate(&g, 0) == FF_OK)
+		return "The brand must be 1 to 60 bytes of text.";
+	g = *f;
+	g.price_cents = 0;
+	if (validate(&g, 0) == FF_OK)
+		return "The price is over the catalog's limit of 1000000.00.";
+	return "It breaks more than one of the catalog's rules (id, title, "
+	    "brand, price, link).";
+}
+
+enum ff_err
+catalog_validate_row(const struct catalog_row *r, struct buf *why)
+{
+	struct frame_issue	 is[FRAME_ISSUES_MAX];
+	enum ff_err		 er = FF_OK;
+	int			 n, i;
+	size_t			 k;
+
+	if (validate(&r->f, 0) != FF_OK) {
+		if (why != NULL)
+			buf_puts(why, rule_broken(&r->f));
+		er = FF_EINPUT;
+	}
+	/* A problem that names a missing size is that it is missing: the
+	 * flag, not a refusal. Rules that combine sizes run only on sizes
+	 * that passed their range, so a missing one blames no other. */
+	n = frame_sizes_issues(&r->f, is, FRAME_ISSUES_MAX);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sizeof(size_bits) / sizeof(size_bits[0]); k++)
+			if (strcmp(is[i].field, size_bits[k].field) == 0)
+				break;
+		if (k < sizeof(size_bits) / sizeof(size_bits[0]) &&
+		    !(r->has & size_bits[k].bit))
+			continue;
+		if (why != NULL)
+			buf_printf(why, "%s%s", why->len ? " " : "", is[i].text);
+		er = FF_EINPUT;
+	}
+	if ((r->has & CATALOG_HAS_TEMPLE) && !in_range(r->temple_mm,
+	    CATALOG_TEMPLE_MIN_MM, CATALOG_TEMPLE_MAX_MM)) {
+		if (why != NULL)
+			buf_printf(why, "%sThe temple length is %.0f mm: it "
+			    "should be %.0f to %.0f mm.", why->len ? " " : "",
+			    r->temple_mm, CATALOG_TEMPLE_MIN_MM,
+			    CATALOG_TEMPLE_MAX_MM);
+		er = FF_EINPUT;
+	}
+	if (r->currency[0] != '\0' && (strlen(r->currency) != 3 ||
+	    strspn(r->currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)) {
+		if (why != NULL)
+			buf_printf(why, "%sThe currency must be an ISO 4217 "
+			    "code such as EUR.", why->len ? " " : "");
+		er = FF_EINPUT;
+	}
+	if (r->image_url[0] != '\0' && (!url_ok(r->image_url) ||
+	    strnlen(r->image_url, sizeof(r->image_url)) ==
+	    sizeof(r->image_url))) {
+		if (why != NULL)
+			buf_printf(why, "%sThe image link must be an http:// or "
+			    "https:// address without spaces.",
+			    why->len ? " " : "");
+		er = FF_EINPUT;
+	}
+	return er;
+}
+
+/* FRAME_COLS, then the feed's columns, in the order of row_get(). */
+#define ROW_COLS FRAME_COLS ", temple_mm, currency, image_url"
+
+enum ff_err
+catalog_row_get(struct db *db, const char *sku, int lock,
+    struct catalog_row *out)
+{
+	struct db_rows	*r;
+	struct db_arg	 arg = DB_TEXT(sku);
+	const char	*s;
+	size_t		 len;
+	enum ff_err	 er;
+	int		 rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sku == NULL || *sku == '\0' || strlen(sku) >= sizeof(out->f.sku))
+		return FF_ENOTFOUND;
+	/* Two texts: db_query() caches a statement under its text. */
+	er = lock ? db_query(db, "SELECT " ROW_COLS " FROM frames WHERE "
+	    "sku = ? FOR UPDATE", &arg, 1, &r) : db_query(db, "SELECT "
+	    ROW_COLS " FROM frames WHERE sku = ?", &arg, 1, &r);
+	if (er != FF_OK)
+		return er;
+	if ((rc = db_rows_next(r)) != 1) {
+		er = rc == 0 ? FF_ENOTFOUND : FF_EDB;
+		goto out;
+	}
+	if ((er = row_to_frame(r, &out->f)) != FF_OK)
+		goto out;
+	/* The feed's rows never carry artwork; a hand-made frame's is not
+	 * the import's to decode or keep. */
+	catalog_frame_clear(&out->f);
+	out->has |= db_col_null(r, 9) ? 0 : CATALOG_HAS_LENS_WIDTH;
+	out->has |= db_col_null(r, 10) ? 0 : CATALOG_HAS_LENS_HEIGHT;
+	out->has |= db_col_null(r, 11) ? 0 : CATALOG_HAS_BRIDGE;
+	out->has |= db_col_null(r, 12) ? 0 : CATALOG_HAS_TOTAL_WIDTH;
+	if (!db_col_null(r, 17)) {
+		out->has |= CATALOG_HAS_TEMPLE;
+		out->temple_mm = db_col_double(r, 17);
+	}
+	s = db_col_text(r, 18, &len);
+	copy_text(out->currency, sizeof(out->currency), s, len);
+	s = db_col_text(r, 19, &len);
+	copy_text(out->image_url, sizeof(out->image_url), s, len);
+out:
+	db_rows_free(r);
+	return er;
+}
+
+/* A size as bound: NULL when missing. */
+static struct db_arg
+size_arg(const struct catalog_row *r, unsigned bit, double v)
+{
+	return (r->has & bit) ? DB_DOUBLE(v) : DB_NULL;
+}
+
+enum ff_err
+catalog_row_put(struct db *db, struct catalog_row *r)
+{
+	struct db_arg	 a[19];
+	enum ff_err	 er;
+	long long	 n, id;
+
+	if ((er = catalog_validate_row(r, NULL)) != FF_OK)
+		return er;
+	frame_args(&r->f, a);
+	a[8] = size_arg(r, CATALOG_HAS_LENS_WIDTH, r->f.lens_width_mm);
+	a[9] = size_arg(r, CATALOG_HAS_LENS_HEIGHT, r->f.lens_height_mm);
+	a[10] = size_arg(r, CATALOG_HAS_BRIDGE, r->f.bridge_mm);
+	a[11] = size_arg(r, CATALOG_HAS_TOTAL_WIDTH, r->f.total_width_mm);
+	a[15] = size_arg(r, CATALOG_HAS_TEMPLE, r->temple_mm);
+	a[16] = r->currency[0] ? DB_TEXT(r->currency) : DB_NULL;
+	a[17] = r->image_url[0] ? DB_TEXT(r->image_url) : DB_NULL;
+	if (r->f.id == 0) {
+		if ((er = db_exec(db, "INSERT INTO frames (sku, name, brand, "
+		    "style, rim_rgb, rim_mm, tint_rgb, tint_opacity, "
+		    "lens_width_mm, lens_height_mm, bridge_mm, total_width_mm, "
+		    "price_cents, active, product_url, temple_mm, currency, "
+		    "image_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		    "?, ?, ?, ?, ?)", a, 18, NULL, &id)) != FF_OK)
+			return er;
+		r->f.id = id;
+		return FF_OK;
+	}
+	a[18] = DB_INT(r->f.id);
+	if ((er = db_exec(db, "UPDATE frames SET sku = ?, name = ?, "
+	    "brand = ?, style = ?, rim_rgb = ?, rim_mm = ?, tint_rgb = ?, "
+	    "tint_opacity = ?, lens_width_mm = ?, lens_height_mm = ?, "
+	    "bridge_mm = ?, total_width_mm = ?, price_cents = ?, active = ?, "
+	    "product_url = ?, temple_mm = ?, currency = ?, image_url = ? "
+	    "WHERE id = ?", a, 19, &n, NULL)) != FF_OK)
+		return er;
+	return n == 0 ? FF_ENOTFOUND : FF_OK;
+}
+
+/* Equal as a DECIMAL column of the given decimals would store them. */
+static int
+same_dec(double a, double b, double scale)
+{
+	return llround(a * scale) == llround(b * scale);
+}
+
+int
+catalog_row_same(const struct catalog_row *a, const struct catalog_row *b)
+{
+	const struct frame *x = &a->f, *y = &b->f;
+	unsigned m = CATALOG_SIZES | CATALOG_HAS_TEMPLE;
+
+	if ((a->has & m) != (b->has & m))
+		return 0;
+	if (strcmp(x->name, y->name) != 0 || strcmp(x->brand, y->brand) != 0 ||
+	    x->style != y->style || x->rim_rgb != y->rim_rgb ||
+	    x->tint_rgb != y->tint_rgb || x->price_cents != y->price_cents ||
+	    (x->active != 0) != (y->active != 0) ||
+	    strcmp(x->product_url, y->product_url) != 0 ||
+	    strcmp(a->currency, b->currency) != 0 ||
+	    strcmp(a->image_url, b->image_url) != 0)
+		return 0;
+	/* The scales of the columns in sql/001_init.sql and 070. */
+	if (!same_dec(x->rim_mm, y->rim_mm, 100) ||
+	    !same_dec(x->tint_opacity, y->tint_opacity, 100))
+		return 0;
+	return (!(a->has & CATALOG_HAS_LENS_WIDTH) ||
+	    same_dec(x->lens_width_mm, y->lens_width_mm, 10)) &&
+	    (!(a->has & CATALOG_HAS_LENS_HEIGHT) ||
+	    same_dec(x->lens_height_mm, y->lens_height_mm, 10)) &&
+	    (!(a->has & CATALOG_HAS_BRIDGE) ||
+	    same_dec(x->bridge_mm, y->bridge_mm, 10)) &&
+	    (!(a->has & CATALOG_HAS_TOTAL_WIDTH) ||
+	    same_dec(x->total_width_mm, y->total_width_mm, 10)) &&
+	    (!(a->has & CATALOG_HAS_TEMPLE) ||
+	    same_dec(a->temple_mm, b->temple_mm, 10));
+}
+
+enum ff_err
+catalog_count(struct db *db, long long *n)
+{
+	return db_query_int(db, "SELECT COUNT(*) FROM frames", NULL, 0, n);
+}
+
+enum ff_err
+catalog_flagged(struct db *db, size_t max, struct catalog_flagged **out,
+    size_t *n, long long *total)
+{
+	struct db_rows		*r;
+	struct catalog_flagged	*v = NULL;
+	struct db_arg		 arg = DB_INT((long long)max);
+	const char		*s;
+	size_t			 len, got = 0, cap;
+	enum ff_err		 er;
+
+	*out = NULL;
+	*n = 0;
+	if ((er = db_query_int(db, "SELECT COUNT(*) FROM frames WHERE "
+	    "needs_review = 1", NULL, 0, total)) != FF_OK)
+		return er;
+	if ((er = db_query(db, "SELECT sku, name, lens_width_mm IS NOT NULL, "
+	    "lens_height_mm IS NOT NULL, bridge_mm IS NOT NULL, "
+	    "total_width_mm IS NOT NULL, active FROM frames "
+	    "WHERE needs_review = 1 ORDER BY sku LIMIT ?", &arg, 1, &r)) !=
+	    FF_OK)
+		return er;
+	cap = db_rows_count(r);
+	if (cap > 0)
+		v = xcalloc(cap, sizeof(*v));
+	while (got < cap && db_rows_next(r) == 1) {
+		s = db_col_text(r, 0, &len);
+		copy_text(v[got].sku, sizeof(v[got].sku), s, len);
+		s = db_col_text(r, 1, &len);
+		copy_text(v[got].name, sizeof(v[got].name), s, len);
+		v[got].has = (db_col_int(r, 2) ? CATALOG_HAS_LENS_WIDTH : 0) |
+		    (db_col_int(r, 3) ? CATALOG_HAS_LENS_HEIGHT : 0) |
+		    (db_col_int(r, 4) ? CATALOG_HAS_BRIDGE : 0) |
+		    (db_col_int(r, 5) ? CATALOG_HAS_TOTAL_WIDTH : 0);
+		v[got].active = db_col_int(r, 6) != 0;
+		got++;
+	}
+	db_rows_free(r);
+	*out = v;
+	*n = got;
+	return FF_OK;
 }

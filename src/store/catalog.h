@@ -9,13 +9,16 @@
 #ifndef FF_STORE_CATALOG_H
 #define FF_STORE_CATALOG_H
 #include <stddef.h>
+#include "core/buf.h"
 #include "core/err.h"
 #include "render/frame.h"
 
 struct db;
 
 /*
- * Load the active frames (all != 0: retired ones too), ordered by style,
+ * Load the active frames that are not flagged for staff (all != 0:
+ * retired and flagged ones too, a flagged frame with its missing sizes
+ * 0; see catalog_row below), ordered by style,
  * then SKU. On FF_OK the caller owns *frames (and each artwork) and frees
  * them with catalog_free(); *frames is NULL when there are none.
  */
@@ -32,8 +35,9 @@ void		 catalog_frame_clear(struct frame *);
 
 /*
  * Check a frame against the schema's rules (SKU [A-Za-z0-9-]{1,32}, a
- * known style, sizes in range, colours 0xRRGGBB, an http(s) URL):
- * FF_EINPUT when it breaks one.
+ * known style, colours 0xRRGGBB, an http(s) URL) and the catalog's rule
+ * on its sizes (render/frame_sizes.h: in range, and adding up):
+ * FF_EINPUT when it breaks one. frame_sizes_check() says why for sizes.
  */
 enum ff_err	 catalog_validate(const struct frame *);
 
@@ -51,5 +55,83 @@ enum ff_err	 catalog_retire(struct db *, const char *sku);
  * must decode as PNG, else FF_EINPUT. */
 enum ff_err	 catalog_set_artwork(struct db *, long long id, const void *png,
 		    size_t len);
+
+/*
+ * A frames row with what a frame entered by hand does not have: sizes
+ * that may be missing (a product feed often gives only "52-18-140"), the
+ * temple length, the price's currency and the shop's image link. A frame
+ * with any of the four drawing sizes missing (NULL in the table) is
+ * flagged for staff: stored, shown in the admin, never in the shop until
+ * staff fill them in (sql/070_feed.sql computes frames.needs_review).
+ */
+#define CATALOG_HAS_LENS_WIDTH	0x01u
+#define CATALOG_HAS_LENS_HEIGHT	0x02u
+#define CATALOG_HAS_BRIDGE	0x04u
+#define CATALOG_HAS_TOTAL_WIDTH	0x08u
+#define CATALOG_HAS_TEMPLE	0x10u
+/* Not columns: whether a feed named the shape and the colour. */
+#define CATALOG_HAS_STYLE	0x20u
+#define CATALOG_HAS_COLOUR	0x40u
+/* The four sizes the renderer needs. */
+#define CATALOG_SIZES		0x0fu
+/* The temple's range, mm (CHECK frames_temple). */
+#define CATALOG_TEMPLE_MIN_MM	80.0
+#define CATALOG_TEMPLE_MAX_MM	180.0
+
+struct catalog_row {
+	struct frame	 f;		/* a missing size is 0; artwork unused */
+	unsigned	 has;		/* CATALOG_HAS_* */
+	double		 temple_mm;	/* 0 when missing */
+	char		 currency[4];	/* ISO 4217, "" when none */
+	char		 image_url[2001]; /* http(s), "" when none */
+};
+
+/* 1 when f has all four sizes (a frame catalog_load(all) gave may not). */
+int		 catalog_frame_complete(const struct frame *);
+
+/*
+ * The catalog's rule for a row: catalog_validate()'s on everything but
+ * the sizes, the sizes' one rule (render/frame_sizes.h) on the sizes
+ * present (a problem only with a missing one is not one), the temple in
+ * range, the currency three capitals, the image an http(s) link.
+ * FF_EINPUT with the reasons appended to why (when not NULL).
+ */
+enum ff_err	 catalog_validate_row(const struct catalog_row *,
+		    struct buf *why);
+
+/*
+ * The row of sku into out (FF_ENOTFOUND if none); lock != 0 locks it
+ * (SELECT ... FOR UPDATE) for the caller's transaction. Sets every
+ * CATALOG_HAS_* but STYLE and COLOUR from the stored values.
+ */
+enum ff_err	 catalog_row_get(struct db *, const char *sku, int lock,
+		    struct catalog_row *out);
+/*
+ * Store r: insert it when r->f.id is 0 (and set r->f.id), else update
+ * row r->f.id (every column but the artwork; missing sizes become NULL).
+ * Checked with catalog_validate_row() first: FF_EINPUT if refused, or if
+ * the SKU is taken.
+ */
+enum ff_err	 catalog_row_put(struct db *, struct catalog_row *r);
+/* 1 when a and b would store the same values (sizes to the column's
+ * 0.1 mm); the SKU, id and artwork are not compared. */
+int		 catalog_row_same(const struct catalog_row *a,
+		    const struct catalog_row *b);
+/* How many frames there are, retired and flagged ones included. */
+enum ff_err	 catalog_count(struct db *, long long *n);
+
+/* One frame flagged for staff. */
+struct catalog_flagged {
+	char		 sku[33];
+	char		 name[121];
+	unsigned	 has;		/* the CATALOG_SIZES it has */
+	int		 active;
+};
+/*
+ * The flagged frames by SKU, at most max of them; *total is how many
+ * there are in all. The caller frees *out with free().
+ */
+enum ff_err	 catalog_flagged(struct db *, size_t max,
+		    struct catalog_flagged **out, size_t *n, long long *total);
 
 #endif

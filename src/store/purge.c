@@ -9,9 +9,82 @@
 #include "store/db.h"
 #include "store/purge.h"
 
-/* The condition "this photo is due", with its two parameters: now and
- * the retention cutoff, Unix s. */
-#define DUE "(u.expires <= FROM_UNIXTIME(?) OR u.created < FROM_UNIXTIME(?))"
+/*
+ * How the due photos are found. Each statement that reads uploads names
+ * its index, so no run walks the table by id: most photos ever stored
+ * are never due (the last day's, and those kept with consent, up to the
+ * whole consent period), and a walk by id reads each of their rows and,
+ * under FOR UPDATE, locks them until the batch commits.
+ *
+ * Phase 0, the photos past their own expiry, by uploads_expires: every
+ * row of the range expires <= now is due, so the range is read, locked
+ * and deleted as it is, in (expires, id) order from a cursor.
+ *
+ * Phase 1, the photos not yet expired but stored before a cutoff: past
+ * the retention without a standing consent (sql/080_consent.sql), or past
+ * the consent period, which the operator may have shortened since the
+ * consent set the expiry. By uploads_created_expires, in (created, id)
+ * order: the range created < the later cutoff, the expiry tested in the
+ * index. Kept photos in that range are not due, so the next batch is
+ * first found by a plain read (no locks), and only its span is then
+ * locked and checked again. While no photo expires later than its rule
+ * says, which is how the application stores them, phase 1 finds none.
+ */
+
+/* Phase 0: the range of a batch, from the first (expires, id) to the
+ * last, both included: 7 parameters (now, k0, k0, id0, k1, k1, id1). */
+#define P0_SPAN "u.expires <= FROM_UNIXTIME(?) AND u.expires BETWEEN " \
+	"FROM_UNIXTIME(?) AND FROM_UNIXTIME(?) AND (u.expires > " \
+	"FROM_UNIXTIME(?) OR u.id >= ?) AND (u.expires < FROM_UNIXTIME(?) OR " \
+	"u.id <= ?)"
+/* Phase 1: due though not expired, 4 parameters (now, retention cutoff,
+ * consent cutoff, the later of the two). */
+#define P1_DUE "u.expires > FROM_UNIXTIME(?) AND ((u.created < " \
+	"FROM_UNIXTIME(?) AND NOT EXISTS (SELECT 1 FROM upload_consents uc " \
+	"WHERE uc.upload_id = u.id AND uc.withdrawn IS NULL)) OR u.created < " \
+	"FROM_UNIXTIME(?)) AND u.created < FROM_UNIXTIME(?)"
+/* Phase 1: the span of a batch, 6 parameters as P0_SPAN's last six. */
+#define P1_SPAN "u.created BETWEEN FROM_UNIXTIME(?) AND FROM_UNIXTIME(?) " \
+	"AND (u.created > FROM_UNIXTIME(?) OR u.id >= ?) AND (u.created < " \
+	"FROM_UNIXTIME(?) OR u.id <= ?)"
+
+/* The counts and the delete of one batch, per phase: {phase 0, 1}. The
+ * uploads of the span first (STRAIGHT_JOIN), each joined by its index. */
+static const char *const q_detections[2] = {
+	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_expires) "
+	"STRAIGHT_JOIN detections d ON d.upload_id = u.id WHERE " P0_SPAN,
+	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_created_expires) "
+	"STRAIGHT_JOIN detections d ON d.upload_id = u.id WHERE " P1_SPAN
+	" AND " P1_DUE,
+};
+static const char *const q_faces[2] = {
+	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_expires) "
+	"STRAIGHT_JOIN detections d ON d.upload_id = u.id STRAIGHT_JOIN "
+	"detection_faces f ON f.detection_id = d.id WHERE " P0_SPAN,
+	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_created_expires) "
+	"STRAIGHT_JOIN detections d ON d.upload_id = u.id STRAIGHT_JOIN "
+	"detection_faces f ON f.detection_id = d.id WHERE " P1_SPAN " AND "
+	P1_DUE,
+};
+static const char *const q_tryons[2] = {
+	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_expires) "
+	"STRAIGHT_JOIN tryons t ON t.upload_id = u.id WHERE " P0_SPAN,
+	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_created_expires) "
+	"STRAIGHT_JOIN tryons t ON t.upload_id = u.id WHERE " P1_SPAN " AND "
+	P1_DUE,
+};
+static const char *const q_clicks[2] = {
+	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_expires) "
+	"STRAIGHT_JOIN clicks c ON c.upload_token = u.token WHERE " P0_SPAN,
+	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_created_expires) "
+	"STRAIGHT_JOIN clicks c ON c.upload_token = u.token WHERE " P1_SPAN
+	" AND " P1_DUE,
+};
+static const char *const q_delete[2] = {
+	"DELETE u FROM uploads u FORCE INDEX (uploads_expires) WHERE " P0_SPAN,
+	"DELETE u FROM uploads u FORCE INDEX (uploads_created_expires) WHERE "
+	P1_SPAN " AND " P1_DUE,
+};
 
 static enum ff_err
 count(struct db *db, const char *sql, const struct db_arg *a, size_t n,
@@ -26,79 +99,99 @@ count(struct db *db, const char *sql, const struct db_arg *a, size_t n,
 	return er;
 }
 
-enum ff_err
-db_purge_batch(struct db *db, long long now, long long cutoff,
-    long long after, long long max, int dry_run, struct purge_batch *b)
+/* The rows of a locking or candidate read into b: id, bytes, key. */
+static enum ff_err
+take_rows(struct db_rows *r, struct purge_batch *b, long long span[4])
 {
-	struct db_arg	 a[4];
-	struct db_rows	*r;
-	enum ff_err	 er;
-	int		 rc;
+	int rc;
 
-	memset(b, 0, sizeof(*b));
-	if ((er = db_begin(db)) != FF_OK)
-		return er;
-	a[0] = DB_INT(after);
-	a[1] = DB_INT(now);
-	a[2] = DB_INT(cutoff);
-	a[3] = DB_INT(max);
-	/* Locks the batch: nothing can add to a photo while it goes. */
-	if ((er = db_query(db, "SELECT u.id, LENGTH(u.bytes) FROM uploads u "
-	    "WHERE u.id > ? AND " DUE " ORDER BY u.id LIMIT ? FOR UPDATE",
-	    a, 4, &r)) != FF_OK)
-		goto fail;
 	while ((rc = db_rows_next(r)) == 1) {
-		if (b->n == 0)
-			b->lo = db_col_int(r, 0);
-		b->hi = db_col_int(r, 0);
+		if (b->n == 0) {
+			span[0] = db_col_int(r, 2);
+			span[1] = db_col_int(r, 0);
+			b->lo = span[1];
+		}
+		span[2] = db_col_int(r, 2);
+		span[3] = db_col_int(r, 0);
+		b->hi = span[3];
 		b->bytes += db_col_int(r, 1);
 		b->n++;
 	}
 	db_rows_free(r);
-	if (rc < 0) {
-		er = FF_EDB;
-		goto fail;
-	}
-	if (b->n == 0) {
-		db_rollback(db);
-		return FF_OK;
-	}
-	/* Every due photo in [lo, hi] is in this batch (ids grow; a new
-	 * photo is never due). */
-	a[0] = DB_INT(b->lo);
-	a[1] = DB_INT(b->hi);
-	a[2] = DB_INT(now);
-	a[3] = DB_INT(cutoff);
-	if ((er = count(db, "SELECT COUNT(*) FROM detections d JOIN uploads u "
-	    "ON u.id = d.upload_id WHERE u.id BETWEEN ? AND ? AND " DUE, a, 4,
-	    &b->detections)) != FF_OK ||
-	    (er = count(db, "SELECT COUNT(*) FROM detection_faces f JOIN "
-	    "detections d ON d.id = f.detection_id JOIN uploads u ON u.id = "
-	    "d.upload_id WHERE u.id BETWEEN ? AND ? AND " DUE, a, 4,
-	    &b->faces)) != FF_OK ||
-	    (er = count(db, "SELECT COUNT(*) FROM tryons t JOIN uploads u ON "
-	    "u.id = t.upload_id WHERE u.id BETWEEN ? AND ? AND " DUE, a, 4,
-	    &b->tryons)) != FF_OK ||
-	    (er = count(db, "SELECT COUNT(*) FROM clicks c JOIN uploads u ON "
-	    "u.token = c.upload_token WHERE u.id BETWEEN ? AND ? AND " DUE, a,
-	    4, &b->clicks)) != FF_OK)
-		goto fail;
-	b->gone = b->n;
-	if (!dry_run) {
-		/* The foreign keys cascade to detections, their faces and
-		 * try-ons, and set the clicks' token to NULL. */
-		if ((er = db_exec(db, "DELETE u FROM uploads u WHERE u.id "
-		    "BETWEEN ? AND ? AND " DUE, a, 4, &b->gone, NULL)) != FF_OK)
-			goto fail;
-		return db_commit(db);
-	}
-	db_rollback(db);
-	return FF_OK;
-fail:
-	db_rollback(db);
-	return er;
+	return rc < 0 ? FF_EDB : FF_OK;
 }
 
+/*
+ * Lock the next batch of phase c->phase into b (b->n 0: none left in the
+ * phase) and its span (first key, id, last key, id) into span.
+ */
+static enum ff_err
+lock_batch(struct db *db, long long now, long long cutoff,
+    long long consent_cutoff, const struct purge_cursor *c, long long max,
+    struct purge_batch *b, long long span[4])
+{
+	struct db_arg	 a[12];
+	struct db_rows	*r;
+	struct purge_batch cand;
+	enum ff_err	 er;
+	long long	 later = cutoff > consent_cutoff ? cutoff : consent_cutoff;
+
+	if (c->phase == 0) {
+		a[0] = DB_INT(now);
+		a[1] = DB_INT(c->key);
+		a[2] = DB_INT(c->key);
+		a[3] = DB_INT(c->id);
+		a[4] = DB_INT(max);
+		if ((er = db_query(db, "SELECT u.id, LENGTH(u.bytes), "
+		    "UNIX_TIMESTAMP(u.expires) FROM uploads u FORCE INDEX "
+		    "(uploads_expires) WHERE u.expires <= FROM_UNIXTIME(?) AND "
+		    "u.expires >= FROM_UNIXTIME(?) AND (u.expires > "
+		    "FROM_UNIXTIME(?) OR u.id > ?) ORDER BY u.expires, u.id "
+		    "LIMIT ? FOR UPDATE", a, 5, &r)) != FF_OK)
+			return er;
+		return take_rows(r, b, span);
+	}
+	/* Phase 1: find the batch without locking (a plain read), then
+	 * lock its span and take what is still due in it. */
+	memset(&cand, 0, sizeof(cand));
+	a[0] = DB_INT(c->key);
+	a[1] = DB_INT(c->key);
+	a[2] = DB_INT(c->id);
+	a[3] = DB_INT(now);
+	a[4] = DB_INT(cutoff);
+	a[5] = DB_INT(consent_cutoff);
+	a[6] = DB_INT(later);
+	a[7] = DB_INT(max);
+	if ((er = db_query(db, "SELECT u.id, 0, UNIX_TIMESTAMP(u.created) FROM "
+	    "uploads u FORCE INDEX (uploads_created_expires) WHERE u.created "
+	    ">= FROM_UNIXTIME(?) AND (u.created > FROM_UNIXTIME(?) OR u.id > "
+	    "?) AND " P1_DUE " ORDER BY u.created, u.id LIMIT ?", a, 8,
+	    &r)) != FF_OK || (er = take_rows(r, &cand, span)) != FF_OK ||
+	    cand.n == 0)
+		return er;
+	a[0] = DB_INT(span[0]);
+	a[1] = DB_INT(span[2]);
+	a[2] = DB_INT(span[0]);
+	a[3] = DB_INT(span[1]);
+	a[4] = DB_INT(span[2]);
+	a[5] = DB_INT(span[3]);
+	a[6] = DB_INT(now);
+	a[7] = DB_INT(cutoff);
+	a[8] = DB_INT(consent_cutoff);
+	a[9] = DB_INT(later);
+	if ((er = db_query(db, "SELECT u.id, LENGTH(u.bytes), "
+	    "UNIX_TIMESTAMP(u.created) FROM uploads u FORCE INDEX "
+	    "(uploads_created_expires) WHERE " P1_SPAN " AND " P1_DUE " ORDER "
+	    "BY u.created, u.id FOR UPDATE", a, 10, &r)) != FF_OK ||
+	    (er = take_rows(r, b, span)) != FF_OK)
+		return er;
+	/* Whatever happened meanwhile, the cursor moves past the span. */
+	if (b->n == 0) {
+		b->n = -1;
+		span[2] = (long long)cand.hi;	/* unused */
+	}
+	return FF_OK;
+}
 enum ff_err
 db_purge_live(struct db *db, int dry_run, long long *n)
 {

@@ -3,8 +3,10 @@
  * what goes when) and its record, purge_runs.
  *
  * A photo is due at now (Unix s) when it is past its own expiry
- * (uploads.expires <= now) or was stored before the retention cutoff
- * (uploads.created < cutoff). Deleting it deletes, by the foreign keys of
+ * (uploads.expires <= now), or was stored before the retention cutoff
+ * (uploads.created < cutoff) and is not kept with a standing consent
+ * (store/consent.h), or was stored before the consent cutoff (the end of
+ * the consent period, which the operator may have shortened since). Deleting it deletes, by the foreign keys of
  * sql/001_init.sql, its detections and their faces and its try-ons, and
  * sets its clicks' token to NULL.
  */
@@ -33,8 +35,8 @@ struct purge_batch {
  * the batch again.
  */
 enum ff_err	 db_purge_batch(struct db *, long long now, long long cutoff,
-		    long long after, long long max, int dry_run,
-		    struct purge_batch *b);
+		    long long consent_cutoff, long long after, long long max,
+		    int dry_run, struct purge_batch *b);
 
 /* Count (dry_run) or delete the live_counters minutes older than a day;
  * *n gets how many. */

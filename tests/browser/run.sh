@@ -81,6 +81,13 @@ ok "stack: schema migrated"
 
 export PORT=$(free_port)
 url="http://127.0.0.1:$PORT/"
+# embed.mjs's product page, served by node on another origin (localhost,
+# not 127.0.0.1): the one origin that may frame the shop's pages. Set
+# for every file; it changes only the shop pages' frame-ancestors, and
+# their layout only with embed=1 or inside an iframe.
+FF_EMBED_PORT=$(free_port)
+[ "$FF_EMBED_PORT" != "$PORT" ] || FF_EMBED_PORT=$(free_port)
+export FF_EMBED_PORT FF_EMBED_ORIGINS="http://localhost:$FF_EMBED_PORT"
 web_start "$bin" "$models" || bail "lighttpd did not start; see $work/web.out"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "${url}healthz")
 if [ "$code" = 200 ]; then ok "stack: /healthz is 200"; else bail "/healthz is $code"; fi
@@ -99,7 +106,7 @@ for t in "$here"/*.mjs; do
 	echo "# $name.mjs"
 	FF_URL=$url FF_CHROMIUM=$chromium FF_ARTIFACTS=$art FF_TMP=$work \
 	FF_SELFIE=$work/selfie.jpg FF_CAMERA=$work/cam.y4m FF_ROOT=$root \
-		node "$t" 2>&1 | tee "$work/node-$name.out"
+	FF_EMBED_PORT=$FF_EMBED_PORT node "$t" 2>&1 | tee "$work/node-$name.out"
 	counts=$(sed -n "s/^# $name.mjs: \([0-9]*\) passed, \([0-9]*\) failed\$/\1 \2/p" \
 		"$work/node-$name.out" | tail -n 1)
 	if [ -n "$counts" ]; then

@@ -102,7 +102,7 @@ async function caseUpload() {
 		const uploads0 = sql('SELECT COUNT(*) FROM uploads');
 		let posts = 0;
 		page.on('request', (q) => { if (q.method() === 'POST') posts++; });
-		const link = page.locator('.others .card:not(.is-current) a.card-body').nth(2);
+		const link = page.locator('#strip .strip-item:not(.is-current) a.strip-link').nth(2);
 		const href = await link.getAttribute('href');
 		const m = /^\/t\/[A-Za-z0-9_-]+\?frame=([A-Za-z0-9_-]+)$/.exec(href ?? '');
 		if (!check('switch: other frames link to the same token', m &&
@@ -120,7 +120,7 @@ async function caseUpload() {
 		eq('switch: two try-ons for the token', sql(`SELECT COUNT(*) FROM tryons t
 		    JOIN uploads u ON u.id = t.upload_id WHERE u.token = '${tok}'`), '2');
 		eq('switch: the new frame is marked current',
-		    await page.getAttribute('.others .card.is-current a', 'href'), `/t/${tok}?frame=${sku2}`);
+		    await page.getAttribute('#strip .strip-item.is-current a', 'href'), `/t/${tok}?frame=${sku2}`);
 		await checkFit(page, 'switch');
 		await loadAllThumbs(page, 'switched result');
 		await shot(page, 'upload-switched');

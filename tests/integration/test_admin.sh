@@ -183,6 +183,13 @@ for p in /admin/catalog/ /admin/catalog/new "/admin/catalog/$sku" /admin/models/
 done
 admin /admin/no/such/page
 check_eq "an unknown admin page is 404" "$code" 404
+check_grep "... in the admin's layout" '<nav class="admin-nav"' "$tmp/body"
+check_grep "... with a button back into the admin" 'id="back" href="/admin/">Back to the reports<' "$tmp/body"
+admin /admin/catalog/FF-NO-SUCH-FRAME
+check_eq "an unknown frame is 404" "$code" 404
+check_grep "... says so, in the admin" 'There is no frame with that SKU' "$tmp/body"
+check_grep "... and leads back to the catalog" 'id="back" href="/admin/catalog/">Back to the catalog<' "$tmp/body"
+check_eq "... not the shop's button" "$(grep -c 'Back to the try-on' "$tmp/body")" 0
 admin /admin/ --data ""
 check_eq "POST to a GET page is 405" "$code" 405
 
@@ -370,13 +377,13 @@ check_eq "preview: 360 x 270" "$(file -b "$tmp/body" | grep -o '360 x 270')" "36
 cp "$tmp/body" "$work/preview-$sku.png"
 
 newsku=FF-TST-5220-RED
-frame_form() {	# curl arguments of the frame form; LENS, PRICE override
+frame_form() {	# curl arguments of the frame form; LENS, TOTAL, PRICE override
 	local a
 	for a in "csrf=$csrf" "sku=$newsku" "name=Test Red Rectangle" \
 	    "brand=Test Optical" "style=rectangle" "rim_rgb=#b0202a" \
 	    "tint_rgb=#ffffff" "rim_mm=4.5" "tint_opacity=0" \
 	    "lens_width_mm=${LENS:-52}" "lens_height_mm=38" "bridge_mm=20" \
-	    "total_width_mm=140" "price=${PRICE:-99.50}" \
+	    "total_width_mm=${TOTAL:-140}" "price=${PRICE:-99.50}" \
 	    "product_url=https://shop.example/frames/$newsku" "active=1"; do
 		printf '%s\0%s\0' --data-urlencode "$a"
 	done
@@ -387,10 +394,20 @@ form_post() {	# form_post PATH: the frame form, as the admin
 	admin "$1" "${args[@]}"
 }
 LENS=300 form_post /admin/catalog/new
-check_eq "a frame with a 300 mm lens is refused (400)" "$code" 400
-check_grep "the form says why" 'lens width must be a number from 20 to 90' "$tmp/body"
+check_eq "a frame with a 300 mm lens is refused (422)" "$code" 422
+check_grep "the form says why, beside the field" 'id="err-lens_width_mm">The lens width is 300 mm; it must be from 20 to 90 mm' "$tmp/body"
 check_grep "the form keeps what was typed" "value=\"Test Red Rectangle\"" "$tmp/body"
 check_eq "no row for the refused frame" "$(sql "SELECT COUNT(*) FROM frames WHERE sku = '$newsku'")" 0
+# Sizes that do not add up (issue 14): 2 x 52 mm lenses and a 20 mm
+# bridge cannot fit in 90 mm.
+LENS=52 TOTAL=90 form_post /admin/catalog/new
+check_eq "a 90 mm front for 2 x 52 mm lenses is refused (422)" "$code" 422
+check_grep "the total width's message says what it should be near" 'id="err-total_width_mm">The total width is 90 mm, too narrow for what it holds: two 52 mm lenses and a 20 mm bridge are 124 mm before the end pieces at both sides. It should be near 142 mm \(128 to 164 mm\)\.<' "$tmp/body"
+check_grep "the typed total width stays" 'name="total_width_mm" value="90"' "$tmp/body"
+check_eq "no row for it either" "$(sql "SELECT COUNT(*) FROM frames WHERE sku = '$newsku'")" 0
+# Every frame of the starter catalog adds up (the seed passes the rule).
+check_eq "every seeded frame has 2..20 mm end pieces and B <= A" \
+	"$(sql "SELECT COUNT(*) FROM frames WHERE total_width_mm - 2 * lens_width_mm - bridge_mm NOT BETWEEN 4 AND 40 OR lens_height_mm > lens_width_mm")" 0
 form_post /admin/catalog/new
 check_eq "add a frame: 303" "$code" 303
 check_eq "add a frame: back to the catalog" "$(header Location)" "/admin/catalog/?msg=added&sku=$newsku"
@@ -398,7 +415,8 @@ check_eq "add a frame: the row" \
 	"$(sql "SELECT name, style, rim_rgb, price_cents, active FROM frames WHERE sku = '$newsku'" | tr '\t' '|')" \
 	"Test Red Rectangle|rectangle|$((0xb0202a))|9950|1"
 form_post /admin/catalog/new
-check_eq "the same SKU twice is refused" "$code" 400
+check_eq "the same SKU twice is refused (422)" "$code" 422
+check_grep "... beside the SKU" 'id="err-sku">A frame with this SKU exists already\.<' "$tmp/body"
 sleep 2.5	# every worker polls the catalog's change count every 2 s
 for i in 1 2 3 4; do
 	http "${url}"

@@ -225,11 +225,15 @@ api "$key" -F "photo=@$photo" "${url}api/v1/detect"
 check_eq "detect (multipart)" "$code" 200
 check_eq "detect Content-Type" "$(header Content-Type)" application/json
 echo "# detect: $(cat "$tmp/body")"
-check_eq "detect answer's fields" "$(jq -c 'keys_unsorted' "$tmp/body")" '["width","height","model","ms","faces"]'
+check_eq "detect answer's fields" "$(jq -c 'keys_unsorted' "$tmp/body")" '["width","height","model","ms","pd_mm","pd_source","faces"]'
 check_eq "detect: the photo's size and one face" "$(jqr '"\(.width)x\(.height) \(.faces | length)"')" "250x250 1"
 check_re "detect names the model's version" "$(jqr .model)" '^ff-[0-9a-f]{12}$'
 check_eq "detect timed" "$(jqr '.ms > 0')" true
-check_eq "detect: a face's fields" "$(jq -c '.faces[0] | keys_unsorted' "$tmp/body")" '["score","box","left_eye","right_eye"]'
+check_eq "detect: a face's fields" "$(jq -c '.faces[0] | keys_unsorted' "$tmp/body")" '["score","box","left_eye","right_eye","face_width_mm"]'
+# The face width comes from the PD (src/render/fit.h): the mean adult face,
+# 137.5 mm, at the default 63 mm.
+check_eq "detect says which PD: the default" "$(jqr '"\(.pd_mm) \(.pd_source)"')" "63 default"
+check_eq "detect: the face's width at the default PD" "$(jqr '.faces[0].face_width_mm')" 137.5
 check_eq "detect: the face is in the middle, its eyes level in its upper half" \
 	"$(jqr '.faces[0] | .box as [$x, $y, $w, $h] | .left_eye as [$lx, $ly] | .right_eye as [$rx, $ry] |
 	    .score > 0.5 and .score <= 1 and $w > 60 and $w < 200 and $h > 60 and $h < 200 and
@@ -237,6 +241,12 @@ check_eq "detect: the face is in the middle, its eyes level in its upper half" \
 	    $lx > $x and $lx < $rx and $rx < $x + $w and $rx - $lx > 25 and $rx - $lx < 80 and
 	    $ly > $y and $ly < $y + $h / 2 + 10 and ($ly - $ry | fabs) < 10')" true
 want=$(jq -c 'del(.ms)' "$tmp/body")
+# (The key of these calls is one whose calls are not counted below.)
+api "$free" -F "photo=@$photo" "${url}api/v1/detect?pd_mm=70"
+check_eq "detect with pd_mm: the PD given, the width at it" \
+	"$(jqr '"\(.pd_mm) \(.pd_source) \(.faces[0].face_width_mm)"')" "70 given 152.8"
+api "$free" -F "photo=@$photo" "${url}api/v1/detect?pd_mm=99"
+check_error "detect with pd_mm out of range" 400 bad_request
 api "$key" -H "Content-Type: image/jpeg" --data-binary "@$photo" "${url}api/v1/detect"
 check_eq "detect (raw image/jpeg body)" "$code" 200
 check_eq "detect raw answer" "$(jq -c 'del(.ms)' "$tmp/body")" "$want"
@@ -244,8 +254,9 @@ check_eq "detect raw answer" "$(jq -c 'del(.ms)' "$tmp/body")" "$want"
 api "$key" -H "Content-Type: image/png" --data-binary "@$photo" "${url}api/v1/detect"
 check_eq "detect: a JPEG sent as image/png is still read" "$code" 200
 check_eq "detect: ... with the same answer" "$(jq -c 'del(.ms)' "$tmp/body")" "$want"
+# (four: the refused pd_mm stores nothing)
 check_eq "detect stores each photo as an 'api' upload" \
-	"$(sql "SELECT COUNT(*) FROM uploads WHERE source = 'api'")" $((u0 + 3))
+	"$(sql "SELECT COUNT(*) FROM uploads WHERE source = 'api'")" $((u0 + 4))
 check_near "detect stores the detection with its face" \
 	"$(sql "SELECT CONCAT_WS(' ', d.faces, f.box_x, f.left_eye_x) FROM detections d JOIN uploads u ON u.id = d.upload_id JOIN detection_faces f ON f.detection_id = d.id WHERE u.id = (SELECT MAX(id) FROM uploads)")" \
 	"1 $(jqr '"\(.faces[0].box[0]) \(.faces[0].left_eye[0])"')" 0.06
@@ -284,6 +295,8 @@ check_eq "tryon Content-Type" "$(header Content-Type)" image/jpeg
 check_eq "tryon is a JPEG" "$(file -b --mime-type "$tmp/body")" image/jpeg
 check_eq "tryon keeps the photo's size" "$(file -b "$tmp/body" | grep -o '250x250')" 250x250
 cp "$tmp/body" "$tmp/t1.jpg"
+check_eq "tryon says the PD and each face's width (headers)" \
+	"$(header X-PD-Mm) $(header X-PD-Source) $(header X-Face-Width-Mm)" "63 default 137.5"
 check_eq "tryon records the try-on for the frame" \
 	"$(sql "SELECT COUNT(*) FROM tryons WHERE frame_id = $sku_id")" $((t0 + 1))
 check_eq "tryon's upload is an 'api' one" \
@@ -294,11 +307,53 @@ check_eq "tryon PNG Content-Type" "$(header Content-Type)" image/png
 check_eq "tryon PNG is a PNG" "$(file -b --mime-type "$tmp/body")" image/png
 api "$key" -H "Content-Type: image/jpeg" --data-binary "@$photo" "${url}api/v1/tryon?frame=$sku&pd_mm=52"
 check_eq "tryon (raw body) with pd_mm" "$code" 200
+check_eq "tryon with pd_mm: that PD, the width at it" \
+	"$(header X-PD-Mm) $(header X-PD-Source) $(header X-Face-Width-Mm)" "52 given 113.5"
 cmp -s "$tmp/body" "$tmp/t1.jpg" && nok "pd_mm changes the drawing" "same bytes" ||
 	ok "pd_mm changes the drawing"
 api "$key" -H "Content-Type: image/png" --data-binary "@$tmp/big.png" "${url}api/v1/tryon?frame=$sku"
 check_eq "tryon on a large photo answers at most 1600 px" \
 	"$code $(file -b "$tmp/body" | grep -o '1600x1200')" "200 1600x1200"
+
+# ---- The face width over adult photos ----
+# 48 adults' photos of Labeled Faces in the Wild (MTFL's lfw_5590: every
+# 86th, men and women as they come) at the default PD: the median face
+# must be where adult faces are (bizygomatic breadth, ANSUR II). The old
+# hint's width (the face box over the eye distance, times the PD) from
+# the same answers, and the verdicts of the catalog's frames on the
+# median face under either rule, are printed beside it (models/README.md).
+grep '^lfw_5590/' "$faces/mtfl/annotations.txt" | awk 'NR % 86 == 1 { print $1 }' |
+	head -48 >"$tmp/adults"
+: >"$tmp/widths"
+while read -r f; do
+	api "$free" -F "photo=@$faces/mtfl/images/$f" "${url}api/v1/detect"
+	[ "$code" = 200 ] && jq -r 'select(.pd_source == "default" and .pd_mm == 63) |
+	    .faces[0] // empty | .box[2] as $w | .left_eye as [$lx, $ly] |
+	    .right_eye as [$rx, $ry] |
+	    "\(.face_width_mm) \($w / ((($rx - $lx) | . * .) + (($ry - $ly) | . * .) | sqrt) * 63)"' \
+	    "$tmp/body" >>"$tmp/widths"
+done <"$tmp/adults"
+nw=$(wc -l <"$tmp/widths")
+check_eq "adult photos with a face at the default PD (of $(wc -l <"$tmp/adults"))" "$([ "$nw" -ge 40 ] && echo ">= 40")" ">= 40"
+# pct COLUMN P: the P-th percentile (nearest rank) of a column of widths
+pct() { cut -d' ' -f"$1" "$tmp/widths" | sort -g | awk -v p="$2" '{ v[NR] = $1 }
+	END { i = int(p / 100 * (NR - 1) + 0.5) + 1; printf "%.1f", v[i] }'; }
+med=$(pct 1 50)
+echo "# face_width_mm over $nw adults at the default PD: median $med, p10 $(pct 1 10), p90 $(pct 1 90) mm"
+echo "# the old hint (face box) on the same faces: median $(pct 2 50), p10 $(pct 2 10), p90 $(pct 2 90) mm"
+check_eq "the median adult face is 128 to 146 mm across ($med)" \
+	"$(awk -v m="$med" 'BEGIN { print (m >= 128 && m <= 146) ? "yes" : "no" }')" yes
+# The catalog on the median face: the new rule (+-5 mm, render/fit.h) and
+# the old one (+-6 % of the box width).
+api "$free" "${url}api/v1/frames"
+jq -r '.frames[].total_width_mm' "$tmp/body" >"$tmp/totals"
+verdicts() {	# verdicts FACE TOLERANCE_MM TOLERANCE_FRACTION
+	awk -v f="$1" -v t="$2" -v r="$3" '{ d = $1 - f; tol = t + r * f
+	    if (d < -tol) n++; else if (d > tol) w++; else g++ }
+	    END { printf "%d narrow, %d good, %d wide", n, g, w }' "$tmp/totals"
+}
+echo "# the catalog's $(wc -l <"$tmp/totals") frames on the median face, now: $(verdicts "$med" 5 0)"
+echo "# ... and under the old hint: $(verdicts "$(pct 2 50)" 0 0.06)"
 
 # ---- Every error, each a JSON object with its status ----
 
@@ -466,8 +521,8 @@ check_eq "real model: detect" "$code" 200
 json_ok && ok "real model: valid JSON" || nok "real model: valid JSON" "$(head -c 200 "$tmp/body")"
 check_re "real model: names its version" "$(jqr .model)" '^ff-[0-9a-f]{12}$'
 check_eq "real model: the photo's size" "$(jqr '"\(.width)x\(.height)"')" 250x250
-check_eq "real model: every face has the fields of framefit detect --json" \
-	"$(jqr '[.faces[] | keys_unsorted == ["score", "box", "left_eye", "right_eye"] and (.box | length) == 4] | all')" true
+check_eq "real model: every face has the fields of framefit detect --json and its width" \
+	"$(jqr '[.faces[] | keys_unsorted == ["score", "box", "left_eye", "right_eye", "face_width_mm"] and (.box | length) == 4] | all')" true
 echo "# real model: $(jqr '.faces | length') face(s) in $(jqr .ms) ms"
 api "$key2" -F "photo=@$photo" "${url}api/v1/tryon?frame=$sku"
 if [ $trained = 1 ]; then

@@ -41,6 +41,10 @@
 #   G. --delete: items, detections and counts go, the reports' rollups
 #      and other jobs stay;
 #   H. workers at nice 19 and I/O best-effort 7; --max-rate caps.
+#   I. the newsletter: uploads through POST /tryon with and without the
+#      consent box, one withdrawn on its result page; `--frame SKU --out
+#      DIR` with no input writes exactly the others, as DIR/TOKEN.jpg,
+#      valid JPEGs; a rerun writes none again.
 # The photos are processed at --size 640 so a run lasts long enough (about
 # 50 ms a photo) for two processes to interleave and for a kill to land
 # mid-run. Prints "N passed, M failed" last; exits non-zero on a failure.
@@ -495,6 +499,87 @@ read -r nh th <<<"$(sed -n 's/^this run: \([0-9]*\) photos in \([0-9.]*\) s.*/\1
 echo "# --max-rate 20: $nh photos in $th s"
 check_eq "H: at most 20 photos/s (and a second's slack)" \
 	"$(awk -v n="$nh" -v t="$th" 'BEGIN { print (n <= 20 * t + 20 && n >= 5) ? "yes" : "no" }')" yes
+
+# ---- I. The newsletter: every photo kept with the shopper's consent ----
+
+echo "# I. --frame SKU --out DIR over the uploads kept with consent"
+nsku=$(sql "SELECT sku FROM frames WHERE active = 1 ORDER BY sku LIMIT 1")
+export PORT=$(free_port)
+url="http://127.0.0.1:$PORT/"
+: >"$work/web.out"
+web_start "$bin" "$models" || bail "lighttpd did not start; see $work/web.out"
+http "$url"
+check_grep "I: the upload form has the consent box, unticked" \
+	'<input type="checkbox" id="consent" name="consent" value="newsletter" aria-describedby' "$tmp/body"
+check_nogrep "I: ... and nothing ticks it" 'name="consent"[^>]* checked' "$tmp/body"
+wording=$(sed -n 's|.*name="consent_wording" value="\([^"]*\)".*|\1|p' "$tmp/body")
+check_re "I: the form carries the wording's version" "$wording" '^[a-z0-9-]+$'
+kept=()
+plain=()
+i=0
+for p in $(echo "$photos" | head -n 8); do
+	if [ $((i % 2)) = 0 ]; then
+		upload "$p" "$nsku" -F consent=newsletter -F "consent_wording=$wording"
+	else
+		upload "$p" "$nsku"
+	fi
+	i=$((i + 1))
+	[ "$code" = 303 ] || continue	# no face: not kept at all
+	if [ $((i % 2)) = 1 ]; then kept+=("$(token_of_location)"); else plain+=("$(token_of_location)"); fi
+done
+check_ge "I: uploads with consent" "${#kept[@]}" 3
+check_ge "I: uploads without" "${#plain[@]}" 2
+check_eq "I: consent recorded for exactly those, with the wording" \
+	"$(sql "SELECT COUNT(*) FROM upload_consents c JOIN uploads u ON u.id = c.upload_id WHERE c.wording = '$wording' AND c.withdrawn IS NULL")" "${#kept[@]}"
+check_eq "I: those are kept for the consent period, not 24 hours" \
+	"$(sql "SELECT COUNT(*) FROM upload_consents c JOIN uploads u ON u.id = c.upload_id WHERE u.expires > u.created + INTERVAL 300 DAY")" "${#kept[@]}"
+upload "$(echo "$photos" | head -n 1)" "$nsku" -F consent=newsletter -F consent_wording=old-text
+check_eq "I: consent to another wording is refused (400)" "$code" 400
+# The rest withdraws one and expects the others written: without two
+# there is nothing to check, so say so and stop (not an unbound variable).
+if [ ${#kept[@]} -lt 2 ]; then
+	nok "I: the rest needs two uploads kept with consent" \
+		"got ${#kept[@]}; see $work/log/framefit.log"
+	finish
+fi
+# Withdrawn on the result page: its POST with the page's CSRF token.
+gone=${kept[0]}
+http "${url}t/$gone"
+check_grep "I: the result page says the photo is kept for emails" "so the shop can show you new frames on it by email" "$tmp/body"
+check_grep "I: ... and offers to stop" "<form method=\"post\" action=\"/t/$gone/withdraw\"" "$tmp/body"
+csrf=$(sed -n 's|.*name="csrf" value="\([A-Za-z0-9_-]*\)".*|\1|p' "$tmp/body" | head -n 1)
+http --data "csrf=forged" "${url}t/$gone/withdraw"
+check_eq "I: withdrawing with a forged CSRF token is 403" "$code" 403
+http --data "csrf=$csrf" "${url}t/$gone/withdraw"
+check_eq "I: withdrawing answers 303 to the result page" "$code,$(header Location)" "303,/t/$gone"
+http "${url}t/$gone"
+check_nogrep "I: the page no longer offers it" "/withdraw\"" "$tmp/body"
+check_eq "I: back to 24 hours after upload" \
+	"$(sql "SELECT TIMESTAMPDIFF(HOUR, created, expires) FROM uploads WHERE token = '$gone'")" 24
+web_stop
+nl=$tmp/newsletter
+"${batch[@]}" --models "$models" --no-progress --jobs 2 --job nl \
+	--frame "$nsku" --out "$nl" >"$tmp/i1.out" 2>&1
+check_eq "I: the run exits 0" "$?" 0
+want=$(printf '%s.jpg\n' "${kept[@]:1}" | sort)
+check_eq "I: exactly the photos kept with consent are written, by token" \
+	"$(cd "$nl" && ls | sort)" "$want"
+bad=0
+for t in "${kept[@]:1}"; do
+	"$cli" detect --json --models "$models" "$nl/$t.jpg" >/dev/null 2>&1 || bad=$((bad + 1))
+	[ "$(head -c 3 "$nl/$t.jpg" | xxd -p)" = ffd8ff ] || bad=$((bad + 1))
+done
+check_eq "I: each a valid JPEG" "$bad" 0
+n=$(( ${#kept[@]} - 1 ))
+check_grep "I: the summary counts them" "^job nl: finished: $n items: $n written, 0 no face, 0 skipped, 0 failed$" "$tmp/i1.out"
+check_eq "I: no detection stored for them (the uploads' own were drawn)" \
+	"$(sql "SELECT COUNT(*) FROM detections d JOIN batch_items i ON i.id = d.batch_item_id WHERE i.job_id = $(job_id nl)")" 0
+stamp=$(cd "$nl" && stat -c '%n %Y %s' * | sort)
+sleep 1
+"${batch[@]}" --models "$models" --no-progress --jobs 2 --job nl \
+	--frame "$nsku" --out "$nl" >"$tmp/i2.out" 2>&1
+check_eq "I: a rerun exits 0" "$?" 0
+check_eq "I: ... and writes nothing again" "$(run_count "$tmp/i2.out"),$(cd "$nl" && stat -c '%n %Y %s' * | sort)" "0,$stamp"
 
 check_eq "no database errors logged" \
 	"$(cat "$tmp"/*.out | grep -c 'framefit: db:')" 0

@@ -39,6 +39,16 @@
 #      form's CSRF check answers the same for a real and a made-up token.
 #   5. No response body of this test names internals (SQL, the database,
 #      errno, stack traces).
+#   6. Embedding (docs/EMBED.md): without FF_EMBED_ORIGINS every response
+#      has frame-ancestors 'none' and X-Frame-Options: DENY (1.), and
+#      embed=1 changes nothing; a bad list stops web.sh's start; with a
+#      list, the shop's pages (index, the 303, result, no-face, errors)
+#      name those origins and send no X-Frame-Options, while /admin/ (the
+#      worker's and the server's 401), /api/ and the static files keep
+#      'none'; the embedded layout (embed=1 or Sec-Fetch-Dest: iframe)
+#      has no header and loads embed.js, and embed=1 travels through the
+#      form, its 303 and the frame links; a return URL becomes "Back to
+#      the product" only on a listed origin or a frame's shop origin.
 # Prints "N passed, M failed" last and exits non-zero on any failure.
 set -u
 
@@ -176,6 +186,12 @@ web_start "$bin" "$models" || bail "$server did not start; see $work/web.out"
 
 page "GET /" 200 '^text/html; charset=utf-8$' "${url}"
 echo "# the policy: $csp_ref"
+check_eq "no FF_EMBED_ORIGINS: frame-ancestors 'none'" "${csp_ref##*; }" "frame-ancestors 'none'"
+check_eq "no FF_EMBED_ORIGINS: X-Frame-Options" "$(header X-Frame-Options)" DENY
+page "no FF_EMBED_ORIGINS: GET /?embed=1" 200 '^text/html' "${url}?frame=$sku&embed=1"
+check_grep "no FF_EMBED_ORIGINS: embed=1 keeps the header" '<header class="site"' "$tmp/body"
+check_nogrep "no FF_EMBED_ORIGINS: embed=1 loads no embed.js" 'embed\.js' "$tmp/body"
+check_eq "no FF_EMBED_ORIGINS: embed=1: X-Frame-Options" "$(header X-Frame-Options)" DENY
 upload "$photo" "$sku"
 check_eq "POST /tryon: status" "$code" 303
 sec "POST /tryon (303)"
@@ -356,6 +372,109 @@ http --data "csrf=forged" "${url}t/$real/delete"
 c1=$code
 http --data "csrf=forged" "${url}t/$rand/delete"
 check_eq "delete with a forged CSRF: same answer for a real and a made-up token" "$c1 $code" "403 403"
+
+# ---- 6. Embedding on the shop's product pages ----
+
+# A bad list stops the start, saying which entry and why.
+web_stop
+bad_out=$(FF_EMBED_ORIGINS="https://shop.example/products" FF_FCGI_BIN=$bin \
+	FF_MODELS_DIR=$models "$root/scripts/web.sh" start "$server" 2>&1)
+check_eq "embed: a path in FF_EMBED_ORIGINS stops web.sh's start" "$?" 1
+check_re "embed: the start says which entry" "$bad_out" \
+	'FF_EMBED_ORIGINS: "https://shop\.example/products" is not an origin'
+"$root/scripts/web.sh" stop "$server" >>"$work/web.out" 2>&1
+
+# The catalog's shop links are on https://shop.example (sql/002); the
+# list names two other origins, one written unnormalised.
+host_origin="http://localhost:$(free_port)"
+export FF_EMBED_ORIGINS="$host_origin  HTTPS://www.Shop.Example:443"
+web_start "$bin" "$models" || bail "$server did not start with FF_EMBED_ORIGINS; see $work/web.out"
+fa_list="frame-ancestors $host_origin https://www.shop.example"
+# The last body with its character references decoded (the templates
+# write '=' and '&' in attributes as references), for the greps.
+unesc() {
+	python3 -c 'import html, sys; sys.stdout.write(html.unescape(open(sys.argv[1], encoding="utf-8", errors="replace").read()))' \
+		"$tmp/body" >"$tmp/body.txt"
+}
+# fa NAME shop|none [curl args...]: the framing headers of one response.
+fa() {
+	local name=$1 want=$2 csp
+	shift 2
+	http "$@"
+	csp=$(header Content-Security-Policy)
+	if [ "$want" = shop ]; then
+		check_eq "embed: $name: frame-ancestors" "${csp##*; }" "$fa_list"
+		check_eq "embed: $name: no X-Frame-Options" "$(header X-Frame-Options)" ""
+	else
+		check_eq "embed: $name: frame-ancestors" "${csp##*; }" "frame-ancestors 'none'"
+		check_eq "embed: $name: X-Frame-Options" "$(header X-Frame-Options)" DENY
+	fi
+	check_eq "embed: $name: the rest of the policy" "${csp%%; frame-ancestors*}" \
+		"${csp_ref%%; frame-ancestors*}"
+	check_eq "embed: $name: one policy" "$(headers_named Content-Security-Policy)" 1
+	unesc
+}
+fa "upload page" shop "${url}?frame=$sku&embed=1"
+check_nogrep "embed: upload page: no header" '<header class="site"' "$tmp/body.txt"
+check_nogrep "embed: upload page: no footer" '<footer class="site"' "$tmp/body.txt"
+check_grep "embed: upload page: loads embed.js" '<script src="/static/embed.js" defer></script>' "$tmp/body.txt"
+check_grep "embed: upload page: names the origins" "data-embed-origins=\"$host_origin https://www.shop.example\"" "$tmp/body.txt"
+check_grep "embed: upload page: the form keeps embed=1" 'action="/tryon\?embed=1"' "$tmp/body.txt"
+inline_script "embed: upload page"
+fa "upload page without embed=1" shop "${url}?frame=$sku"
+check_grep "embed: without embed=1 the header stays" '<header class="site"' "$tmp/body.txt"
+check_nogrep "embed: without embed=1 no embed.js" 'embed\.js' "$tmp/body.txt"
+fa "upload page in an iframe (Sec-Fetch-Dest)" shop -H 'Sec-Fetch-Dest: iframe' "${url}?frame=$sku"
+check_nogrep "embed: Sec-Fetch-Dest: iframe: no header" '<header class="site"' "$tmp/body.txt"
+fa "POST /tryon (303)" shop -F "photo=@$photo" -F "frame=$sku" "${url}tryon?embed=1"
+check_eq "embed: POST /tryon: 303" "$code" 303
+check_re "embed: the 303 keeps embed=1" "$(header Location)" '^/t/[A-Za-z0-9_-]{32}\?embed=1$'
+etok=$(token_of_location)
+fa "result page" shop "${url}t/$etok?embed=1"
+check_grep "embed: result page: tells embed.js the SKU" "data-tryon-sku=\"$sku\" data-tryon-token=\"$etok\"" "$tmp/body.txt"
+check_grep "embed: result page: frame links keep embed=1" "href=\"/t/$etok\?frame=[A-Za-z0-9-]+&embed=1\"" "$tmp/body.txt"
+check_grep "embed: result page: the shop link opens in the top window" 'href="/go/[^"]*" target="_top"' "$tmp/body.txt"
+check_nogrep "embed: result page: no return link without return=" 'back-to-product' "$tmp/body.txt"
+fa "no face (422)" shop -F "photo=@$tmp/blank.png" -F "frame=$sku" "${url}tryon?embed=1"
+check_eq "embed: no face: 422" "$code" 422
+check_nogrep "embed: no face: no header" '<header class="site"' "$tmp/body.txt"
+fa "404 page" shop "${url}no/such/page?embed=1"
+check_nogrep "embed: 404 page: no header" '<header class="site"' "$tmp/body.txt"
+check_grep "embed: 404 page: the way back keeps embed=1" 'href="/\?embed=1"' "$tmp/body.txt"
+fa "render" shop "${url}t/$etok/$sku.jpg"
+fa "admin reports" none "${admin[@]}" "${url}admin/"
+fa "admin with embed=1" none "${admin[@]}" "${url}admin/?embed=1"
+check_nogrep "embed: admin with embed=1: no embed.js" 'embed\.js' "$tmp/body.txt"
+fa "admin 404" none "${admin[@]}" "${url}admin/no-such-page"
+fa "admin without the password (the server's 401)" none "${url}admin/"
+fa "API frames" none -H "Authorization: Bearer $key" "${url}api/v1/frames"
+fa "API without a key (401)" none "${url}api/v1/frames"
+fa "static app.css (the server's)" none "${url}static/app.css"
+fa "static embed.js (the server's)" none "${url}static/embed.js"
+check_re "embed: embed.js: Content-Type" "$(header Content-Type)" '^text/javascript'
+check_grep "embed: embed.js: never posts to '*'" "postMessage\(msg, host\)" "$tmp/body.txt"
+
+# The return URL: a link back only to the shop's own origins.
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+for ret in "https://www.shop.example/p/round?c=tortoise" "https://shop.example/frames/$sku"; do
+	fa "return to $ret" shop "${url}t/$etok?return=$(enc "$ret")"
+	check_grep "embed: return to $ret: Back to the product" \
+		"id=\"back-to-product\" href=\"${ret//\?/\\?}\" target=\"_top\"" "$tmp/body.txt"
+	check_grep "embed: return to $ret: the frame links keep it" \
+		"\?frame=[A-Za-z0-9-]+&return=$(enc "$ret")\"" "$tmp/body.txt"
+done
+for ret in "https://evil.example/p" "http://www.shop.example/p" "https://www.shop.example.evil.example/" \
+    "https://www.shop.example@evil.example/" "//evil.example/p" "javascript:alert(1)"; do
+	fa "return to $ret" shop "${url}t/$etok?return=$(enc "$ret")"
+	check_nogrep "embed: return to $ret: no link back" 'back-to-product' "$tmp/body.txt"
+	# It may travel on, encoded, to our own pages, which check it again.
+	check_nogrep "embed: return to $ret: not linked" 'href="(https?:|javascript:)?//[^"]*evil\.example|href="javascript' "$tmp/body.txt"
+done
+# Through the form and its 303 (link mode, no iframe).
+ret="https://www.shop.example/p/1"
+http -F "photo=@$photo" -F "frame=$sku" "${url}tryon?return=$(enc "$ret")"
+check_eq "embed: POST /tryon with return=: 303" "$code" 303
+check_eq "embed: the 303 keeps the return URL" "$(header Location | sed 's|^/t/[^?]*||')" "?return=$(enc "$ret")"
 
 # ---- 5. Nothing internal in any body ----
 

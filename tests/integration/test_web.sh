@@ -261,6 +261,9 @@ check_eq "GET /t/{token}" "$code" 200
 check_eq "result page is not cached" "$(header Cache-Control)" "private, no-store"
 check_grep "result shows the render" "<img[^>]*src=\"/t/$tok/$sku.jpg\"" "$tmp/body"
 check_grep "result has a fit hint" 'class="fit fit-(narrow|good|wide)"' "$tmp/body"
+# The face width comes from the PD (src/render/fit.h): 137.5 mm at 63.
+check_grep "the fit hint says the face width at the default PD" \
+	'At the average PD of 63&nbsp;mm, a face measures about 138&nbsp;mm across the cheekbones' "$tmp/body"
 check_grep "result has a download link" "href=\"/t/$tok/$sku.jpg\?download&#61;1\"[^>]*download=" "$tmp/body"
 check_grep "result links the shop via /go" "href=\"/go/$sku\?t&#61;$tok\"" "$tmp/body"
 check_grep "result offers other frames without re-uploading" "href=\"/t/$tok\?frame&#61;$sku2\"" "$tmp/body"
@@ -332,6 +335,8 @@ check_eq "PD carried in the URL" "$(header Location)" "/t/$tok2?pd=61.5"
 check_eq "webcam source recorded" "$(sql "SELECT source FROM uploads WHERE token = '$tok2'")" webcam
 http "${url}t/$tok2?pd=61.5"
 check_grep "result says the PD" 'PD of 61.5' "$tmp/body"
+check_grep "the fit hint says the face width at the shopper's PD" \
+	'From your PD of 61.5&nbsp;mm, your face measures about 134&nbsp;mm across the cheekbones' "$tmp/body"
 
 # PNG, WebP and GIF are taken too: each made here from a real face photo,
 # cropped to a size of its own so the stored width and height show the
