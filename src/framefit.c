@@ -33,7 +33,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: framefit train face|eyes|refine [--data DIR] [--cfg FILE] [--ckpt DIR]\n"
 	    "                      [--minutes N] [--max-iter N] [--init WEIGHTS] [--threads N]\n"
-	    "                      [--exclude-source caltech|mtfl-lfw|mtfl-net]\n"
+	    "                      [--exclude-source caltech|mtfl-lfw|mtfl-net] [--no-degrade]\n"
 	    "       framefit anchors [--data DIR] [-k N]\n"
 	    "       framefit batch [--job NAME] [--jobs N] [--models DIR] [--size N] [--frame SKU --out DIR]\n"
 	    "                      [--lease S] [--claim N] [--max-attempts N] [--retry-failed]\n"
@@ -62,6 +62,7 @@ cmd_train(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "snap-every", required_argument, NULL, 's' },
 		{ "exclude-source", required_argument, NULL, 'x' },
+		{ "no-degrade", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct train_opts o = { .data = default_data, .ckptdir = "models/ckpt",
@@ -90,6 +91,7 @@ cmd_train(int argc, char **argv)
 		case 't': o.threads = atoi(optarg); break;
 		case 's': o.snap_every = atoi(optarg); break;
 		case 'x': o.exclude = optarg; break;
+		case 'D': o.no_degrade = 1; break;
 		default: usage();
 		}
 	}

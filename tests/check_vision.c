@@ -15,6 +15,7 @@
 #include "vision/augment.h"
 #include "vision/blas.h"
 #include "vision/dataset.h"
+#include "vision/degrade.h"
 #include "vision/facejson.h"
 #include "vision/geometry.h"
 
@@ -152,6 +153,79 @@ START_TEST(test_eye_offsets)
 	struct landmarks z = { 0 };
 	geom_eye_offsets(sl, sr, &z, o);
 	ck_assert(isnan(o[0]) && isnan(o[1]) && isnan(o[2]));
+}
+END_TEST
+
+/* The degradations, on images whose answer is known. */
+START_TEST(test_degrade)
+{
+	enum { W = 16, H = 16, N = W * H };
+	static float x[3 * N], y[3 * N];
+	struct rng r1, r2;
+
+	/* A one-pixel checkerboard at half the resolution is flat grey. */
+	for (int i = 0; i < 3 * N; i++)
+		x[i] = ((i % W) + (i / W)) % 2;
+	deg_lowres(x, W, H, 2);
+	for (int i = 0; i < 3 * N; i++)
+		ck_assert_float_eq_tol(x[i], 0.5f, 1e-6f);
+	/* A constant stays constant through every one of them. */
+	for (int i = 0; i < 3 * N; i++)
+		x[i] = 0.25f;
+	deg_lowres(x, W, H, 3.3);
+	deg_blur(x, W, H, 1.2);
+	for (int i = 0; i < 3 * N; i++)
+		ck_assert_float_eq_tol(x[i], 0.25f, 1e-5f);
+	ck_assert_int_eq(deg_jpeg(x, W, H, 30), FF_OK);
+	for (int i = 0; i < 3 * N; i++)
+		ck_assert_float_eq_tol(x[i], 0.25f, 2.5f / 255);
+	/* Blur spreads an impulse and keeps its sum (far from the edges). */
+	memset(x, 0, sizeof x);
+	x[8 * W + 8] = 1;
+	deg_blur(x, W, H, 1.0);
+	{
+		double sum = 0;
+		for (int i = 0; i < N; i++)
+			sum += x[i];
+		ck_assert_double_eq_tol(sum, 1.0, 1e-5);
+		ck_assert(x[8 * W + 8] < 0.2f && x[8 * W + 8] > 0.1f);
+		ck_assert_float_eq_tol(x[8 * W + 7], x[8 * W + 9], 1e-6f);
+	}
+	/* JPEG at a low quality wears a hard edge. */
+	for (int i = 0; i < 3 * N; i++)
+		x[i] = (i % W) < W / 2 ? 0.1f : 0.9f;
+	memcpy(y, x, sizeof x);
+	ck_assert_int_eq(deg_jpeg(x, W, H, 15), FF_OK);
+	{
+		double d = 0;
+		for (int i = 0; i < 3 * N; i++)
+			d += fabs(x[i] - y[i]);
+		ck_assert(d / (3 * N) > 0.005);
+		ck_assert(d / (3 * N) < 0.2);
+	}
+	/* Light from image-right: the left edge darker, the right brighter
+	 * and clipped at 1, the middle about as it was. */
+	for (int i = 0; i < 3 * N; i++)
+		x[i] = 0.8f;
+	deg_light(x, W, H, 0, 0.5);
+	ck_assert(x[8 * W] < 0.6f);
+	ck_assert_float_eq(x[8 * W + W - 1], 1.0f);
+	ck_assert_float_eq_tol(x[8 * W + 8], 0.8f, 0.03f);
+	/* With every probability 0 nothing changes; the same seed gives the
+	 * same degradation. */
+	struct deg_opts none = { 0 };
+	for (int i = 0; i < 3 * N; i++)
+		x[i] = y[i] = (float)((i * 37) % 101) / 100;
+	rng_seed(&r1, 7);
+	deg_apply(&r1, &none, x, W, H);
+	ck_assert_mem_eq(x, y, sizeof x);
+	struct deg_opts all = deg_default;
+	all.p_lowres = all.p_blur = all.p_jpeg = all.p_light = 1;
+	rng_seed(&r1, 7);
+	rng_seed(&r2, 7);
+	deg_apply(&r1, &all, x, W, H);
+	deg_apply(&r2, &all, y, W, H);
+	ck_assert_mem_eq(x, y, sizeof x);
 }
 END_TEST
 
@@ -462,6 +536,7 @@ suite(void)
 	tcase_add_test(tc, test_split);
 	tcase_add_test(tc, test_parts);
 	tcase_add_test(tc, test_eye_offsets);
+	tcase_add_test(tc, test_degrade);
 	tcase_add_loop_test(tc, test_face_box, 0, sizeof box_rows / sizeof box_rows[0]);
 	tcase_add_test(tc, test_iou_and_error);
 	tcase_add_test(tc, test_mirror_and_augment);

@@ -16,6 +16,7 @@
 #include "vision/augment.h"
 #include "vision/blas.h"
 #include "vision/dataset.h"
+#include "vision/degrade.h"
 #include "vision/train.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -120,7 +121,7 @@ face_landmarks(const struct ds_image *im, struct landmarks *out, int max)
  */
 static void
 fill_batch(enum train_stage stage, const network *net, struct pool *p,
-    struct rng *r, data *d, struct rgb8 *tmp)
+    const struct deg_opts *deg, struct rng *r, data *d, struct rgb8 *tmp)
 {
 	struct landmarks lm[YOLO_MAX_BOXES];
 	double roll_sd = net->angle > 0 ? net->angle * M_PI / 180 : FACE_ROLL_SD;
@@ -136,12 +137,16 @@ fill_batch(enum train_stage stage, const network *net, struct pool *p,
 			int f = (int)(rng_uniform(r) * p->nfaces);
 			int k = p->face_img[f];
 			const struct landmarks *pts = &p->img[k]->faces[p->face_idx[f]].pts;
+			int side = stage == STAGE_EYES ? EYES_IN : REFINE_IN;
 			if (stage == STAGE_EYES)
 				aug_eyes_sample(r, &p->px[k], pts, d->X.vals[b], d->y.vals[b],
 				    d->y.cols, tmp);
 			else
 				aug_refine_sample(r, &p->px[k], pts, rng_uniform(r) < 0.5,
 				    d->X.vals[b], d->y.vals[b], tmp);
+			/* The eye stages meet worse photos than these (degrade.h). */
+			if (deg != NULL)
+				deg_apply(r, deg, d->X.vals[b], side, side);
 		}
 	}
 }
@@ -251,7 +256,8 @@ train_run(const struct train_opts *o, int *finished)
 		double t0 = ff_now_ms(), now;
 		float loss;
 
-		fill_batch(o->stage, net, &pool, &rng, &d, &tmp);
+		fill_batch(o->stage, net, &pool, o->no_degrade ? NULL : &deg_default,
+		    &rng, &d, &tmp);
 		loss = train_network(net, d);
 		iter++;
 		now = ff_now_ms();

@@ -31,6 +31,9 @@ struct train_opts {
 	 * "mtfl-lfw", "mtfl-net") to test on it unseen; NULL = none. Give
 	 * such a run a checkpoint directory of its own. */
 	const char	*exclude;
+	/* Train the eye stages on clean crops only, without degrade.h's
+	 * low resolution, blur, JPEG wear and hard light. */
+	int		 no_degrade;
 };
 
 /*

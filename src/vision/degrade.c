@@ -1,0 +1,209 @@
+/*
+ * degrade.c: low resolution, blur, JPEG wear and hard light on a CHW
+ * float tensor (degrade.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gd.h>
+
+#include "core/xalloc.h"
+#include "vision/degrade.h"
+
+/*
+ * A quarter of the crops lose resolution: up to a quarter of the side,
+ * which turns the eye crop of a face into that of a face with eyes about
+ * a quarter as far apart in pixels, the smallest faces the detector
+ * finds. Blur and JPEG wear as web photos show them; light from the side
+ * strong enough to blow out one cheek. Most crops stay clean, so the
+ * networks still learn the sharp case.
+ */
+const struct deg_opts deg_default = {
+	.p_lowres = 0.25, .max_shrink = 4.0,
+	.p_blur = 0.2, .max_sigma = 1.5,
+	.p_jpeg = 0.25, .jpeg_q_min = 15, .jpeg_q_max = 60,
+	.p_light = 0.2,
+};
+
+static float
+clamp01(float v)
+{
+	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+void
+deg_lowres(float *x, int w, int h, double shrink)
+{
+	int sw, sh;
+	float *s;
+
+	if (!(shrink > 1) || w < 2 || h < 2)
+		return;
+	sw = (int)lround(w / shrink);
+	sh = (int)lround(h / shrink);
+	if (sw < 2) sw = 2;
+	if (sh < 2) sh = 2;
+	s = xcalloc((size_t)sw * sh * 3, sizeof *s);
+	for (int c = 0; c < 3; c++) {
+		const float *src = x + (size_t)c * w * h;
+		float *dst = s + (size_t)c * sw * sh;
+		/* Area average over whole source pixels: each small pixel
+		 * takes the block its footprint starts in and covers. */
+		for (int j = 0; j < sh; j++) {
+			int y0 = j * h / sh, y1 = (j + 1) * h / sh;
+			if (y1 <= y0) y1 = y0 + 1;
+			for (int i = 0; i < sw; i++) {
+				int x0 = i * w / sw, x1 = (i + 1) * w / sw;
+				double sum = 0;
+				if (x1 <= x0) x1 = x0 + 1;
+				for (int y = y0; y < y1; y++)
+					for (int xx = x0; xx < x1; xx++)
+						sum += src[(size_t)y * w + xx];
+				dst[(size_t)j * sw + i] = (float)(sum / ((y1 - y0) * (x1 - x0)));
+			}
+		}
+	}
+	for (int c = 0; c < 3; c++) {
+		const float *src = s + (size_t)c * sw * sh;
+		float *dst = x + (size_t)c * w * h;
+		/* Bilinear, pixel centres aligned, edges clamped. */
+		for (int y = 0; y < h; y++) {
+			double v = (y + 0.5) * sh / h - 0.5;
+			int v0 = (int)floor(v);
+			double fv = v - v0;
+			int va = v0 < 0 ? 0 : v0, vb = v0 + 1 > sh - 1 ? sh - 1 : v0 + 1;
+			for (int xx = 0; xx < w; xx++) {
+				double u = (xx + 0.5) * sw / w - 0.5;
+				int u0 = (int)floor(u);
+				double fu = u - u0;
+				int ua = u0 < 0 ? 0 : u0, ub = u0 + 1 > sw - 1 ? sw - 1 : u0 + 1;
+				double top = src[(size_t)va * sw + ua] * (1 - fu) + src[(size_t)va * sw + ub] * fu;
+				double bot = src[(size_t)vb * sw + ua] * (1 - fu) + src[(size_t)vb * sw + ub] * fu;
+				dst[(size_t)y * w + xx] = (float)(top * (1 - fv) + bot * fv);
+			}
+		}
+	}
+	free(s);
+}
+
+void
+deg_blur(float *x, int w, int h, double sigma)
+{
+	int r;
+	float *k, *t;
+
+	if (!(sigma > 0) || w < 1 || h < 1)
+		return;
+	r = (int)ceil(3 * sigma);
+	k = xcalloc(2 * r + 1, sizeof *k);
+	{
+		double sum = 0;
+		for (int i = -r; i <= r; i++)
+			sum += k[i + r] = (float)exp(-(double)i * i / (2 * sigma * sigma));
+		for (int i = 0; i <= 2 * r; i++)
+			k[i] = (float)(k[i] / sum);
+	}
+	t = xcalloc((size_t)w * h, sizeof *t);
+	for (int c = 0; c < 3; c++) {
+		float *p = x + (size_t)c * w * h;
+		for (int y = 0; y < h; y++)
+			for (int xx = 0; xx < w; xx++) {
+				double a = 0;
+				for (int i = -r; i <= r; i++) {
+					int q = xx + i < 0 ? 0 : xx + i >= w ? w - 1 : xx + i;
+					a += k[i + r] * p[(size_t)y * w + q];
+				}
+				t[(size_t)y * w + xx] = (float)a;
+			}
+		for (int y = 0; y < h; y++)
+			for (int xx = 0; xx < w; xx++) {
+				double a = 0;
+				for (int i = -r; i <= r; i++) {
+					int q = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
+					a += k[i + r] * t[(size_t)q * w + xx];
+				}
+				p[(size_t)y * w + xx] = (float)a;
+			}
+	}
+	free(t);
+	free(k);
+}
+
+enum ff_err
+deg_jpeg(float *x, int w, int h, int quality)
+{
+	size_t n = (size_t)w * h;
+	gdImagePtr im, back = NULL;
+	enum ff_err er = FF_EIO;
+	void *jpg = NULL;
+	int len = 0;
+
+	if ((im = gdImageCreateTrueColor(w, h)) == NULL)
+		return FF_EIO;
+	for (int y = 0; y < h; y++)
+		for (int xx = 0; xx < w; xx++) {
+			size_t i = (size_t)y * w + xx;
+			gdImageSetPixel(im, xx, y, gdTrueColor(
+			    (int)lroundf(clamp01(x[i]) * 255),
+			    (int)lroundf(clamp01(x[i + n]) * 255),
+			    (int)lroundf(clamp01(x[i + 2 * n]) * 255)));
+		}
+	if ((jpg = gdImageJpegPtr(im, &len, quality)) == NULL ||
+	    (back = gdImageCreateFromJpegPtr(len, jpg)) == NULL ||
+	    gdImageSX(back) != w || gdImageSY(back) != h)
+		goto out;
+	for (int y = 0; y < h; y++)
+		for (int xx = 0; xx < w; xx++) {
+			size_t i = (size_t)y * w + xx;
+			int px = gdImageGetTrueColorPixel(back, xx, y);
+			x[i] = gdTrueColorGetRed(px) / 255.0f;
+			x[i + n] = gdTrueColorGetGreen(px) / 255.0f;
+			x[i + 2 * n] = gdTrueColorGetBlue(px) / 255.0f;
+		}
+	er = FF_OK;
+out:
+	if (back != NULL)
+		gdImageDestroy(back);
+	if (jpg != NULL)
+		gdFree(jpg);
+	gdImageDestroy(im);
+	return er;
+}
+
+void
+deg_light(float *x, int w, int h, double angle, double s)
+{
+	size_t n = (size_t)w * h;
+	double ca = cos(angle), sa = sin(angle), half = hypot(w, h) / 2;
+
+	for (int y = 0; y < h; y++)
+		for (int xx = 0; xx < w; xx++) {
+			double t = ((xx + 0.5 - w / 2.0) * ca + (y + 0.5 - h / 2.0) * sa) / half;
+			float f = (float)(1 + s * t);
+			size_t i = (size_t)y * w + xx;
+			for (int c = 0; c < 3; c++)
+				x[i + c * n] = clamp01(x[i + c * n] * f);
+		}
+}
+
+static double
+urange(struct rng *r, double lo, double hi)
+{
+	return lo + (hi - lo) * rng_uniform(r);
+}
+
+void
+deg_apply(struct rng *r, const struct deg_opts *o, float *x, int w, int h)
+{
+	/* A camera's order: light, then the lens and the shake, then the
+	 * sensor's (or a thumbnail's) pixels, then the encoder. */
+	if (rng_uniform(r) < o->p_light)
+		deg_light(x, w, h, urange(r, 0, 2 * M_PI), urange(r, 0.2, 0.6));
+	if (rng_uniform(r) < o->p_blur)
+		deg_blur(x, w, h, urange(r, 0.4, o->max_sigma));
+	if (rng_uniform(r) < o->p_lowres)
+		deg_lowres(x, w, h, urange(r, 1.5, o->max_shrink));
+	if (rng_uniform(r) < o->p_jpeg)
+		(void)deg_jpeg(x, w, h, (int)lround(urange(r, o->jpeg_q_min, o->jpeg_q_max)));
+}

@@ -1,0 +1,50 @@
+/*
+ * degrade.h: the ways a real photo is worse than a training photo, as
+ * training-time augmentations of an eye crop or an eye patch.
+ *
+ * The held-out faces that the eye stages miss most are low-resolution
+ * faces scaled up, blurred or shaken faces, faces worn by JPEG
+ * compression, and faces in hard light (models/README.md, issue 16).
+ * Each degradation here works on a CHW float tensor in [0, 1] (the
+ * network's input) of side w x h, moves no pixel (so the labels stay
+ * where they are) and is applied with its own probability by
+ * deg_apply(). All randomness comes from the caller's rng, so a training
+ * run is reproducible.
+ */
+#ifndef FF_VISION_DEGRADE_H
+#define FF_VISION_DEGRADE_H
+#include "core/err.h"
+#include "vision/augment.h"
+
+/* How often deg_apply() uses each degradation, and how hard. */
+struct deg_opts {
+	double	 p_lowres;	/* shrink by 1.5..max_shrink, then scale back up */
+	double	 max_shrink;
+	double	 p_blur;	/* Gaussian blur, sigma up to max_sigma pixels */
+	double	 max_sigma;
+	double	 p_jpeg;	/* JPEG round trip at quality jpeg_q_min..jpeg_q_max */
+	int	 jpeg_q_min, jpeg_q_max;
+	double	 p_light;	/* light from one side, and blown highlights */
+};
+
+/* The defaults training uses (degrade.c says why each is what it is). */
+extern const struct deg_opts deg_default;
+
+/* Scale down by `shrink` (>= 1; area average) and back up (bilinear). */
+void	deg_lowres(float *x, int w, int h, double shrink);
+/* Separable Gaussian blur, edges clamped; sigma <= 0 does nothing. */
+void	deg_blur(float *x, int w, int h, double sigma);
+/* Encode as a JPEG at `quality` (1..100) and decode. FF_EIO if libgd
+ * fails, with x unchanged. */
+enum ff_err	deg_jpeg(float *x, int w, int h, int quality);
+/*
+ * Light from one side: brightness multiplied by a ramp from 1 - s to
+ * 1 + s along the direction `angle` (radians), then values above 1
+ * clipped, as an over-exposed cheek is.
+ */
+void	deg_light(float *x, int w, int h, double angle, double s);
+
+/* Each degradation with its probability from o, in a fixed order. */
+void	deg_apply(struct rng *, const struct deg_opts *, float *x, int w, int h);
+
+#endif
