@@ -284,6 +284,8 @@ api_detect(struct tryon_app *a, struct http_req *r,
 		fc->left_eye[1] *= sy;
 		fc->right_eye[0] *= sx;
 		fc->right_eye[1] *= sy;
+		fc->mouth[0] *= sx;
+		fc->mouth[1] *= sy;
 	}
 	buf_printf(&b, "{\"width\":%d,\"height\":%d,\"model\":", ph.w0, ph.h0);
 	json_str(&b, det_version(det));

@@ -333,6 +333,7 @@ photo_faces_load(struct db *db, long long upload_id, long long *det_id,
 		    sizeof(faces[i].left_eye));
 		memcpy(faces[i].right_eye, df[i].right_eye,
 		    sizeof(faces[i].right_eye));
+		faces[i].has_mouth = 0;	/* not stored */
 	}
 	*n = (int)k;
 	return FF_OK;

@@ -314,6 +314,10 @@ find_eyes(struct detector *d, const struct rgb8 *region, struct face *f)
 	f->right_eye[0] = rxx;
 	f->right_eye[1] = ryy;
 	geom_order_eyes(f->left_eye, f->right_eye);
+	/* Stage 2's mouth, unrefined: it gives the head's yaw (frames.h). */
+	f->mouth[0] = e[4];
+	f->mouth[1] = e[5];
+	f->has_mouth = d->mouth;
 }
 
 enum ff_err
@@ -348,7 +352,9 @@ det_find_eyes(struct detector *d, gdImagePtr im, struct face *f)
 	for (int e = 0; e < 2; e++) {
 		f->left_eye[e] = g.left_eye[e] * kr + (e ? y0c : x0c);
 		f->right_eye[e] = g.right_eye[e] * kr + (e ? y0c : x0c);
+		f->mouth[e] = g.mouth[e] * kr + (e ? y0c : x0c);
 	}
+	f->has_mouth = g.has_mouth;
 	return FF_OK;
 }
 

@@ -233,7 +233,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			if (!geom_is_frontal(&lm[j]) || geom_iod(&im->faces[j].pts) < 20)
 				continue;
 			struct tgt *t = &tg[res->target++];
-			struct face of = { 1, gt[j], { 0, 0 }, { 0, 0 } };
+			struct face of = { .score = 1, .box = gt[j] };
 			double oe = INFINITY;
 			t->part = im->part;
 			if (det_find_eyes(det, g, &of) == FF_OK)

@@ -30,6 +30,8 @@ face_obj(struct buf *b, const struct face *f, double width_mm)
 	buf_putc(b, ']');
 	pair(b, "left_eye", f->left_eye);
 	pair(b, "right_eye", f->right_eye);
+	if (f->has_mouth)
+		pair(b, "mouth", f->mouth);
 	if (isfinite(width_mm) && width_mm > 0) {
 		buf_puts(b, ",\"face_width_mm\":");
 		json_num(b, width_mm, 1);

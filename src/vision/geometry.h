@@ -43,6 +43,8 @@ struct face {
 	struct fbox	box;
 	float		left_eye[2];	/* image-left eye centre */
 	float		right_eye[2];
+	float		mouth[2];	/* mouth centre, when has_mouth */
+	int		has_mouth;	/* 0: the eye network gives no mouth */
 };
 
 void	geom_face_box(const struct landmarks *, struct fbox *);
