@@ -6,8 +6,10 @@
  *                                         pixels, whenever it changes,
  *                                         so the host sizes the iframe
  *   {type: 'framefit:tryon', sku, token}  a try-on is on screen (each
- *                                         result page): the frame's
- *                                         SKU and the result's token
+ *                                         result page, and each frame
+ *                                         switched in place): the
+ *                                         frame's SKU and the result's
+ *                                         token
  *
  * Loaded only on pages the server rendered embedded, which it does only
  * for origins in FF_EMBED_ORIGINS; the list is on <body
@@ -85,12 +87,18 @@
 		window.addEventListener('resize', height);
 	window.addEventListener('load', height);
 
-	var sku = body.getAttribute('data-tryon-sku');
-	if (sku) {
-		post({
-			type: 'framefit:tryon',
-			sku: sku,
-			token: body.getAttribute('data-tryon-token') || null
-		});
+	/* The try-on on screen: on each result page, and again after
+	 * app.js swaps in another frame without a reload (ff:shown). */
+	function tryon() {
+		var sku = body.getAttribute('data-tryon-sku');
+		if (sku) {
+			post({
+				type: 'framefit:tryon',
+				sku: sku,
+				token: body.getAttribute('data-tryon-token') || null
+			});
+		}
 	}
+	tryon();
+	document.addEventListener('ff:shown', tryon);
 })();

@@ -121,6 +121,19 @@ async function iframe() {
 		const row = sql(`SELECT f.sku FROM tryons t JOIN uploads u ON u.id = t.upload_id ` +
 		    `JOIN frames f ON f.id = t.frame_id WHERE u.token = '${tok}'`);
 		eq('iframe: the try-on is recorded with that frame', row, sku);
+		/* Another frame from the strip, switched in place: the host
+		 * hears of it too. */
+		const other = await f.$eval('#strip .strip-item:not(.is-current) a',
+		    (a) => a.getAttribute('data-sku'));
+		const n0 = await page.evaluate(() => window.ffMessages.length);
+		await f.click(`#strip a[data-sku="${other}"]`);
+		const m2 = await page.waitForFunction((n) => window.ffMessages.slice(n).find((x) =>
+		    x.data && x.data.type === 'framefit:tryon'), n0,
+		    { timeout: STEP_MS }).then((h) => h.jsonValue()).catch(() => null);
+		if (check('iframe: a frame switched in place sends framefit:tryon', m2 !== null)) {
+			eq('iframe: with the new SKU', m2.data.sku, other);
+			eq('iframe: and the same token', m2.data.token, tok);
+		}
 		const h1 = await page.evaluate(() => ({
 			px: window.ffMessages.filter((x) => x.data.type === 'framefit:height').pop().data.px,
 			css: document.getElementById('framefit').clientHeight,
