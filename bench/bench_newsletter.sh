@@ -12,20 +12,30 @@
 # row in SQL, 5,000 rows a statement, each with a fresh token, its own
 # detection and faces, and a consent row; 1 % never consented and 0.5 %
 # withdrew, so the loader must pass them by, and 0.1 % withdraw once the
-# job is loaded, so the workers must skip them. Then runs the job with
-# --jobs 2 for RENDER_S seconds (default 240) and stops it with SIGINT.
+# job is loaded, so the workers must skip them. The rows are stored over
+# the past 360 days (consents given over a year) with the expiries the
+# application gives them: FF_CONSENT_DAYS (365) after upload with
+# consent, 24 hours without or once withdrawn, so the day-old ones
+# without consent are due for the purge, as in a shop. Then runs the job
+# with --jobs 2 for RENDER_S seconds (default 240) and stops it with
+# SIGINT.
 # Prints:
 #   - the build time of the rows and the database's size per 100,000;
 #   - the load rate (uploads/s queued) and how many were queued;
 #   - renders/s with the JPEGs written (the run's own summary), the
 #     JPEGs on disk and bytes per JPEG;
 #   - InnoDB lock memory and buffer-pool use while it runs;
-#   - `framefit purge --dry-run` over the kept photos (none is due).
+#   - `framefit purge --dry-run` over the kept photos (those without
+#     consent are due).
 # The database is kept between runs with the same COUNT (FRESH=1 starts
 # over); the output folder and the job are new every run.
 #
 # Environment: FF_BUILD_DIR (default the repository), FF_FACES,
-# FF_BENCH_MODELS as bench_batch.sh. It prints numbers, never pass or
+# FF_BENCH_MODELS as bench_batch.sh; PHOTO_PX=N stores the photos at N
+# pixels a side instead (1600: the largest the shop stores), upscaled with
+# ImageMagick and given a camera's grain so they weigh what a photo of
+# that size does, encoded at the shop's store quality (89), in a database
+# of their own (var/bench-newsletter-N). It prints numbers, never pass or
 # fail.
 set -u
 
@@ -35,7 +45,10 @@ cli=$build/src/framefit
 faces=${FF_FACES:-$root/../shared/data/faces}
 count=${1:-100000}
 render_s=${2:-240}
-work=$root/var/bench-newsletter
+px=${PHOTO_PX:-}
+case $px in ''|[1-9]|[1-9][0-9]|[1-9][0-9][0-9]|1[0-5][0-9][0-9]|1600) ;;
+*) echo "bench_newsletter.sh: PHOTO_PX must be 1 to 1600" >&2; exit 1 ;; esac
+work=$root/var/bench-newsletter${px:+-$px}
 if [ -n "${FF_BENCH_MODELS:-}" ]; then
 	models=$FF_BENCH_MODELS
 else
@@ -79,6 +92,12 @@ if [ "$have" = 0 ]; then
 	seeds=$(find "$faces/mtfl/images/lfw_5590" -name '*.jpg' | sort | head -n 8)
 	[ "$(echo "$seeds" | wc -l)" = 8 ] || die "fewer than 8 photos in $faces"
 	for f in $seeds; do
+		if [ -n "$px" ]; then
+			convert "$f" -resize "${px}x${px}" -attenuate 0.6 \
+			    +noise Gaussian -quality 89 "$work/seed.jpg" ||
+			    die "convert $f (ImageMagick)"
+			f=$work/seed.jpg
+		fi
 		j=$("$cli" detect --json "$f" 2>/dev/null) || die "detect $f"
 		nf=$(echo "$j" | jq '.faces | length')
 		[ "$nf" -gt 0 ] || continue
@@ -86,7 +105,9 @@ if [ "$have" = 0 ]; then
 		hex=$(xxd -p "$f" | tr -d '\n')
 		faces_sql=$(echo "$j" | jq -r '.faces | to_entries[] |
 		    "(@d, \(.key), \(.value.score), \(.value.box[0]), \(.value.box[1]), \(.value.box[2]), \(.value.box[3]), \(.value.left_eye[0]), \(.value.left_eye[1]), \(.value.right_eye[0]), \(.value.right_eye[1]))"' | paste -sd,)
-		sql "INSERT INTO uploads (token, sha256, mime, width, height, bytes,
+		# On standard input: a large photo's hex is over what one
+		# argument of a command may hold.
+		echo "INSERT INTO uploads (token, sha256, mime, width, height, bytes,
 		    source, expires) VALUES (LEFT(REPLACE(REPLACE(TO_BASE64(
 		    RANDOM_BYTES(24)), '+', '-'), '/', '_'), 32),
 		    UNHEX(SHA2(0x$hex, 256)), 'image/jpeg', $w, $h, 0x$hex, 'form',
@@ -98,7 +119,8 @@ if [ "$have" = 0 ]; then
 		    box_w, box_h, left_eye_x, left_eye_y, right_eye_x, right_eye_y)
 		    VALUES $faces_sql;
 		    INSERT INTO upload_consents (upload_id, purpose, wording)
-		    VALUES (@u, 'newsletter', 'bench')" || die "seed $f"
+		    VALUES (@u, 'newsletter', 'bench')" |
+		    "$root/scripts/db.sh" sql -N -B || die "seed $f"
 	done
 	nseed=$(sql "SELECT COUNT(*) FROM uploads")
 	[ "$nseed" -gt 0 ] || die "no seed photo with a face"
@@ -107,7 +129,11 @@ if [ "$have" = 0 ]; then
 	# table it inserts into would go through a temporary table.
 	sql "CREATE TABLE bench_seed ENGINE=InnoDB AS SELECT id, sha256, mime,
 	    width, height, bytes FROM uploads" || die "seed table"
+	# 5,000 rows a statement, or fewer large ones: about 40 MB of photos.
 	per=$((5000 / nseed))
+	big=$(sql "SELECT 40000000 DIV (SUM(OCTET_LENGTH(bytes)) + 1) FROM uploads")
+	[ "$big" -lt "$per" ] && per=$big
+	[ "$per" -ge 1 ] || per=1
 	n=$nseed
 	while [ "$n" -lt "$count" ]; do
 		take=$((count - n < per * nseed ? count - n : per * nseed))
@@ -136,12 +162,18 @@ if [ "$have" = 0 ]; then
 		    die "copying detections and consents"
 		n=$((n + take))
 	done
+	# Stored over the past 360 days, with the application's expiries.
+	sql "UPDATE uploads SET created = created - INTERVAL (id % 360) DAY,
+	    expires = expires - INTERVAL (id % 360) DAY;
+	    UPDATE uploads u LEFT JOIN upload_consents c ON c.upload_id = u.id
+	    AND c.withdrawn IS NULL SET u.expires = LEAST(u.expires, u.created +
+	    INTERVAL 1 DAY) WHERE c.upload_id IS NULL" || die "ageing the rows"
 	t1=$(date +%s.%N)
 	echo "rows: $count uploads with detections (1 % without consent, 0.5 % withdrawn) built in $(echo "$t1 - $t0" | bc) s"
 fi
 sql "ANALYZE TABLE uploads, detections, detection_faces, upload_consents" >/dev/null
 echo "database: $(sql "SELECT CONCAT(table_name, ' ', ROUND((data_length + index_length) / 1048576, 1), ' MB') FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ('uploads', 'detections', 'detection_faces', 'upload_consents') ORDER BY table_name" | paste -sd';' | sed 's/;/; /g')"
-echo "photos: $(sql "SELECT ROUND(AVG(OCTET_LENGTH(bytes))) FROM uploads WHERE id <= 8") bytes each, $(sql "SELECT MIN(width) FROM uploads WHERE id <= 8") px; kept with consent now: $(sql "SELECT COUNT(*) FROM upload_consents WHERE withdrawn IS NULL")"
+echo "photos: $(sql "SELECT ROUND(AVG(OCTET_LENGTH(bytes))) FROM uploads WHERE id <= 8") bytes each, $(sql "SELECT MIN(width) FROM uploads WHERE id <= 8") px; kept with consent now: $(sql "SELECT COUNT(*) FROM upload_consents WHERE withdrawn IS NULL"); due for the purge: $(sql "SELECT COUNT(*) FROM uploads WHERE expires <= UTC_TIMESTAMP()")"
 
 # ---- The sampler ----
 samples=$work/samples.tsv
@@ -174,9 +206,12 @@ while kill -0 "$runner" 2>/dev/null; do
 	if [ -z "$loaded" ] && [ "$(sql "SELECT loaded IS NOT NULL FROM batch_jobs WHERE name = '$job'")" = 1 ]; then
 		loaded=$now
 		q=$(sql "SELECT n_items FROM batch_jobs WHERE name = '$job'")
-		# Withdrawn after loading: the workers must skip them.
-		sql "UPDATE upload_consents SET withdrawn = UTC_TIMESTAMP() WHERE
-		    upload_id % 1000 = 7 AND withdrawn IS NULL"
+		# Withdrawn after loading: the workers must skip them. As
+		# db_consent_withdraw() does: back to 24 hours after upload.
+		sql "UPDATE uploads u JOIN upload_consents c ON c.upload_id = u.id
+		    SET c.withdrawn = UTC_TIMESTAMP(), u.expires = LEAST(u.expires,
+		    u.created + INTERVAL 1 DAY) WHERE c.upload_id % 1000 = 7 AND
+		    c.withdrawn IS NULL"
 		echo "load: $q uploads queued in $(echo "$loaded - $t0" | bc | cut -c1-6) s: $(echo "$q / ($loaded - $t0)" | bc) uploads/s (the runner's whole start included)"
 	fi
 	[ "$(echo "$now - $t0 > $render_s" | bc)" = 1 ] && break

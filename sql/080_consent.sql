@@ -29,3 +29,10 @@ CREATE TABLE IF NOT EXISTS upload_consents (
 -- directory or a list (`framefit batch --job NAME --frame SKU --out DIR`):
 -- an item's path is then the upload's token.
 ALTER TABLE batch_jobs MODIFY kind ENUM('dir','list','uploads') NOT NULL;
+
+-- The purge finds due photos by index, never by walking the table
+-- (src/store/purge.c): uploads_expires (001) for the photos past their
+-- expiry, and this one for those stored before the retention or consent
+-- cutoff, the expiry read from the index itself, so the photos kept with
+-- consent are neither read row by row nor locked at each run.
+CREATE INDEX IF NOT EXISTS uploads_created_expires ON uploads (created, expires);

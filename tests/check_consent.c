@@ -208,6 +208,65 @@ START_TEST(test_purge_shorter_period)
 }
 END_TEST
 
+/* The purge finds due photos by index: the kept ones are never read
+ * under a lock, so one held elsewhere (a newsletter run, a withdrawal)
+ * does not stop it, before the retention cutoff or after. */
+START_TEST(test_purge_leaves_kept_alone)
+{
+	struct purge_stats	 st;
+	struct upload_row	 kept = photo(1), plain = photo(0);
+	struct upload_row	 kept2 = photo(1);
+	struct db		*other = dbtest_open();
+
+	dbtest_exec(db, "SET SESSION innodb_lock_wait_timeout = 1", 0);
+	ck_assert_int_eq(db_begin(other), FF_OK);
+	ck_assert_int_eq(dbtest_int(other, "SELECT id FROM uploads WHERE id = "
+	    "? FOR UPDATE", kept.id), kept.id);
+	ck_assert_int_eq(dbtest_int(other, "SELECT id FROM uploads WHERE id = "
+	    "? FOR UPDATE", kept2.id), kept2.id);
+	ck_assert_int_eq(purge_run(db, now + 2 * DAY, 30, "t", 1, &st), FF_OK);
+	ck_assert_int_eq(st.uploads, 1);
+	ck_assert_int_eq(purge_run(db, now + 2 * DAY, 30, "t", 0, &st), FF_OK);
+	ck_assert_int_eq(st.uploads, 1);
+	ck_assert_int_eq(dbtest_int(db, "SELECT COUNT(*) FROM uploads WHERE "
+	    "id = ?", plain.id), 0);
+	/* Past the retention: the kept ones are in the range the purge
+	 * reads by time stored, and still untouched. */
+	ck_assert_int_eq(purge_run(db, now + 40 * DAY, 30, "t", 0, &st), FF_OK);
+	ck_assert_int_eq(st.uploads, 0);
+	db_rollback(other);
+	db_close(other);
+	ck_assert_int_eq(uploads(), 2);
+}
+END_TEST
+
+/* Past the retention, photos that expire later than it and have no
+ * consent go, in batches that step over the kept photos among them (the
+ * same second stored, so the order's ties are crossed too). */
+START_TEST(test_purge_cutoff_batches)
+{
+	struct purge_stats	st;
+	int			i;
+
+	for (i = 0; i < 2 * 250; i++)
+		(void)photo(i % 2);
+	dbtest_exec(db, "UPDATE uploads u LEFT JOIN upload_consents c ON "
+	    "c.upload_id = u.id SET u.expires = u.expires + INTERVAL 400 DAY "
+	    "WHERE c.upload_id IS NULL", 0);
+	ck_assert_int_eq(purge_run(db, now + 40 * DAY, 30, "t", 1, &st), FF_OK);
+	ck_assert_int_eq(st.uploads, 250);
+	ck_assert_int_eq(st.detections, 250);
+	ck_assert_int_eq(st.faces, 250);
+	ck_assert_int_eq(uploads(), 500);
+	ck_assert_int_eq(purge_run(db, now + 40 * DAY, 30, "t", 0, &st), FF_OK);
+	ck_assert_int_eq(st.uploads, 250);
+	ck_assert_int_eq(st.detections, 250);
+	ck_assert_int_eq(dbtest_int(db, "SELECT COUNT(*) FROM uploads u JOIN "
+	    "upload_consents c ON c.upload_id = u.id", 0), 250);
+	ck_assert_int_eq(uploads(), 250);
+}
+END_TEST
+
 /* ---- Withdrawal ---- */
 
 START_TEST(test_withdraw_fresh)
@@ -381,6 +440,8 @@ main(void)
 	    sizeof(days_tab[0])));
 	tcase_add_test(tc, test_purge_keeps_then_removes);
 	tcase_add_test(tc, test_purge_shorter_period);
+	tcase_add_test(tc, test_purge_leaves_kept_alone);
+	tcase_add_test(tc, test_purge_cutoff_batches);
 	tcase_add_test(tc, test_withdraw_fresh);
 	tcase_add_test(tc, test_withdraw_old);
 	tcase_add_test(tc, test_loader_opted_in_only);

@@ -158,7 +158,7 @@ START_TEST(test_xml_rss)
 	ck_assert_int_eq(feed_item_row(&fd.items[0], &r, &why, &notes), 1);
 	ck_assert_str_eq(r.f.sku, "X-1");
 	ck_assert_int_eq(r.f.price_cents, 15900);
-	ck_assert_str_eq(r.currency, "GBP");
+	ck_assert_str_eq(r.f.currency, "GBP");
 	ck_assert_str_eq(r.image_url, "https://img.example/x1.jpg");
 	ck_assert_str_eq(r.f.product_url, "https://s.example/x1");
 	ck_assert_int_eq(r.f.style, FRAME_AVIATOR);	/* from the title */
@@ -291,6 +291,67 @@ START_TEST(test_price)
 		ck_assert_int_eq(c, prices[_i].cents);
 		ck_assert_str_eq(cur, prices[_i].cur);
 	}
+}
+END_TEST
+
+/* sale_price_effective_date: Unix seconds, UTC (0 0: refused). */
+static const struct {
+	const char	*s;
+	long long	 from, until;
+} windows[] = {
+	{ "2024-02-24T11:07+0100/2024-02-29T23:07+0100", 1708769220,
+	    1709244420 },
+	{ "2024-02-24T11:07:31Z / 2024-03-01T00:00:00Z", 1708772851,
+	    1709251200 },
+	{ "2024-02-24/2024-03-01", 1708732800, 1709251200 },
+	{ "2024-02-24T11:07-08:00/2024-02-25T00:00-0800", 1708801620,
+	    1708848000 },
+	{ " 1999-12-31T23:59:59/2100-03-01 ", 946684799, 4107542400 },
+	{ "2025-02-24T11:07+0100/2025-02-29T23:07+0100", 0, 0 },	/* no 29th */
+	{ "2024-03-01/2024-02-24", 0, 0 },			/* ends first */
+	{ "2024-03-01/2024-03-01", 0, 0 },
+	{ "2024-02-24T11:07+0100", 0, 0 },			/* no end */
+	{ "2024-13-01/2024-14-01", 0, 0 },
+	{ "2024-02-24T25:00/2024-03-01", 0, 0 },
+	{ "2024-02-24T11:07+01/2024-03-01", 0, 0 },
+	{ "2024-02-24/2024-03-01 and on", 0, 0 },
+	{ "24.02.2024/01.03.2024", 0, 0 },
+	{ "", 0, 0 },
+};
+
+START_TEST(test_sale_window)
+{
+	long long	 from = -1, until = -1;
+	int		 ok = feed_sale_window(windows[_i].s, &from, &until);
+
+	ck_assert_msg(ok == (windows[_i].from != 0), "'%s': %d", windows[_i].s,
+	    ok);
+	if (ok) {
+		ck_assert_int_eq(from, windows[_i].from);
+		ck_assert_int_eq(until, windows[_i].until);
+	}
+}
+END_TEST
+
+static const struct {
+	const char	*s;
+	int		 stock;
+} stocks[] = {
+	{ "in_stock", FRAME_IN_STOCK },
+	{ "In Stock", FRAME_IN_STOCK },
+	{ "out of stock", FRAME_OUT_OF_STOCK },
+	{ "OUT_OF_STOCK", FRAME_OUT_OF_STOCK },
+	{ "preorder", FRAME_PREORDER },
+	{ "backorder", FRAME_BACKORDER },
+	{ "available for order", -1 },
+	{ "pre-order", -1 },
+	{ "soldout", -1 },
+	{ "", -1 },
+};
+
+START_TEST(test_availability)
+{
+	ck_assert_int_eq(feed_availability(stocks[_i].s), stocks[_i].stock);
 }
 END_TEST
 
@@ -608,6 +669,108 @@ START_TEST(test_import_merge)
 }
 END_TEST
 
+/* availability, sale_price and its window: stored, kept as the feed
+ * says, cleared when it stops saying them; a bad one is a bad row that
+ * leaves the stored frame as it was. */
+START_TEST(test_import_stock)
+{
+	struct db		*d = dbtest_open();
+	struct feed_report	 rep;
+	struct frame		*fr;
+	size_t			 n, i, shop = 0;
+	static const char f1[] = "id,title,link,price,brand,size,"
+	    "product_detail,availability,sale_price,sale_price_effective_date\n"
+	    "S-1,Sale,https://s.example/s1,129.00 EUR,B,52-18-140,"
+	    "\"Frame:Lens height:40 mm,Frame:Frame width:140 mm\",out of stock,"
+	    "99.00 EUR,2024-02-24T11:07+0100/2099-12-31T23:59Z\n"
+	    "S-2,Pre,https://s.example/s2,80.00 GBP,B,,,preorder,,\n";
+	/* The sale over, back in stock; S-2 says nothing of stock now. */
+	static const char f2[] = "id,title,link,price,brand,availability\n"
+	    "S-1,Sale,https://s.example/s1,129.00 EUR,B,in_stock\n"
+	    "S-2,Pre,https://s.example/s2,80.00 GBP,B,\n";
+	static const char bad[] = "id,title,link,price,brand,availability,"
+	    "sale_price,sale_price_effective_date\n"
+	    "S-1,Sale,https://s.example/s1,129.00 EUR,B,,129.00 EUR,\n"
+	    "S-1b,Sale,https://s.example/s1,129.00 EUR,B,,99.00 USD,\n"
+	    "S-1c,Sale,https://s.example/s1,129.00 EUR,B,,99.00 EUR,tomorrow\n"
+	    "S-1d,Sale,https://s.example/s1,129.00 EUR,B,sold out,,\n"
+	    "S-1e,Sale,https://s.example/s1,129.00 EUR,B,,99 euros,\n";
+
+	import_ok(d, f1, sizeof(f1) - 1, &rep);
+	ck_assert_int_eq(rep.added, 2);
+	ck_assert_int_eq(rep.bad, 0);
+	feed_report_free(&rep);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM frames WHERE sku "
+	    "= 'S-1' AND availability = 'out_of_stock' AND sale_price_cents = "
+	    "9900 AND sale_from = '2024-02-24 10:07:00' AND sale_until = "
+	    "'2099-12-31 23:59:00' AND currency = 'EUR' AND needs_review = 0",
+	    0), 1);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM frames WHERE sku "
+	    "= 'S-2' AND availability = 'preorder' AND sale_price_cents IS "
+	    "NULL AND sale_from IS NULL AND currency = 'GBP'", 0), 1);
+	/* Out of stock stays in the shop, with what the feed said. */
+	ck_assert_int_eq(catalog_load(d, 0, &fr, &n), FF_OK);
+	for (i = 0; i < n; i++)
+		if (strcmp(fr[i].sku, "S-1") == 0) {
+			shop++;
+			ck_assert_int_eq(fr[i].stock, FRAME_OUT_OF_STOCK);
+			ck_assert_int_eq(fr[i].sale_cents, 9900);
+			ck_assert_int_eq(fr[i].sale_from, 1708769220);
+			/* Past 2038, where UNIX_TIMESTAMP() stops. */
+			ck_assert_int_eq(fr[i].sale_until, 4102444740);
+			ck_assert_str_eq(fr[i].currency, "EUR");
+		} else if (strncmp(fr[i].sku, "FF-", 3) == 0 &&
+		    strcmp(fr[i].sku, "FF-RND-4721-TOR") != 0) {
+			/* The seed's frames say nothing of any of it (but
+			 * the one test_import_merge imports). */
+			ck_assert_int_eq(fr[i].stock, FRAME_STOCK_UNSAID);
+			ck_assert_int_eq(fr[i].sale_cents, 0);
+			ck_assert_str_eq(fr[i].currency, "");
+		}
+	catalog_free(fr, n);
+	ck_assert_int_eq(shop, 1);
+	/* Idempotent. */
+	import_ok(d, f1, sizeof(f1) - 1, &rep);
+	ck_assert_int_eq(rep.unchanged, 2);
+	ck_assert_int_eq(rep.changed, 0);
+	feed_report_free(&rep);
+	/* Nothing lost on a bad row: S-1 keeps what it had. */
+	import_ok(d, bad, sizeof(bad) - 1, &rep);
+	ck_assert_int_eq(rep.bad, 5);
+	ck_assert_int_eq(rep.added + rep.changed + rep.unchanged, 0);
+	ck_assert_str_eq(rep.lines[0].text, "The sale price must be below the "
+	    "price.");
+	ck_assert_str_eq(rep.lines[1].text, "The sale_price is in USD, the "
+	    "price in EUR: both must be in the same currency.");
+	ck_assert_str_eq(rep.lines[2].text, "The sale_price_effective_date "
+	    "'tomorrow' is not a start and an end such as "
+	    "'2025-02-24T00:00+0100/2025-03-01T23:59+0100'.");
+	ck_assert_str_eq(rep.lines[3].text, "The availability 'sold out' is "
+	    "not one of in_stock, out_of_stock, preorder, backorder.");
+	ck_assert_str_eq(rep.lines[4].text, "The sale_price '99 euros' is not "
+	    "an amount and a currency such as '99.00 EUR'.");
+	feed_report_free(&rep);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM frames WHERE sku "
+	    "= 'S-1' AND availability = 'out_of_stock' AND sale_price_cents = "
+	    "9900", 0), 1);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM frames WHERE sku "
+	    "LIKE 'S-1_'", 0), 0);
+	/* The feed stops saying them: cleared. */
+	import_ok(d, f2, sizeof(f2) - 1, &rep);
+	ck_assert_int_eq(rep.changed, 2);
+	feed_report_free(&rep);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM frames WHERE sku "
+	    "= 'S-1' AND availability = 'in_stock' AND sale_price_cents IS NULL "
+	    "AND sale_from IS NULL AND sale_until IS NULL", 0), 1);
+	ck_assert_int_eq(dbtest_int(d, "SELECT COUNT(*) FROM frames WHERE sku "
+	    "= 'S-2' AND availability IS NULL", 0), 1);
+	import_ok(d, f2, sizeof(f2) - 1, &rep);
+	ck_assert_int_eq(rep.unchanged, 2);
+	feed_report_free(&rep);
+	db_close(d);
+}
+END_TEST
+
 START_TEST(test_import_refused)
 {
 	struct db		*d = dbtest_open();
@@ -640,6 +803,10 @@ feed_suite(void)
 	    sizeof(sizes) / sizeof(sizes[0]));
 	tcase_add_loop_test(tc, test_price, 0,
 	    sizeof(prices) / sizeof(prices[0]));
+	tcase_add_loop_test(tc, test_sale_window, 0,
+	    sizeof(windows) / sizeof(windows[0]));
+	tcase_add_loop_test(tc, test_availability, 0,
+	    sizeof(stocks) / sizeof(stocks[0]));
 	tcase_add_test(tc, test_map);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_bad_feeds);
@@ -647,6 +814,7 @@ feed_suite(void)
 	suite_add_tcase(s, tc);
 	tcase_add_test(td, test_import);
 	tcase_add_test(td, test_import_merge);
+	tcase_add_test(td, test_import_stock);
 	tcase_add_test(td, test_import_refused);
 	tcase_set_timeout(td, 60);
 	suite_add_tcase(s, td);

@@ -33,6 +33,7 @@
 #include "http/request.h"
 #include "render/frame.h"
 #include "store/db.h"
+#include "view/money.h"
 
 #include "dbtest.h"
 #include "mem_req.h"
@@ -897,6 +898,127 @@ START_TEST(test_rows)
 }
 END_TEST
 
+/* Prices as shoppers read them (view/money.h): the exact strings. */
+static const struct {
+	long long	 cents;
+	const char	*iso;
+	const char	*want;
+} prices[] = {
+	{ 14900, NULL, "$149.00" },		/* no currency: the shop's */
+	{ 14900, "", "$149.00" },
+	{ 12900, "USD", "$129.00" },
+	{ 12900, "EUR", "\u20ac129.00" },
+	{ 8950, "GBP", "\u00a389.50" },
+	{ 12900, "CHF", "CHF\u00a0129.00" },
+	{ 12900, "SEK", "129.00\u00a0SEK" },
+	{ 129905, "SEK", "1,299.05\u00a0SEK" },
+	{ 1290000, "JPY", "\u00a512,900" },	/* no minor unit */
+	{ 1290050, "JPY", "\u00a512,901" },
+	{ 100000000, "EUR", "\u20ac1,000,000.00" },
+	{ 5, "USD", "$0.05" },
+	{ 0, "CAD", "CA$0.00" },
+	{ -1, "USD", "$0.00" },
+	{ 12900, "eur", "$129.00" },		/* not a code: the shop's */
+	{ 12900, "EURO", "$129.00" },
+};
+
+START_TEST(test_money)
+{
+	struct buf b;
+
+	unsetenv("FF_CURRENCY");
+	buf_init(&b);
+	money_format(&b, prices[_i].cents, prices[_i].iso);
+	ck_assert_str_eq(b.ptr, prices[_i].want);
+	buf_free(&b);
+}
+END_TEST
+
+/* FF_CURRENCY names the shop's currency; a typo keeps USD. */
+START_TEST(test_money_default)
+{
+	struct buf b;
+
+	buf_init(&b);
+	setenv("FF_CURRENCY", "GBP", 1);
+	ck_assert_str_eq(money_currency(NULL), "GBP");
+	ck_assert_str_eq(money_currency("EUR"), "EUR");
+	money_format(&b, 12900, "");
+	ck_assert_str_eq(b.ptr, "\u00a3129.00");
+	setenv("FF_CURRENCY", "pounds", 1);
+	ck_assert_str_eq(money_currency(""), MONEY_DEFAULT);
+	ck_assert_str_eq(MONEY_DEFAULT, "USD");
+	unsetenv("FF_CURRENCY");
+	buf_free(&b);
+}
+END_TEST
+
+/* A sale is the price within its window and below the price only. */
+START_TEST(test_sale_on)
+{
+	struct frame f = { .price_cents = 12900, .sale_cents = 9900 };
+
+	ck_assert_int_eq(app_sale_on(&f, 1000), 1);
+	f.sale_from = 2000;
+	f.sale_until = 3000;
+	ck_assert_int_eq(app_sale_on(&f, 1999), 0);
+	ck_assert_int_eq(app_sale_on(&f, 2000), 1);
+	ck_assert_int_eq(app_sale_on(&f, 2999), 1);
+	ck_assert_int_eq(app_sale_on(&f, 3000), 0);
+	f.sale_from = f.sale_until = 0;
+	f.price_cents = 9900;		/* staff lowered the price to it */
+	ck_assert_int_eq(app_sale_on(&f, 1000), 0);
+	f.sale_cents = 0;
+	f.price_cents = 12900;
+	ck_assert_int_eq(app_sale_on(&f, 1000), 0);
+}
+END_TEST
+
+/*
+ * The shop's pages show each frame's price in its own currency, a sale
+ * with the regular price struck through, and the feed's availability;
+ * an out-of-stock frame stays to be tried on.
+ */
+START_TEST(test_price_shown)
+{
+	struct db		*d = dbtest_open();
+	struct tryon_app	*a;
+	struct answer		 an;
+
+	unsetenv("FF_CURRENCY");
+	dbtest_exec(d, "UPDATE frames SET currency = 'EUR', sale_price_cents "
+	    "= 9900, availability = 'out_of_stock' WHERE sku = "
+	    "'FF-RND-4721-TOR'", 0);
+	dbtest_exec(d, "UPDATE frames SET currency = 'SEK', availability = "
+	    "'preorder', sale_price_cents = 100, sale_from = '2000-01-01', "
+	    "sale_until = '2000-01-02' WHERE sku = 'FF-RND-4920-GLD'", 0);
+	a = worker();
+	run(a, "GET", "/", NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	has(&an, "id=\"f-FF-RND-4721-TOR\"");
+	has(&an, "<span class=\"card-price\"><s class=\"was-price\"><span "
+	    "class=\"visually-hidden\">was </span>\u20ac149.00</s> <span "
+	    "class=\"visually-hidden\">now </span>\u20ac99.00<span class=\""
+	    "stock is-out\">Out of stock</span></span>");
+	/* A sale that ended is not shown. */
+	has(&an, "<span class=\"card-price\">169.00\u00a0SEK<span class=\""
+	    "stock\">Pre-order</span></span>");
+	/* A frame of the seed: the shop's currency, nothing else said. */
+	has(&an, "<span class=\"card-price\">$129.00</span>");
+	answer_free(&an);
+	run(a, "GET", "/?frame=FF-RND-4721-TOR", NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	has(&an, "value=\"FF-RND-4721-TOR\" id=\"f-FF-RND-4721-TOR\" "
+	    "checked");
+	answer_free(&an);
+	app_close(a);
+	dbtest_exec(d, "UPDATE frames SET currency = NULL, sale_price_cents "
+	    "= NULL, sale_from = NULL, sale_until = NULL, availability = NULL "
+	    "WHERE sku IN ('FF-RND-4721-TOR', 'FF-RND-4920-GLD')", 0);
+	db_close(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -924,6 +1046,11 @@ main(void)
 	    sizeof(pds[0])));
 	tcase_add_loop_test(tc, test_rows, 0, (int)(sizeof(rows) /
 	    sizeof(rows[0])));
+	tcase_add_loop_test(tc, test_money, 0, (int)(sizeof(prices) /
+	    sizeof(prices[0])));
+	tcase_add_test(tc, test_money_default);
+	tcase_add_test(tc, test_sale_on);
+	tcase_add_test(tc, test_price_shown);
 	suite_add_tcase(s, tc);
 	rc = dbtest_run(TEST_DB, s);
 	unlink(secret_file);

@@ -27,6 +27,7 @@
 #include "render/frame_sizes.h"
 #include "render/frames.h"
 #include "store/catalog.h"
+#include "view/money.h"
 #include "view/template.h"
 
 #ifndef FF_DATADIR
@@ -202,12 +203,16 @@ frame_form_obj(struct tpl_val *o, const struct frame *f)
 	tpl_obj_set_str(o, "tint_rgb", b.ptr);
 #define NUM(k, v, p) do { buf_reset(&b); buf_printf(&b, "%.*f", p, v); \
 	tpl_obj_set_str(o, k, b.ptr); } while (0)
+/* A size the feed left out (0) is an empty field to fill, not "0.0". */
+#define SIZE(k, v) do { if ((v) > 0) NUM(k, v, 1); else \
+	tpl_obj_set_str(o, k, ""); } while (0)
 	NUM("rim_mm", f->rim_mm, 2);
 	NUM("tint_opacity", f->tint_opacity, 2);
-	NUM("lens_width_mm", f->lens_width_mm, 1);
-	NUM("lens_height_mm", f->lens_height_mm, 1);
-	NUM("bridge_mm", f->bridge_mm, 1);
-	NUM("total_width_mm", f->total_width_mm, 1);
+	SIZE("lens_width_mm", f->lens_width_mm);
+	SIZE("lens_height_mm", f->lens_height_mm);
+	SIZE("bridge_mm", f->bridge_mm);
+	SIZE("total_width_mm", f->total_width_mm);
+#undef SIZE
 #undef NUM
 	buf_reset(&b);
 	buf_printf(&b, "%d.%02d", f->price_cents / 100, f->price_cents % 100);
@@ -500,8 +505,20 @@ catalog_form(struct tryon_app *a, struct http_req *r, const char *user,
 		frame_form_obj(o, f);
 		style_list(root, f->style);
 	}
+	/* The price is in the frame's currency (the feed's), else the
+	 * shop's; the form keeps it. */
+	tpl_obj_set_str(root, "currency", money_currency(f != NULL ?
+	    f->currency : NULL));
 	if (orig_sku != NULL) {
 		tpl_obj_set_str(root, "orig_sku", orig_sku);
+		/* Imported without all its sizes: no preview can be drawn
+		 * until they are filled in (feed.h). */
+		if (f != NULL && !catalog_frame_complete(f)) {
+			buf_reset(&b);
+			catalog_sizes_missing(catalog_frame_sizes(f), &b);
+			tpl_obj_set_str(root, "missing", b.ptr);
+			buf_reset(&b);
+		}
 		buf_printf(&b, "/admin/catalog/%s", orig_sku);
 		tpl_obj_set_bool(root, "has_artwork", f != NULL &&
 		    f->artwork != NULL);
@@ -685,6 +702,19 @@ frame_state(struct tryon_app *a, struct http_req *r, int active)
 		return;
 	if (!frame_get(r, db, &f))
 		return;
+	if (active && !catalog_frame_complete(&f)) {
+		/* The shop would not show it yet: its form both completes
+		 * and restores it. */
+		buf_init(&loc);
+		buf_printf(&loc, "%s cannot go back on sale without its ", sku);
+		catalog_sizes_missing(catalog_frame_sizes(&f), &loc);
+		buf_puts(&loc, ": fill them in on its page and tick \"On sale\" "
+		    "there.");
+		catalog_frame_clear(&f);
+		req_error(r, FF_EINPUT, loc.ptr);
+		buf_free(&loc);
+		return;
+	}
 	if (active) {
 		f.active = 1;
 		er = catalog_update(db, &f);
@@ -784,6 +814,18 @@ admin_preview(struct tryon_app *a, struct http_req *r)
 		return;
 	if (!frame_get(r, db, &f))
 		return;
+	if (!catalog_frame_complete(&f)) {
+		struct buf why;
+
+		buf_init(&why);
+		buf_puts(&why, "There is no preview of this frame yet: it has no ");
+		catalog_sizes_missing(catalog_frame_sizes(&f), &why);
+		buf_puts(&why, ". Add the sizes on its page to see a preview.");
+		catalog_frame_clear(&f);
+		req_error(r, FF_ENOTFOUND, why.ptr);
+		buf_free(&why);
+		return;
+	}
 	er = preview_png(&f, &png, &len);
 	catalog_frame_clear(&f);
 	if (er != FF_OK) {

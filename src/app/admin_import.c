@@ -42,16 +42,7 @@ flagged_list(struct tpl_val *root, struct db *db)
 		tpl_obj_set_str(o, "name", fl[i].name);
 		tpl_obj_set_bool(o, "active", fl[i].active);
 		buf_reset(&b);
-		if (!(fl[i].has & CATALOG_HAS_LENS_WIDTH))
-			buf_puts(&b, "lens width, ");
-		if (!(fl[i].has & CATALOG_HAS_LENS_HEIGHT))
-			buf_puts(&b, "lens height, ");
-		if (!(fl[i].has & CATALOG_HAS_BRIDGE))
-			buf_puts(&b, "bridge, ");
-		if (!(fl[i].has & CATALOG_HAS_TOTAL_WIDTH))
-			buf_puts(&b, "total width, ");
-		if (b.len >= 2)
-			b.ptr[b.len - 2] = '\0';
+		catalog_sizes_missing(fl[i].has, &b);
 		tpl_obj_set_str(o, "missing", b.ptr);
 	}
 	tpl_obj_set_int(root, "nflagged", total);

@@ -33,6 +33,7 @@
 #include "render/fit.h"
 #include "render/frames.h"
 #include "store/records.h"
+#include "view/money.h"
 #include "vision/detector.h"
 #include "vision/facejson.h"
 
@@ -440,6 +441,7 @@ api_frames(struct tryon_app *a, struct http_req *r,
 	const struct frame	*f;
 	struct buf		 b;
 	size_t			 i;
+	time_t			 now = time(NULL);
 
 	apikey_count(c->db, c->key_id, METRIC_API_FRAMES, 0);
 	if (!a->catalog_loaded) {
@@ -467,8 +469,19 @@ api_frames(struct tryon_app *a, struct http_req *r,
 		rgb(&b, "tint_rgb", f->tint_rgb);
 		buf_puts(&b, ",\"tint_opacity\":");
 		json_num(&b, f->tint_opacity, 2);
-		buf_printf(&b, ",\"price_cents\":%d,\"product_url\":",
+		buf_printf(&b, ",\"price_cents\":%d,\"currency\":",
 		    f->price_cents);
+		json_str(&b, money_currency(f->currency));
+		if (app_sale_on(f, (long long)now))
+			buf_printf(&b, ",\"sale_price_cents\":%d", f->sale_cents);
+		else
+			buf_puts(&b, ",\"sale_price_cents\":null");
+		buf_puts(&b, ",\"availability\":");
+		if (frame_stock_name(f->stock) != NULL)
+			json_str(&b, frame_stock_name(f->stock));
+		else
+			buf_puts(&b, "null");
+		buf_puts(&b, ",\"product_url\":");
 		json_str(&b, f->product_url);
 		buf_printf(&b, ",\"thumbnail\":\"/thumb/%s.png\"}", f->sku);
 	}

@@ -28,6 +28,7 @@
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/records.h"
+#include "view/money.h"
 #include "view/template.h"
 #include "vision/detector.h"
 
@@ -588,11 +589,38 @@ style_label(enum frame_style s)
 	return (unsigned)s < FRAME_STYLE__MAX ? l[s] : "";
 }
 
+int
+app_sale_on(const struct frame *f, long long now)
+{
+	/* Below the price only: staff may have lowered the price on the
+	 * form under the feed's sale (sql/090_feed_stock.sql). */
+	return f->sale_cents > 0 && f->sale_cents < f->price_cents &&
+	    (f->sale_from == 0 || now >= f->sale_from) &&
+	    (f->sale_until == 0 || now < f->sale_until);
+}
+
+/* What the shop says of a frame's availability; NULL: nothing. */
+static const char *
+stock_label(enum frame_stock s)
+{
+	switch (s) {
+	case FRAME_OUT_OF_STOCK:
+		return "Out of stock";
+	case FRAME_PREORDER:
+		return "Pre-order";
+	case FRAME_BACKORDER:
+		return "Back-order: ships later";
+	default:
+		return NULL;
+	}
+}
+
 /* The template object of one frame. */
 struct tpl_val *
 app_frame_obj(struct tpl_val *o, const struct frame *f)
 {
-	struct buf b;
+	struct buf	 b;
+	int		 sale = app_sale_on(f, (long long)time(NULL));
 
 	buf_init(&b);
 	tpl_obj_set_str(o, "sku", f->sku);
@@ -600,12 +628,29 @@ app_frame_obj(struct tpl_val *o, const struct frame *f)
 	tpl_obj_set_str(o, "brand", f->brand);
 	tpl_obj_set_str(o, "style", frame_style_name(f->style));
 	tpl_obj_set_str(o, "style_label", style_label(f->style));
-	buf_printf(&b, "$%d.%02d", f->price_cents / 100, f->price_cents % 100);
+	/* price is what the shopper pays now; was_price the price a sale
+	 * is below. */
+	money_format(&b, sale ? f->sale_cents : f->price_cents, f->currency);
 	tpl_obj_set_str(o, "price", b.ptr);
+	if (sale) {
+		buf_reset(&b);
+		money_format(&b, f->price_cents, f->currency);
+		tpl_obj_set_str(o, "was_price", b.ptr);
+	}
+	tpl_obj_set_str(o, "currency", money_currency(f->currency));
+	tpl_obj_set_str(o, "stock", stock_label(f->stock));
+	tpl_obj_set_bool(o, "sold_out", f->stock == FRAME_OUT_OF_STOCK);
 	buf_reset(&b);
-	/* The optician's marking: lens width, bridge, total width (mm). */
-	buf_printf(&b, "%.0f\u25a1%.0f \u00b7 %.0f mm", f->lens_width_mm,
-	    f->bridge_mm, f->total_width_mm);
+	/* The optician's marking: lens width, bridge, total width (mm);
+	 * what is missing of a frame the feed gave without them (only the
+	 * admin lists such frames). */
+	if (catalog_frame_complete(f))
+		buf_printf(&b, "%.0f\u25a1%.0f \u00b7 %.0f mm",
+		    f->lens_width_mm, f->bridge_mm, f->total_width_mm);
+	else {
+		buf_puts(&b, "no ");
+		catalog_sizes_missing(catalog_frame_sizes(f), &b);
+	}
 	tpl_obj_set_str(o, "dims", b.ptr);
 	buf_reset(&b);
 	buf_printf(&b, "/thumb/%s.png", f->sku);

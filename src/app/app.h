@@ -117,8 +117,16 @@ const struct frame *app_frame_by_id(const struct tryon_app *, long long id);
  * NULL when it is not one of ours or could not be read. */
 const struct blob *app_static(const struct tryon_app *, const char *name,
 		    const char **ctype);
-/* Fill a template object with a frame's fields. */
+/*
+ * Fill a template object with a frame's fields: price (what is paid now,
+ * in the frame's currency, view/money.h), was_price (while a sale is on),
+ * currency, stock (a label, absent when the feed says nothing or
+ * in_stock), sold_out, dims, thumb, ...
+ */
 struct tpl_val	*app_frame_obj(struct tpl_val *, const struct frame *);
+/* 1 when f's sale price is the price at Unix time now: within its
+ * window and below the price. */
+int		 app_sale_on(const struct frame *, long long now);
 /* A template context for a page with this title (the caller frees it). */
 struct tpl_ctx	*app_page_ctx(const char *title);
 /* [A-Za-z0-9-]{1,32} */

@@ -19,6 +19,7 @@
 #include "core/err.h"
 #include "core/xalloc.h"
 #include "store/batchq.h"
+#include "store/catalog.h"
 #include "store/consent.h"
 #include "store/db.h"
 
@@ -27,6 +28,39 @@
 #define UPLOADS_SOURCE	"uploads with consent: " CONSENT_NEWSLETTER
 
 /* ---- Jobs ---- */
+
+/*
+ * FF_OK when the frame sku can be drawn. A frame the product feed gave
+ * without all its sizes (store/catalog.h) cannot: refused here, with what
+ * to do, rather than failing photo by photo in the workers.
+ */
+static enum ff_err
+frame_drawable(struct db *db, const char *sku)
+{
+	struct frame	 f;
+	struct buf	 b;
+	enum ff_err	 er;
+
+	if ((er = catalog_get(db, sku, &f)) == FF_ENOTFOUND) {
+		fprintf(stderr, "framefit batch: no frame %s in the catalog\n",
+		    sku);
+		return FF_EINPUT;
+	}
+	if (er != FF_OK)
+		return er;
+	if (!catalog_frame_complete(&f)) {
+		buf_init(&b);
+		catalog_sizes_missing(catalog_frame_sizes(&f), &b);
+		fprintf(stderr, "framefit batch: frame %s cannot be drawn: it "
+		    "has no %s (the product feed left them out). Fill them in "
+		    "on its page in the admin, /admin/catalog/%s, then run the "
+		    "batch again\n", sku, b.ptr, sku);
+		buf_free(&b);
+		er = FF_EINPUT;
+	}
+	catalog_frame_clear(&f);
+	return er;
+}
 
 enum ff_err
 batch_job_open(struct db *db, const struct opts *o, struct batchq_job *j)
@@ -76,6 +110,8 @@ batch_job_open(struct db *db, const struct opts *o, struct batchq_job *j)
 		goto out;
 	}
 	if (o->frame_sku != NULL) {
+		if ((er = frame_drawable(db, o->frame_sku)) != FF_OK)
+			goto out;
 		er = batchq_frame_id(db, o->frame_sku, &frame_id);
 		if (er == FF_ENOTFOUND) {
 			fprintf(stderr, "framefit batch: no frame %s in the "
@@ -127,7 +163,10 @@ batch_job_open(struct db *db, const struct opts *o, struct batchq_job *j)
 		fprintf(stderr, "framefit batch: job %s writes %s\n", j->name,
 		    j->out_dir != NULL ? j->out_dir : "no try-ons");
 		er = FF_EINPUT;
-	}
+	} else if (o->frame_sku == NULL && j->frame_id > 0)
+		/* A job joined by its name draws the frame it was made
+		 * with, which may be a flagged one (made before this check). */
+		er = frame_drawable(db, j->frame_sku);
 out:
 	free(src);
 	free(out);

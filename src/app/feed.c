@@ -38,27 +38,6 @@ set_text(char **slot, struct buf *b)
 	*slot = b->len > 0 ? xstrndup(b->ptr, b->len) : NULL;
 }
 
-/* The sizes a row lacks, for a note: "lens height, total width". */
-static void
-missing_sizes(unsigned has, struct buf *b)
-{
-	static const struct {
-		unsigned	 bit;
-		const char	*name;
-	} s[] = {
-		{ CATALOG_HAS_LENS_WIDTH, "lens width" },
-		{ CATALOG_HAS_LENS_HEIGHT, "lens height" },
-		{ CATALOG_HAS_BRIDGE, "bridge" },
-		{ CATALOG_HAS_TOTAL_WIDTH, "total width" },
-	};
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
-		if (!(has & s[i].bit))
-			buf_printf(b, "%s%s", n++ ? ", " : "", s[i].name);
-}
-
 /* The feed's row merged into the stored one (feed.h, "Rules"). */
 static void
 merge(struct catalog_row *m, const struct catalog_row *in)
@@ -67,8 +46,13 @@ merge(struct catalog_row *m, const struct catalog_row *in)
 	memcpy(m->f.brand, in->f.brand, sizeof(m->f.brand));
 	memcpy(m->f.product_url, in->f.product_url, sizeof(m->f.product_url));
 	memcpy(m->image_url, in->image_url, sizeof(m->image_url));
-	memcpy(m->currency, in->currency, sizeof(m->currency));
+	memcpy(m->f.currency, in->f.currency, sizeof(m->f.currency));
 	m->f.price_cents = in->f.price_cents;
+	/* The feed's as the price is: a row without them clears them. */
+	m->f.sale_cents = in->f.sale_cents;
+	m->f.sale_from = in->f.sale_from;
+	m->f.sale_until = in->f.sale_until;
+	m->f.stock = in->f.stock;
 	if (in->has & CATALOG_HAS_LENS_WIDTH)
 		m->f.lens_width_mm = in->f.lens_width_mm;
 	if (in->has & CATALOG_HAS_LENS_HEIGHT)
@@ -328,7 +312,7 @@ feed_import(struct db *db, const void *data, size_t len,
 		if (flagged && j.out[i] != O_UNCHANGED) {
 			buf_printf(&note, "%sFlagged for staff: the feed gives "
 			    "no ", note.len ? " " : "");
-			missing_sizes(j.has[i], &note);
+			catalog_sizes_missing(j.has[i], &note);
 			buf_puts(&note, "; the shop shows it once they are "
 			    "filled in.");
 		}

@@ -6,13 +6,15 @@
  *
  * Rules:
  *  - Upsert by SKU (the feed's id): a new id adds a frame, a known one
- *    takes the feed's title, brand, link, image link, price and currency
- *    and every size the feed gives; a size the feed does not give keeps
+ *    takes the feed's title, brand, link, image link, price and currency,
+ *    sale price and its window, and availability (a row without the last
+ *    two clears them), and every size the feed gives; a size the feed does not give keeps
  *    the stored one (staff may have entered it). Shape is taken from the
  *    feed only when a product_detail names it; colour, rim and tint only
  *    when the frame is new (a title word or a colour name is a guess, and
  *    must not undo staff's choice every night). Whether a frame is on
- *    sale (retired or not) is staff's.
+ *    sale (retired or not) is staff's: an out-of-stock frame stays in
+ *    the shop, said to be out of stock (sql/090_feed_stock.sql).
  *  - Idempotent: a row that would store what is stored is "unchanged"
  *    and is not written, so a second import of the same feed says
  *    0 added, 0 changed, N unchanged.

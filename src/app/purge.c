@@ -94,19 +94,19 @@ purge_batch_jobs(struct db *db, long long now, int dry_run,
 }
 
 /*
- * One batch of due photos after *last (by id), added to st. *more is 0
- * once none is left.
+ * One batch of due photos after the cursor c, added to st. *more is 0
+ * once none is left (below).
  */
 static enum ff_err
 batch_run(struct db *db, long long now, long long cutoff, int dry_run,
-    long long *last, int *more, struct purge_stats *st)
+    struct purge_cursor *c, int *more, struct purge_stats *st)
 {
 	struct purge_batch	b;
 	enum ff_err		er;
 
 	*more = 0;
 	if ((er = db_purge_batch(db, now, cutoff, now -
-	    (long long)purge_consent_days() * 86400, *last, PURGE_BATCH,
+	    (long long)purge_consent_days() * 86400, c, PURGE_BATCH,
 	    dry_run, &b)) != FF_OK || b.n == 0)
 		return er;
 	st->uploads += b.gone;
@@ -115,8 +115,10 @@ batch_run(struct db *db, long long now, long long cutoff, int dry_run,
 	st->faces += b.faces;
 	st->tryons += b.tryons;
 	st->clicks += b.clicks;
-	*last = b.hi;
-	*more = b.n == PURGE_BATCH;
+	/* A full batch: likely more (1). A short one ends the expired
+	 * photos; the phase after them is usually empty and one cheap
+	 * read shows it (2: go on whatever the budget). */
+	*more = b.n == PURGE_BATCH ? 1 : c->phase == 0 ? 2 : 0;
 	return FF_OK;
 }
 
@@ -133,7 +135,8 @@ run_within(struct db *db, long long now, int days, const char *by,
 	struct purge_stats	 st;
 	struct purge_run_row	 run;
 	enum ff_err		 er = FF_OK;
-	long long		 last = 0, cutoff;
+	struct purge_cursor	 cur = { 0, 0, 0, 0 };
+	long long		 cutoff;
 	double			 t0 = ff_now_ms();
 	int			 more = 1, tries;
 
@@ -143,12 +146,13 @@ run_within(struct db *db, long long now, int days, const char *by,
 	cutoff = now - (long long)st.days * 86400;
 	while (more) {
 		for (tries = 0; tries < PURGE_TRIES; tries++)
-			if ((er = batch_run(db, now, cutoff, dry_run, &last,
+			if ((er = batch_run(db, now, cutoff, dry_run, &cur,
 			    &more, &st)) == FF_OK || !db_retryable(db))
 				break;
 		if (er != FF_OK)
 			goto out;
-		if (more && budget_ms > 0 && ff_now_ms() - t0 >= budget_ms) {
+		if (more == 1 && budget_ms > 0 && ff_now_ms() - t0 >=
+		    budget_ms) {
 			st.partial = 1;
 			break;
 		}

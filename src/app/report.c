@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "app/report.h"
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "store/purge.h"
 #include "store/reports.h"
@@ -16,22 +17,6 @@
 #define HOUR_S	3600LL
 
 /* ---- Dates ---- */
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (H. Hinnant's days_from_civil). */
-static long long
-days_from_civil(long long y, unsigned m, unsigned d)
-{
-	long long	era;
-	unsigned	yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
 
 static void
 date_str(long long t, char out[11])
@@ -64,7 +49,7 @@ report_date(const char *s)
 		return -1;
 	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return -1;
-	return days_from_civil(y, m, d) * DAY_S;
+	return ff_days_from_civil(y, m, d) * DAY_S;
 }
 
 enum ff_err

@@ -847,61 +847,15 @@ shop_photo(struct tryon_app *a, struct http_req *r)
 	free(photo);
 }
 
-void
-shop_delete(struct tryon_app *a, struct http_req *r)
-{
-	const char	*token = route_param(&r->params, "token");
-	const char	*got;
-	struct db	*db;
-	enum ff_err	 er;
-	const char	*why;
-	char		 want[44];
-	struct buf	 loc;
-
-	if (req_cross_origin(r)) {
-		req_drain(r);
-		req_error(r, FF_EFORBIDDEN, "This form must be sent from our "
-		    "own page.");
-		return;
-	}
-	if ((er = req_read_form(r, SMALL_FORM_MAX, &why)) != FF_OK) {
-		req_error(r, er == FF_ESYS ? FF_EINPUT : er, why);
-		return;
-	}
-	app_csrf_token(a, token, want);
-	got = req_field(r, "csrf");
-	if (got == NULL || strlen(got) != strlen(want) ||
-	    CRYPTO_memcmp(got, want, strlen(want)) != 0) {
-		req_log(r, "delete: bad CSRF token");
-		req_error(r, FF_EFORBIDDEN, "This delete link is not valid. "
-		    "Please use the button on your try-on page.");
-		return;
-	}
-	if ((db = app_db(a)) == NULL) {
-		req_error(r, FF_EDB, NULL);
-		return;
-	}
-	if ((er = db_upload_delete(db, token)) != FF_OK) {
-		req_error(r, er, er == FF_ENOTFOUND ? "This photo was already "
-		    "deleted or has expired." : NULL);
-		return;
-	}
-	buf_init(&loc);
-	buf_puts(&loc, "/?deleted=1");
-	embed_keep(r, &loc);
-	req_redirect(r, 303, loc.ptr);
-	buf_free(&loc);
-}
-
 /*
- * A button of the result page posted back: from our own origin, a small
- * urlencoded form, with the CSRF token of this photo's page. 1 when it
- * is; else the error is answered and 0 returned. what names the button
- * in the log.
+ * A button of the result page posted back (delete, withdraw): from our
+ * own origin, a small urlencoded form, with the CSRF token of this
+ * photo's page. 1 when it is; else the error is answered (bad: the 403's
+ * message) and 0 returned. what names the button in the log.
  */
 static int
 page_post_ok(struct tryon_app *a, struct http_req *r, const char *token,
-    const char *what)
+    const char *what, const char *bad)
 {
 	const char	*got, *why;
 	enum ff_err	 er;
@@ -922,11 +876,37 @@ page_post_ok(struct tryon_app *a, struct http_req *r, const char *token,
 	if (got == NULL || strlen(got) != strlen(want) ||
 	    CRYPTO_memcmp(got, want, strlen(want)) != 0) {
 		req_log(r, "%s: bad CSRF token", what);
-		req_error(r, FF_EFORBIDDEN, "This button's form is not valid. "
-		    "Please use the button on your try-on page.");
+		req_error(r, FF_EFORBIDDEN, bad);
 		return 0;
 	}
 	return 1;
+}
+
+void
+shop_delete(struct tryon_app *a, struct http_req *r)
+{
+	const char	*token = route_param(&r->params, "token");
+	struct db	*db;
+	enum ff_err	 er;
+	struct buf	 loc;
+
+	if (!page_post_ok(a, r, token, "delete", "This delete link is not "
+	    "valid. Please use the button on your try-on page."))
+		return;
+	if ((db = app_db(a)) == NULL) {
+		req_error(r, FF_EDB, NULL);
+		return;
+	}
+	if ((er = db_upload_delete(db, token)) != FF_OK) {
+		req_error(r, er, er == FF_ENOTFOUND ? "This photo was already "
+		    "deleted or has expired." : NULL);
+		return;
+	}
+	buf_init(&loc);
+	buf_puts(&loc, "/?deleted=1");
+	embed_keep(r, &loc);
+	req_redirect(r, 303, loc.ptr);
+	buf_free(&loc);
 }
 
 void
@@ -938,7 +918,8 @@ shop_withdraw(struct tryon_app *a, struct http_req *r)
 	enum ff_err	 er;
 	int		 deleted;
 
-	if (!page_post_ok(a, r, token, "withdraw"))
+	if (!page_post_ok(a, r, token, "withdraw", "This button's form is "
+	    "not valid. Please use the button on your try-on page."))
 		return;
 	if ((db = app_db(a)) == NULL) {
 		req_error(r, FF_EDB, NULL);

@@ -10,6 +10,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "feed/merchant.h"
 
@@ -778,6 +779,102 @@ feed_price(const char *s, long long *cents, char cur[4])
 	return 1;
 }
 
+/* n digits at *s into *v; 0 if they are not there. */
+static int
+digits(const char **s, int n, int *v)
+{
+	int i;
+
+	for (*v = 0, i = 0; i < n; i++) {
+		if ((*s)[i] < '0' || (*s)[i] > '9')
+			return 0;
+		*v = *v * 10 + (*s)[i] - '0';
+	}
+	*s += n;
+	return 1;
+}
+
+/*
+ * One ISO 8601 date and time as the spec writes them, "2024-02-24T11:07",
+ * with optional ":ss" and a zone "Z", "+0100" or "+01:00" (none: UTC), or
+ * a date alone (its midnight, UTC). The Unix time into *t and the rest of
+ * the string into *end; 0 if s does not start with one.
+ */
+static int
+iso_time(const char *s, long long *t, const char **end)
+{
+	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31,
+	    30, 31, 30, 31 };
+	int	 y, mo, d, h = 0, mi = 0, sec = 0, zh = 0, zm = 0, sign = 0;
+
+	if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) ||
+	    *s++ != '-' || !digits(&s, 2, &d) || mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] || (mo == 2 && d == 29 && (y % 4 != 0 ||
+	    (y % 100 == 0 && y % 400 != 0))))
+		return 0;
+	if (*s == 'T' || *s == 't') {
+		s++;
+		if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) ||
+		    h > 23 || mi > 59)
+			return 0;
+		if (*s == ':') {
+			s++;
+			if (!digits(&s, 2, &sec) || sec > 59)
+				return 0;
+		}
+		if (*s == 'Z' || *s == 'z')
+			s++;
+		else if (*s == '+' || *s == '-') {
+			sign = *s++ == '-' ? -1 : 1;
+			if (!digits(&s, 2, &zh))
+				return 0;
+			if (*s == ':')
+				s++;
+			if (!digits(&s, 2, &zm) || zh > 14 || zm > 59)
+				return 0;
+		}
+	}
+	*t = ff_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+	    mi * 60 + sec - sign * (zh * 3600 + zm * 60);
+	*end = s;
+	return 1;
+}
+
+int
+feed_sale_window(const char *s, long long *from, long long *until)
+{
+	while (*s == ' ')
+		s++;
+	if (!iso_time(s, from, &s))
+		return 0;
+	while (*s == ' ')
+		s++;
+	if (*s++ != '/')
+		return 0;
+	while (*s == ' ')
+		s++;
+	if (!iso_time(s, until, &s))
+		return 0;
+	while (*s == ' ')
+		s++;
+	return *s == '\0' && *until > *from && *from > 0;
+}
+
+int
+feed_availability(const char *s)
+{
+	char	 low[16];
+	size_t	 i;
+
+	if (strlen(s) >= sizeof(low))
+		return -1;
+	/* The spec's older spelling has spaces: "in stock". */
+	for (i = 0; s[i] != '\0'; i++)
+		low[i] = s[i] == ' ' ? '_' : (char)tolower((unsigned char)s[i]);
+	low[i] = '\0';
+	return frame_stock_parse(low);
+}
+
 /* ---- One item to a catalog row ---- */
 
 /* Copy s, cut at a UTF-8 character boundary to fit cap; 1 if cut. */
@@ -1089,12 +1186,43 @@ feed_item_row(const struct feed_item *it, struct catalog_row *r,
 		buf_puts(why, "It has no price.");
 		return 0;
 	}
-	if (!feed_price(s, &cents, r->currency) || cents > 100000000) {
+	if (!feed_price(s, &cents, r->f.currency) || cents > 100000000) {
 		buf_printf(why, "The price '%.40s' is not an amount and a "
 		    "currency such as '129.00 EUR' (at most 1000000.00).", s);
 		return 0;
 	}
 	r->f.price_cents = (int)cents;
+	if ((s = feed_get(it, "sale_price")) != NULL) {
+		char cur[4];
+
+		if (!feed_price(s, &cents, cur) || cents > 100000000) {
+			buf_printf(why, "The sale_price '%.40s' is not an amount "
+			    "and a currency such as '99.00 EUR'.", s);
+			return 0;
+		}
+		if (strcmp(cur, r->f.currency) != 0) {
+			buf_printf(why, "The sale_price is in %s, the price in "
+			    "%s: both must be in the same currency.", cur,
+			    r->f.currency);
+			return 0;
+		}
+		r->f.sale_cents = (int)cents;
+		if ((s = feed_get(it, "sale_price_effective_date")) != NULL &&
+		    !feed_sale_window(s, &r->f.sale_from, &r->f.sale_until)) {
+			buf_printf(why, "The sale_price_effective_date '%.60s' "
+			    "is not a start and an end such as "
+			    "'2025-02-24T00:00+0100/2025-03-01T23:59+0100'.", s);
+			return 0;
+		}
+	}
+	if ((s = feed_get(it, "availability")) != NULL) {
+		if ((st = feed_availability(s)) < 0) {
+			buf_printf(why, "The availability '%.40s' is not one of "
+			    "in_stock, out_of_stock, preorder, backorder.", s);
+			return 0;
+		}
+		r->f.stock = (enum frame_stock)st;
+	}
 	/* Sizes: the boxing size in size, then the named details, which
 	 * win where both give one. */
 	if ((s = feed_get(it, "size")) != NULL)

@@ -104,9 +104,24 @@ int		 feed_boxing_size(const char *s, double *lens, double *bridge,
 int		 feed_price(const char *s, long long *cents, char cur[4]);
 
 /*
+ * sale_price_effective_date: a start and an end in ISO 8601 separated by
+ * '/', "2025-02-24T11:07+0100/2025-02-29T23:07+0100" (seconds optional;
+ * a zone "Z", "+hhmm" or "+hh:mm", none for UTC; a date alone is its
+ * midnight UTC). 1 with both as Unix seconds (the end after the start),
+ * or 0.
+ */
+int		 feed_sale_window(const char *s, long long *from,
+		    long long *until);
+
+/* availability ("in_stock", "out_of_stock", "preorder", "backorder";
+ * any case, spaces for underscores) as an enum frame_stock, or -1. */
+int		 feed_availability(const char *s);
+
+/*
  * Map one good item to a catalog row: SKU (id), name (title, shortened
  * at a character boundary to fit), brand, product_url (link), image_url
- * (image_link), price and currency, and whatever measurements, shape and
+ * (image_link), price and currency, sale_price (same currency) with
+ * sale_price_effective_date, availability, and whatever measurements, shape and
  * colour the feed gives (size, product_detail, color; CATALOG_HAS_* in
  * out->has). Returns 1, or 0 with one sentence in why for an item that
  * cannot be a frame (no id, no title, a bad price, ...). notes gets a

@@ -25,6 +25,33 @@ frame_style_name(enum frame_style st)
 	return style_names[st];
 }
 
+/* The product feed's and frames.availability's spelling (sql/090). */
+static const char *const stock_names[FRAME_STOCK__MAX] = {
+	[FRAME_IN_STOCK]	= "in_stock",
+	[FRAME_OUT_OF_STOCK]	= "out_of_stock",
+	[FRAME_PREORDER]	= "preorder",
+	[FRAME_BACKORDER]	= "backorder",
+};
+
+const char *
+frame_stock_name(enum frame_stock s)
+{
+	if ((int)s <= FRAME_STOCK_UNSAID || s >= FRAME_STOCK__MAX)
+		return NULL;
+	return stock_names[s];
+}
+
+int
+frame_stock_parse(const char *s)
+{
+	int i;
+
+	for (i = FRAME_STOCK_UNSAID + 1; s != NULL && i < FRAME_STOCK__MAX; i++)
+		if (strcmp(s, stock_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 int
 frame_style_parse(const char *s)
 {

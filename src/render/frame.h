@@ -20,6 +20,17 @@ enum frame_style {
 	FRAME_STYLE__MAX
 };
 
+/* The product feed's availability (sql/090_feed_stock.sql). */
+enum frame_stock {
+	FRAME_STOCK_UNSAID = 0,	/* a frame entered by hand, or a feed
+				 * without it: nothing is said */
+	FRAME_IN_STOCK,
+	FRAME_OUT_OF_STOCK,
+	FRAME_PREORDER,
+	FRAME_BACKORDER,
+	FRAME_STOCK__MAX
+};
+
 struct frame {
 	long long	 id;		/* row id in `frames`; 0 if not stored */
 	char		 sku[33];	/* [A-Za-z0-9-]{1,32} */
@@ -37,6 +48,14 @@ struct frame {
 	int		 price_cents;
 	int		 active;
 	char		 product_url[512];
+	/* What the shop says beside the price, from the product feed
+	 * (sql/070, 090); all zero for a frame entered by hand. */
+	char		 currency[4];	/* ISO 4217 of both prices; "": the
+					 * shop's (view/money.h) */
+	int		 sale_cents;	/* the feed's sale_price; 0: none */
+	long long	 sale_from;	/* the sale's window, Unix s, UTC; */
+	long long	 sale_until;	/* 0: open at that end */
+	enum frame_stock stock;
 	gdImagePtr	 artwork;	/* optional PNG with alpha; owned by the
 					 * catalog cache, NULL when none */
 };
@@ -45,5 +64,10 @@ struct frame {
 const char	*frame_style_name(enum frame_style);
 /* The style for a name, or -1. */
 int		 frame_style_parse(const char *);
+/* "in_stock", "out_of_stock", "preorder", "backorder"; NULL for
+ * FRAME_STOCK_UNSAID or an out-of-range value. */
+const char	*frame_stock_name(enum frame_stock);
+/* The enum frame_stock of one of those names, or -1. */
+int		 frame_stock_parse(const char *);
 
 #endif

@@ -48,11 +48,23 @@ style_from_db(const char *s)
 	return -1;
 }
 
+/*
+ * A DATETIME (UTC) as Unix seconds and back. Not UNIX_TIMESTAMP() and
+ * FROM_UNIXTIME(): MariaDB before 11.5 stops them at 2038, and a feed's
+ * sale may well end "2099-12-31".
+ */
+#define SECS(col)	"TIMESTAMPDIFF(SECOND, '1970-01-01', " col ")"
+#define DATETIME_OF	"DATE_ADD('1970-01-01', INTERVAL ? SECOND)"
+
 /* Column order is the order of row_to_frame() below. */
 #define FRAME_COLS \
 	"id, sku, name, brand, style, rim_rgb, rim_mm, tint_rgb, " \
 	"tint_opacity, lens_width_mm, lens_height_mm, bridge_mm, " \
-	"total_width_mm, price_cents, active, product_url, artwork_png"
+	"total_width_mm, price_cents, active, product_url, artwork_png, " \
+	"currency, COALESCE(sale_price_cents, 0), " \
+	"COALESCE(" SECS("sale_from") ", 0), " \
+	"COALESCE(" SECS("sale_until") ", 0), availability"
+
 
 /*
  * Copy at most cap-1 bytes and NUL-terminate, never cutting a UTF-8
@@ -81,7 +93,7 @@ row_to_frame(const struct db_rows *r, struct frame *f)
 {
 	const char	*s, *png;
 	size_t		 len, pnglen;
-	int		 style;
+	int		 style, i;
 
 	memset(f, 0, sizeof(*f));
 	f->id = db_col_int(r, 0);
@@ -118,6 +130,15 @@ row_to_frame(const struct db_rows *r, struct frame *f)
 			fprintf(stderr, "framefit: catalog: frame %s: artwork "
 			    "is not a PNG\n", f->sku);
 	}
+	s = db_col_text(r, 17, &len);
+	copy_text(f->currency, sizeof(f->currency), s, len);
+	f->sale_cents = (int)db_col_int(r, 18);
+	f->sale_from = db_col_int(r, 19);
+	f->sale_until = db_col_int(r, 20);
+	/* NULL (nothing said) is FRAME_STOCK_UNSAID; the ENUM holds no
+	 * other value than frame_stock_name()'s. */
+	if ((i = frame_stock_parse(db_col_text(r, 21, NULL))) > 0)
+		f->stock = (enum frame_stock)i;
 	return FF_OK;
 }
 
@@ -376,8 +397,36 @@ catalog_set_artwork(struct db *db, long long id, const void *png, size_t len)
 int
 catalog_frame_complete(const struct frame *f)
 {
-	return f->lens_width_mm > 0 && f->lens_height_mm > 0 &&
-	    f->bridge_mm > 0 && f->total_width_mm > 0;
+	return (catalog_frame_sizes(f) & CATALOG_SIZES) == CATALOG_SIZES;
+}
+
+unsigned
+catalog_frame_sizes(const struct frame *f)
+{
+	return (f->lens_width_mm > 0 ? CATALOG_HAS_LENS_WIDTH : 0) |
+	    (f->lens_height_mm > 0 ? CATALOG_HAS_LENS_HEIGHT : 0) |
+	    (f->bridge_mm > 0 ? CATALOG_HAS_BRIDGE : 0) |
+	    (f->total_width_mm > 0 ? CATALOG_HAS_TOTAL_WIDTH : 0);
+}
+
+void
+catalog_sizes_missing(unsigned has, struct buf *b)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*name;
+	} s[] = {
+		{ CATALOG_HAS_LENS_WIDTH, "lens width" },
+		{ CATALOG_HAS_LENS_HEIGHT, "lens height" },
+		{ CATALOG_HAS_BRIDGE, "bridge" },
+		{ CATALOG_HAS_TOTAL_WIDTH, "total width" },
+	};
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		if (!(has & s[i].bit))
+			buf_printf(b, "%s%s", n++ ? ", " : "", s[i].name);
 }
 
 static const struct {
@@ -463,11 +512,33 @@ catalog_validate_row(const struct catalog_row *r, struct buf *why)
 			    CATALOG_TEMPLE_MAX_MM);
 		er = FF_EINPUT;
 	}
-	if (r->currency[0] != '\0' && (strlen(r->currency) != 3 ||
-	    strspn(r->currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)) {
+	if (r->f.currency[0] != '\0' && (strlen(r->f.currency) != 3 ||
+	    strspn(r->f.currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)) {
 		if (why != NULL)
 			buf_printf(why, "%sThe currency must be an ISO 4217 "
 			    "code such as EUR.", why->len ? " " : "");
+		er = FF_EINPUT;
+	}
+	/* A "sale" at or above the price would tell shoppers of a saving
+	 * that is not there. */
+	if (r->f.sale_cents < 0 || (r->f.sale_cents > 0 &&
+	    r->f.sale_cents >= r->f.price_cents)) {
+		if (why != NULL)
+			buf_printf(why, "%sThe sale price must be below the "
+			    "price.", why->len ? " " : "");
+		er = FF_EINPUT;
+	}
+	if (r->f.sale_from > 0 && r->f.sale_until > 0 &&
+	    r->f.sale_until <= r->f.sale_from) {
+		if (why != NULL)
+			buf_printf(why, "%sThe sale ends before it starts.",
+			    why->len ? " " : "");
+		er = FF_EINPUT;
+	}
+	if ((int)r->f.stock < 0 || r->f.stock >= FRAME_STOCK__MAX) {
+		if (why != NULL)
+			buf_printf(why, "%sThe availability is unknown.",
+			    why->len ? " " : "");
 		er = FF_EINPUT;
 	}
 	if (r->image_url[0] != '\0' && (!url_ok(r->image_url) ||
@@ -483,7 +554,7 @@ catalog_validate_row(const struct catalog_row *r, struct buf *why)
 }
 
 /* FRAME_COLS, then the feed's columns, in the order of row_get(). */
-#define ROW_COLS FRAME_COLS ", temple_mm, currency, image_url"
+#define ROW_COLS FRAME_COLS ", temple_mm, image_url"
 
 enum ff_err
 catalog_row_get(struct db *db, const char *sku, int lock,
@@ -518,13 +589,11 @@ catalog_row_get(struct db *db, const char *sku, int lock,
 	out->has |= db_col_null(r, 10) ? 0 : CATALOG_HAS_LENS_HEIGHT;
 	out->has |= db_col_null(r, 11) ? 0 : CATALOG_HAS_BRIDGE;
 	out->has |= db_col_null(r, 12) ? 0 : CATALOG_HAS_TOTAL_WIDTH;
-	if (!db_col_null(r, 17)) {
+	if (!db_col_null(r, 22)) {
 		out->has |= CATALOG_HAS_TEMPLE;
-		out->temple_mm = db_col_double(r, 17);
+		out->temple_mm = db_col_double(r, 22);
 	}
-	s = db_col_text(r, 18, &len);
-	copy_text(out->currency, sizeof(out->currency), s, len);
-	s = db_col_text(r, 19, &len);
+	s = db_col_text(r, 23, &len);
 	copy_text(out->image_url, sizeof(out->image_url), s, len);
 out:
 	db_rows_free(r);
@@ -541,9 +610,10 @@ size_arg(const struct catalog_row *r, unsigned bit, double v)
 enum ff_err
 catalog_row_put(struct db *db, struct catalog_row *r)
 {
-	struct db_arg	 a[19];
+	struct db_arg	 a[23];
 	enum ff_err	 er;
 	long long	 n, id;
+	const struct frame *f = &r->f;
 
 	if ((er = catalog_validate_row(r, NULL)) != FF_OK)
 		return er;
@@ -553,26 +623,35 @@ catalog_row_put(struct db *db, struct catalog_row *r)
 	a[10] = size_arg(r, CATALOG_HAS_BRIDGE, r->f.bridge_mm);
 	a[11] = size_arg(r, CATALOG_HAS_TOTAL_WIDTH, r->f.total_width_mm);
 	a[15] = size_arg(r, CATALOG_HAS_TEMPLE, r->temple_mm);
-	a[16] = r->currency[0] ? DB_TEXT(r->currency) : DB_NULL;
+	a[16] = f->currency[0] ? DB_TEXT(f->currency) : DB_NULL;
 	a[17] = r->image_url[0] ? DB_TEXT(r->image_url) : DB_NULL;
+	a[18] = f->sale_cents > 0 ? DB_INT(f->sale_cents) : DB_NULL;
+	a[19] = f->sale_from > 0 ? DB_INT(f->sale_from) : DB_NULL;
+	a[20] = f->sale_until > 0 ? DB_INT(f->sale_until) : DB_NULL;
+	a[21] = frame_stock_name(f->stock) != NULL ?
+	    DB_TEXT(frame_stock_name(f->stock)) : DB_NULL;
 	if (r->f.id == 0) {
 		if ((er = db_exec(db, "INSERT INTO frames (sku, name, brand, "
 		    "style, rim_rgb, rim_mm, tint_rgb, tint_opacity, "
 		    "lens_width_mm, lens_height_mm, bridge_mm, total_width_mm, "
 		    "price_cents, active, product_url, temple_mm, currency, "
-		    "image_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		    "?, ?, ?, ?, ?)", a, 18, NULL, &id)) != FF_OK)
+		    "image_url, sale_price_cents, sale_from, sale_until, "
+		    "availability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		    "?, ?, ?, ?, ?, ?, ?, " DATETIME_OF ", " DATETIME_OF ", ?)",
+		    a, 22, NULL, &id)) != FF_OK)
 			return er;
 		r->f.id = id;
 		return FF_OK;
 	}
-	a[18] = DB_INT(r->f.id);
+	a[22] = DB_INT(r->f.id);
 	if ((er = db_exec(db, "UPDATE frames SET sku = ?, name = ?, "
 	    "brand = ?, style = ?, rim_rgb = ?, rim_mm = ?, tint_rgb = ?, "
 	    "tint_opacity = ?, lens_width_mm = ?, lens_height_mm = ?, "
 	    "bridge_mm = ?, total_width_mm = ?, price_cents = ?, active = ?, "
-	    "product_url = ?, temple_mm = ?, currency = ?, image_url = ? "
-	    "WHERE id = ?", a, 19, &n, NULL)) != FF_OK)
+	    "product_url = ?, temple_mm = ?, currency = ?, image_url = ?, "
+	    "sale_price_cents = ?, sale_from = " DATETIME_OF ", "
+	    "sale_until = " DATETIME_OF ", availability = ? "
+	    "WHERE id = ?", a, 23, &n, NULL)) != FF_OK)
 		return er;
 	return n == 0 ? FF_ENOTFOUND : FF_OK;
 }
@@ -597,8 +676,10 @@ catalog_row_same(const struct catalog_row *a, const struct catalog_row *b)
 	    x->tint_rgb != y->tint_rgb || x->price_cents != y->price_cents ||
 	    (x->active != 0) != (y->active != 0) ||
 	    strcmp(x->product_url, y->product_url) != 0 ||
-	    strcmp(a->currency, b->currency) != 0 ||
-	    strcmp(a->image_url, b->image_url) != 0)
+	    strcmp(x->currency, y->currency) != 0 ||
+	    strcmp(a->image_url, b->image_url) != 0 ||
+	    x->sale_cents != y->sale_cents || x->sale_from != y->sale_from ||
+	    x->sale_until != y->sale_until || x->stock != y->stock)
 		return 0;
 	/* The scales of the columns in sql/001_init.sql and 070. */
 	if (!same_dec(x->rim_mm, y->rim_mm, 100) ||

@@ -59,7 +59,8 @@ enum ff_err	 catalog_set_artwork(struct db *, long long id, const void *png,
 /*
  * A frames row with what a frame entered by hand does not have: sizes
  * that may be missing (a product feed often gives only "52-18-140"), the
- * temple length, the price's currency and the shop's image link. A frame
+ * temple length and the shop's image link (the currency, sale and
+ * availability are in struct frame: the shop shows them). A frame
  * with any of the four drawing sizes missing (NULL in the table) is
  * flagged for staff: stored, shown in the admin, never in the shop until
  * staff fill them in (sql/070_feed.sql computes frames.needs_review).
@@ -82,18 +83,23 @@ struct catalog_row {
 	struct frame	 f;		/* a missing size is 0; artwork unused */
 	unsigned	 has;		/* CATALOG_HAS_* */
 	double		 temple_mm;	/* 0 when missing */
-	char		 currency[4];	/* ISO 4217, "" when none */
 	char		 image_url[2001]; /* http(s), "" when none */
 };
 
 /* 1 when f has all four sizes (a frame catalog_load(all) gave may not). */
 int		 catalog_frame_complete(const struct frame *);
+/* The CATALOG_SIZES f has (a missing one is 0 in struct frame). */
+unsigned	 catalog_frame_sizes(const struct frame *);
+/* The names of the CATALOG_SIZES not in has, appended to b: "lens
+ * height, total width" (nothing when none is missing). */
+void		 catalog_sizes_missing(unsigned has, struct buf *b);
 
 /*
  * The catalog's rule for a row: catalog_validate()'s on everything but
  * the sizes, the sizes' one rule (render/frame_sizes.h) on the sizes
  * present (a problem only with a missing one is not one), the temple in
- * range, the currency three capitals, the image an http(s) link.
+ * range, the currency three capitals, the image an http(s) link, a sale
+ * price below the price and its window ending after it starts.
  * FF_EINPUT with the reasons appended to why (when not NULL).
  */
 enum ff_err	 catalog_validate_row(const struct catalog_row *,

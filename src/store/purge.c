@@ -31,59 +31,62 @@
  * says, which is how the application stores them, phase 1 finds none.
  */
 
-/* Phase 0: the range of a batch, from the first (expires, id) to the
- * last, both included: 7 parameters (now, k0, k0, id0, k1, k1, id1). */
-#define P0_SPAN "u.expires <= FROM_UNIXTIME(?) AND u.expires BETWEEN " \
-	"FROM_UNIXTIME(?) AND FROM_UNIXTIME(?) AND (u.expires > " \
-	"FROM_UNIXTIME(?) OR u.id >= ?) AND (u.expires < FROM_UNIXTIME(?) OR " \
-	"u.id <= ?)"
-/* Phase 1: due though not expired, 4 parameters (now, retention cutoff,
- * consent cutoff, the later of the two). */
-#define P1_DUE "u.expires > FROM_UNIXTIME(?) AND ((u.created < " \
-	"FROM_UNIXTIME(?) AND NOT EXISTS (SELECT 1 FROM upload_consents uc " \
-	"WHERE uc.upload_id = u.id AND uc.withdrawn IS NULL)) OR u.created < " \
-	"FROM_UNIXTIME(?)) AND u.created < FROM_UNIXTIME(?)"
-/* Phase 1: the span of a batch, 6 parameters as P0_SPAN's last six. */
-#define P1_SPAN "u.created BETWEEN FROM_UNIXTIME(?) AND FROM_UNIXTIME(?) " \
-	"AND (u.created > FROM_UNIXTIME(?) OR u.id >= ?) AND (u.created < " \
+/* The span of a batch, from its first (key, id) to its last, both
+ * included: 6 parameters (k0, k1, k0, id0, k1, id1). Phase 0's key is
+ * the expiry; every photo in its span is due. */
+#define P0_SPAN "u.expires BETWEEN FROM_UNIXTIME(?) AND FROM_UNIXTIME(?) " \
+	"AND (u.expires > FROM_UNIXTIME(?) OR u.id >= ?) AND (u.expires < " \
 	"FROM_UNIXTIME(?) OR u.id <= ?)"
+/* Phase 1's order is its index's, (created, expires, id), and its span
+ * holds kept photos too: 10 parameters (c0, c1, c0, e0, e0, id0, c1, e1,
+ * e1, id1); P1_DUE picks the due ones, 4 parameters (now, retention
+ * cutoff, consent cutoff, the later of the two). */
+#define P1_SPAN "u.created BETWEEN FROM_UNIXTIME(?) AND FROM_UNIXTIME(?) " \
+	"AND (u.created > FROM_UNIXTIME(?) OR u.expires > FROM_UNIXTIME(?) " \
+	"OR (u.expires = FROM_UNIXTIME(?) AND u.id >= ?)) AND (u.created < " \
+	"FROM_UNIXTIME(?) OR u.expires < FROM_UNIXTIME(?) OR (u.expires = " \
+	"FROM_UNIXTIME(?) AND u.id <= ?))"
+/* The consent is looked up row by row, by its primary key: as NOT
+ * EXISTS, MariaDB would read every consent into a temporary table first
+ * (materialization), a cost that grows with the photos kept. */
+#define P1_DUE "u.expires > FROM_UNIXTIME(?) AND ((u.created < " \
+	"FROM_UNIXTIME(?) AND (SELECT COUNT(*) FROM upload_consents uc WHERE " \
+	"uc.upload_id = u.id AND uc.withdrawn IS NULL) = 0) OR u.created < " \
+	"FROM_UNIXTIME(?)) AND u.created < FROM_UNIXTIME(?)"
+#define IX0 "uploads u FORCE INDEX (uploads_expires)"
+#define IX1 "uploads u FORCE INDEX (uploads_created_expires)"
 
-/* The counts and the delete of one batch, per phase: {phase 0, 1}. The
+/* The counts and the delete of one batch, {phase 0, phase 1}: the
  * uploads of the span first (STRAIGHT_JOIN), each joined by its index. */
 static const char *const q_detections[2] = {
-	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_expires) "
-	"STRAIGHT_JOIN detections d ON d.upload_id = u.id WHERE " P0_SPAN,
-	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_created_expires) "
-	"STRAIGHT_JOIN detections d ON d.upload_id = u.id WHERE " P1_SPAN
-	" AND " P1_DUE,
+	"SELECT COUNT(*) FROM " IX0 " STRAIGHT_JOIN detections d ON "
+	"d.upload_id = u.id WHERE " P0_SPAN,
+	"SELECT COUNT(*) FROM " IX1 " STRAIGHT_JOIN detections d ON "
+	"d.upload_id = u.id WHERE " P1_SPAN " AND " P1_DUE,
 };
 static const char *const q_faces[2] = {
-	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_expires) "
-	"STRAIGHT_JOIN detections d ON d.upload_id = u.id STRAIGHT_JOIN "
-	"detection_faces f ON f.detection_id = d.id WHERE " P0_SPAN,
-	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_created_expires) "
-	"STRAIGHT_JOIN detections d ON d.upload_id = u.id STRAIGHT_JOIN "
-	"detection_faces f ON f.detection_id = d.id WHERE " P1_SPAN " AND "
-	P1_DUE,
+	"SELECT COUNT(*) FROM " IX0 " STRAIGHT_JOIN detections d ON "
+	"d.upload_id = u.id STRAIGHT_JOIN detection_faces f ON "
+	"f.detection_id = d.id WHERE " P0_SPAN,
+	"SELECT COUNT(*) FROM " IX1 " STRAIGHT_JOIN detections d ON "
+	"d.upload_id = u.id STRAIGHT_JOIN detection_faces f ON "
+	"f.detection_id = d.id WHERE " P1_SPAN " AND " P1_DUE,
 };
 static const char *const q_tryons[2] = {
-	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_expires) "
-	"STRAIGHT_JOIN tryons t ON t.upload_id = u.id WHERE " P0_SPAN,
-	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_created_expires) "
-	"STRAIGHT_JOIN tryons t ON t.upload_id = u.id WHERE " P1_SPAN " AND "
-	P1_DUE,
+	"SELECT COUNT(*) FROM " IX0 " STRAIGHT_JOIN tryons t ON t.upload_id = "
+	"u.id WHERE " P0_SPAN,
+	"SELECT COUNT(*) FROM " IX1 " STRAIGHT_JOIN tryons t ON t.upload_id = "
+	"u.id WHERE " P1_SPAN " AND " P1_DUE,
 };
 static const char *const q_clicks[2] = {
-	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_expires) "
-	"STRAIGHT_JOIN clicks c ON c.upload_token = u.token WHERE " P0_SPAN,
-	"SELECT COUNT(*) FROM uploads u FORCE INDEX (uploads_created_expires) "
-	"STRAIGHT_JOIN clicks c ON c.upload_token = u.token WHERE " P1_SPAN
-	" AND " P1_DUE,
+	"SELECT COUNT(*) FROM " IX0 " STRAIGHT_JOIN clicks c ON "
+	"c.upload_token = u.token WHERE " P0_SPAN,
+	"SELECT COUNT(*) FROM " IX1 " STRAIGHT_JOIN clicks c ON "
+	"c.upload_token = u.token WHERE " P1_SPAN " AND " P1_DUE,
 };
 static const char *const q_delete[2] = {
-	"DELETE u FROM uploads u FORCE INDEX (uploads_expires) WHERE " P0_SPAN,
-	"DELETE u FROM uploads u FORCE INDEX (uploads_created_expires) WHERE "
-	P1_SPAN " AND " P1_DUE,
+	"DELETE u FROM " IX0 " WHERE " P0_SPAN,
+	"DELETE u FROM " IX1 " WHERE " P1_SPAN " AND " P1_DUE,
 };
 
 static enum ff_err
@@ -99,21 +102,22 @@ count(struct db *db, const char *sql, const struct db_arg *a, size_t n,
 	return er;
 }
 
-/* The rows of a locking or candidate read into b: id, bytes, key. */
+/* The rows (id, bytes, key, second key) of a read into b, and their
+ * span: the first (key, second key, id), then the last. */
 static enum ff_err
-take_rows(struct db_rows *r, struct purge_batch *b, long long span[4])
+take_rows(struct db_rows *r, struct purge_batch *b, long long span[6])
 {
 	int rc;
 
 	while ((rc = db_rows_next(r)) == 1) {
 		if (b->n == 0) {
 			span[0] = db_col_int(r, 2);
-			span[1] = db_col_int(r, 0);
-			b->lo = span[1];
+			span[1] = db_col_int(r, 3);
+			span[2] = b->lo = db_col_int(r, 0);
 		}
-		span[2] = db_col_int(r, 2);
-		span[3] = db_col_int(r, 0);
-		b->hi = span[3];
+		span[3] = db_col_int(r, 2);
+		span[4] = db_col_int(r, 3);
+		span[5] = b->hi = db_col_int(r, 0);
 		b->bytes += db_col_int(r, 1);
 		b->n++;
 	}
@@ -121,77 +125,177 @@ take_rows(struct db_rows *r, struct purge_batch *b, long long span[4])
 	return rc < 0 ? FF_EDB : FF_OK;
 }
 
+/* The parameters of phase p's span (P0_SPAN or P1_SPAN) into a; how
+ * many. */
+static size_t
+span_args(int p, struct db_arg *a, const long long span[6])
+{
+	if (p == 0) {
+		a[0] = DB_INT(span[0]);
+		a[1] = DB_INT(span[3]);
+		a[2] = DB_INT(span[0]);
+		a[3] = DB_INT(span[2]);
+		a[4] = DB_INT(span[3]);
+		a[5] = DB_INT(span[5]);
+		return 6;
+	}
+	a[0] = DB_INT(span[0]);
+	a[1] = DB_INT(span[3]);
+	a[2] = DB_INT(span[0]);
+	a[3] = DB_INT(span[1]);
+	a[4] = DB_INT(span[1]);
+	a[5] = DB_INT(span[2]);
+	a[6] = DB_INT(span[3]);
+	a[7] = DB_INT(span[4]);
+	a[8] = DB_INT(span[4]);
+	a[9] = DB_INT(span[5]);
+	return 10;
+}
+
 /*
- * Lock the next batch of phase c->phase into b (b->n 0: none left in the
- * phase) and its span (first key, id, last key, id) into span.
+ * In the open transaction, lock the next due photos of phase c->phase
+ * into b, their span into span. *found: how many the phase has left in
+ * the batch read (0: the phase is over); *next: the cursor past them.
  */
 static enum ff_err
 lock_batch(struct db *db, long long now, long long cutoff,
     long long consent_cutoff, const struct purge_cursor *c, long long max,
-    struct purge_batch *b, long long span[4])
+    struct purge_batch *b, long long span[6], long long *found,
+    struct purge_cursor *next)
 {
-	struct db_arg	 a[12];
-	struct db_rows	*r;
-	struct purge_batch cand;
-	enum ff_err	 er;
-	long long	 later = cutoff > consent_cutoff ? cutoff : consent_cutoff;
+	struct db_arg		 a[14];
+	struct db_rows		*r;
+	struct purge_batch	 cand;
+	enum ff_err		 er;
+	long long		 cs[6], later;
 
+	*found = 0;
+	*next = *c;
 	if (c->phase == 0) {
-		a[0] = DB_INT(now);
+		a[0] = DB_INT(c->key);
 		a[1] = DB_INT(c->key);
-		a[2] = DB_INT(c->key);
-		a[3] = DB_INT(c->id);
+		a[2] = DB_INT(c->id);
+		a[3] = DB_INT(now);
 		a[4] = DB_INT(max);
 		if ((er = db_query(db, "SELECT u.id, LENGTH(u.bytes), "
-		    "UNIX_TIMESTAMP(u.expires) FROM uploads u FORCE INDEX "
-		    "(uploads_expires) WHERE u.expires <= FROM_UNIXTIME(?) AND "
-		    "u.expires >= FROM_UNIXTIME(?) AND (u.expires > "
-		    "FROM_UNIXTIME(?) OR u.id > ?) ORDER BY u.expires, u.id "
-		    "LIMIT ? FOR UPDATE", a, 5, &r)) != FF_OK)
+		    "UNIX_TIMESTAMP(u.expires), 0 FROM " IX0 " WHERE u.expires >= "
+		    "FROM_UNIXTIME(?) AND (u.expires > FROM_UNIXTIME(?) OR u.id "
+		    "> ?) AND u.expires <= FROM_UNIXTIME(?) ORDER BY u.expires, "
+		    "u.id LIMIT ? FOR UPDATE", a, 5, &r)) != FF_OK ||
+		    (er = take_rows(r, b, span)) != FF_OK)
 			return er;
-		return take_rows(r, b, span);
+		*found = b->n;
+		next->key = span[3];
+		next->id = span[5];
+		return FF_OK;
 	}
-	/* Phase 1: find the batch without locking (a plain read), then
-	 * lock its span and take what is still due in it. */
+	/* Phase 1: the batch found by a plain read, without a lock; then its
+	 * span locked, and what is still due in it taken. */
+	later = cutoff > consent_cutoff ? cutoff : consent_cutoff;
 	memset(&cand, 0, sizeof(cand));
 	a[0] = DB_INT(c->key);
 	a[1] = DB_INT(c->key);
-	a[2] = DB_INT(c->id);
-	a[3] = DB_INT(now);
-	a[4] = DB_INT(cutoff);
-	a[5] = DB_INT(consent_cutoff);
-	a[6] = DB_INT(later);
-	a[7] = DB_INT(max);
-	if ((er = db_query(db, "SELECT u.id, 0, UNIX_TIMESTAMP(u.created) FROM "
-	    "uploads u FORCE INDEX (uploads_created_expires) WHERE u.created "
-	    ">= FROM_UNIXTIME(?) AND (u.created > FROM_UNIXTIME(?) OR u.id > "
-	    "?) AND " P1_DUE " ORDER BY u.created, u.id LIMIT ?", a, 8,
-	    &r)) != FF_OK || (er = take_rows(r, &cand, span)) != FF_OK ||
-	    cand.n == 0)
+	a[2] = DB_INT(c->key2);
+	a[3] = DB_INT(c->key2);
+	a[4] = DB_INT(c->id);
+	a[5] = DB_INT(now);
+	a[6] = DB_INT(cutoff);
+	a[7] = DB_INT(consent_cutoff);
+	a[8] = DB_INT(later);
+	a[9] = DB_INT(max);
+	if ((er = db_query(db, "SELECT u.id, 0, UNIX_TIMESTAMP(u.created), "
+	    "UNIX_TIMESTAMP(u.expires) FROM " IX1 " WHERE u.created >= "
+	    "FROM_UNIXTIME(?) AND (u.created > FROM_UNIXTIME(?) OR u.expires > "
+	    "FROM_UNIXTIME(?) OR (u.expires = FROM_UNIXTIME(?) AND u.id > ?)) "
+	    "AND " P1_DUE " ORDER BY u.created, u.expires, u.id LIMIT ?", a, 10,
+	    &r)) != FF_OK ||
+	    (er = take_rows(r, &cand, cs)) != FF_OK || cand.n == 0)
 		return er;
-	a[0] = DB_INT(span[0]);
-	a[1] = DB_INT(span[2]);
-	a[2] = DB_INT(span[0]);
-	a[3] = DB_INT(span[1]);
-	a[4] = DB_INT(span[2]);
-	a[5] = DB_INT(span[3]);
-	a[6] = DB_INT(now);
-	a[7] = DB_INT(cutoff);
-	a[8] = DB_INT(consent_cutoff);
-	a[9] = DB_INT(later);
+	*found = cand.n;
+	next->key = cs[3];
+	next->key2 = cs[4];
+	next->id = cs[5];
+	(void)span_args(1, a, cs);
+	a[10] = DB_INT(now);
+	a[11] = DB_INT(cutoff);
+	a[12] = DB_INT(consent_cutoff);
+	a[13] = DB_INT(later);
 	if ((er = db_query(db, "SELECT u.id, LENGTH(u.bytes), "
-	    "UNIX_TIMESTAMP(u.created) FROM uploads u FORCE INDEX "
-	    "(uploads_created_expires) WHERE " P1_SPAN " AND " P1_DUE " ORDER "
-	    "BY u.created, u.id FOR UPDATE", a, 10, &r)) != FF_OK ||
-	    (er = take_rows(r, b, span)) != FF_OK)
+	    "UNIX_TIMESTAMP(u.created), UNIX_TIMESTAMP(u.expires) FROM " IX1
+	    " WHERE " P1_SPAN " AND " P1_DUE " ORDER BY u.created, u.expires, "
+	    "u.id FOR UPDATE", a, 14, &r)) != FF_OK)
 		return er;
-	/* Whatever happened meanwhile, the cursor moves past the span. */
-	if (b->n == 0) {
-		b->n = -1;
-		span[2] = (long long)cand.hi;	/* unused */
-	}
-	return FF_OK;
+	return take_rows(r, b, span);
 }
+
+enum ff_err
+db_purge_batch(struct db *db, long long now, long long cutoff,
+    long long consent_cutoff, struct purge_cursor *c, long long max,
+    int dry_run, struct purge_batch *b)
+{
+	struct purge_cursor	 next;
+	struct db_arg		 a[14];
+	enum ff_err		 er;
+	long long		 span[6], found;
+	size_t			 na;
+	int			 p;
+
+	memset(b, 0, sizeof(*b));
+	while (c->phase < 2) {
+		if ((er = db_begin(db)) != FF_OK)
+			return er;
+		if ((er = lock_batch(db, now, cutoff, consent_cutoff, c, max, b,
+		    span, &found, &next)) != FF_OK)
+			goto fail;
+		if (found == 0) {
+			/* The phase is over. */
+			db_rollback(db);
+			c->phase++;
+			c->key = c->key2 = c->id = 0;
+			continue;
+		}
+		if (b->n == 0) {
+			/* Its photos went meanwhile (or are kept now). */
+			db_rollback(db);
+			*c = next;
+			continue;
+		}
+		break;
+	}
+	if (c->phase >= 2)
+		return FF_OK;
+	p = c->phase;
+	na = span_args(p, a, span);
+	if (p == 1) {
+		a[na++] = DB_INT(now);
+		a[na++] = DB_INT(cutoff);
+		a[na++] = DB_INT(consent_cutoff);
+		a[na++] = DB_INT(cutoff > consent_cutoff ? cutoff :
+		    consent_cutoff);
+	}
+	if ((er = count(db, q_detections[p], a, na, &b->detections)) != FF_OK ||
+	    (er = count(db, q_faces[p], a, na, &b->faces)) != FF_OK ||
+	    (er = count(db, q_tryons[p], a, na, &b->tryons)) != FF_OK ||
+	    (er = count(db, q_clicks[p], a, na, &b->clicks)) != FF_OK)
+		goto fail;
+	b->gone = b->n;
+	if (!dry_run) {
+		/* The foreign keys cascade to detections, their faces and
+		 * try-ons, and set the clicks' token to NULL. */
+		if ((er = db_exec(db, q_delete[p], a, na, &b->gone, NULL)) !=
+		    FF_OK || (er = db_commit(db)) != FF_OK)
+			goto fail;
+	} else
+		db_rollback(db);
+	/* Only a batch that went through moves the cursor: a failed one
+	 * (a deadlock) is run again from where it started. */
+	*c = next;
+	return FF_OK;
+fail:
+	db_rollback(db);
+	return er;
+}
+
 enum ff_err
 db_purge_live(struct db *db, int dry_run, long long *n)
 {

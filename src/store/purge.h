@@ -28,15 +28,33 @@ struct purge_batch {
 };
 
 /*
- * One transaction over the next (at most max) due photos with an id
- * above after: lock them, count what derives from them and, unless
- * dry_run, delete them and commit (a dry run rolls back). b->n is 0 when
- * none is left. A failure rolls back; db_retryable() says whether to run
- * the batch again.
+ * Where a run is (zeroed to start): the photos past their expiry first,
+ * by the uploads_expires index, then those stored before a cutoff, by
+ * uploads_created_expires (purge.c says why and how). Never a walk of
+ * the table: the photos kept (with consent, up to the whole consent
+ * period) are not read for each run, nor locked.
+ */
+struct purge_cursor {
+	int		 phase;		/* 0 expired, 1 cutoffs, 2 done */
+	long long	 key;		/* the last batch's last expiry
+					 * (phase 0) or time stored (1),
+					 * Unix s */
+	long long	 key2;		/* phase 1: its expiry, Unix s */
+	long long	 id;		/* and its upload id */
+};
+
+/*
+ * One transaction over the next (at most max) due photos after the
+ * cursor c: lock them, count what derives from them and, unless dry_run,
+ * delete them and commit (a dry run rolls back); c moves past them. b->n
+ * is 0 when none is left (c->phase 2). b->lo and b->hi are the batch's
+ * first and last upload id in its phase's order. A failure rolls back
+ * and leaves c where it was; db_retryable() says whether to run the
+ * batch again.
  */
 enum ff_err	 db_purge_batch(struct db *, long long now, long long cutoff,
-		    long long consent_cutoff, long long after, long long max,
-		    int dry_run, struct purge_batch *b);
+		    long long consent_cutoff, struct purge_cursor *c,
+		    long long max, int dry_run, struct purge_batch *b);
 
 /* Count (dry_run) or delete the live_counters minutes older than a day;
  * *n gets how many. */

@@ -277,6 +277,12 @@ document.addEventListener('input', function (ev) {
 	    !window.Promise || !history.replaceState || !('decode' in new Image()))
 		return;
 
+	/* The current frame in view in the strip (not the window). */
+	var list = strip.querySelector('.strip-list');
+	var current = strip.querySelector('.strip-item.is-current');
+	if (list && current && current.offsetLeft + current.offsetWidth > list.clientWidth)
+		list.scrollLeft = current.offsetLeft - (list.clientWidth - current.offsetWidth) / 2;
+
 	var seq = 0;
 	/* Pictures shown on this page, decoded, so going back to a frame is
 	 * instant; this page's memory only (the server sends no-store). */

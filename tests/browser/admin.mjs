@@ -12,8 +12,10 @@
  *       leads back into the admin, not to the shop;
  *   (c) a phone, 390 x 844: on every admin page (reports with data,
  *       catalog, the new and the edit form, the refused form, models,
- *       the comparison, retention, the 404) the document is no wider
- *       than the viewport, and the navigation's links are all on screen.
+ *       the comparison, retention, the 404, the feed import with its
+ *       report and its flagged frames, a flagged frame's form) the
+ *       document is no wider than the viewport, and the navigation's
+ *       links are all on screen.
  *
  * Each case runs in its own browser; screenshots go to $FF_ARTIFACTS.
  */
@@ -190,6 +192,11 @@ async function casePhone() {
 	const two = ids.length >= 1;
 	console.log(`# registered models: ${ids.length}`);
 	const sku = sql("SELECT sku FROM frames WHERE active = 1 ORDER BY id LIMIT 1");
+	/* A frame the feed gave without sizes (flagged), with a long name
+	 * for the import page's table. */
+	sql("INSERT IGNORE INTO frames (sku, name, brand, style, rim_rgb, rim_mm, tint_rgb, tint_opacity, price_cents, currency, product_url) " +
+	    "VALUES ('FF-FLAG-PHONE', 'Imported Extra Wide Rectangle With A Rather Long Product Title', 'Test Optical', 'rectangle', " +
+	    "1710618, 4, 16777215, 0, 12900, 'EUR', 'https://shop.example/frames/FF-FLAG-PHONE')");
 	const day = (d) => new Date(Date.now() - d * 86400e3).toISOString().slice(0, 10);
 	const b = await adminBrowser('admin-phone');
 	const { page } = b;
@@ -206,6 +213,8 @@ async function casePhone() {
 			    ['compare-no-model', 'admin/models/compare?a=1&b=1', 400],
 			['retention', 'admin/retention/', 200],
 			['not-found', 'admin/catalog/FF-NO-SUCH-FRAME', 404],
+			['import', 'admin/catalog/import/', 200],
+			['edit-flagged', 'admin/catalog/FF-FLAG-PHONE', 200],
 		];
 		for (const [name, path, status] of pages) {
 			const r = await page.goto(`${base}${path}`);
@@ -220,6 +229,20 @@ async function casePhone() {
 		check('phone refused form: the message is on screen and as wide as the form at most',
 		    await page.locator('#err-total_width_mm').evaluate((e, w) =>
 		        e.getBoundingClientRect().right <= w, PHONE.width));
+		/* A flagged frame's form asks for no preview (it would be 404). */
+		await page.goto(`${base}admin/catalog/FF-FLAG-PHONE`);
+		eq('phone flagged form: a note instead of the preview',
+		    await page.locator('#preview-missing').count(), 1);
+		eq('phone flagged form: no preview image', await page.locator('img.frame-preview').count(), 0);
+		/* An import's report, with a bad row's long reason, on the phone. */
+		await page.goto(`${base}admin/catalog/import/`);
+		await page.setInputFiles('#feed', { name: 'feed.tsv', mimeType: 'text/tab-separated-values',
+		    buffer: Buffer.from('id\ttitle\tlink\tprice\tbrand\n' +
+		        'FF-FLAG-PHONE\tImported Extra Wide Rectangle With A Rather Long Product Title\thttps://shop.example/frames/FF-FLAG-PHONE\t129.00 EUR\tTest Optical\n' +
+		        'FF-BAD-PHONE\tBad Price\thttps://shop.example/frames/FF-BAD-PHONE\t129,00 EUR\tTest Optical\n') });
+		eq('phone import: 200', await submitForm(page, '#import-form button[type="submit"]'), 200);
+		eq('phone import: the report lists the bad row', await page.locator('#import-lines tr.is-bad').count(), 1);
+		await checkPhone(page, 'import-report');
 		expected(b, two ? [404, 422] : [400, 404, 422]);
 		noProblems(b, 'phone');
 	} finally {

@@ -272,6 +272,14 @@ async function inPlace(label, viewport, phone, nswitch) {
 		eq(`${label}: ... without a scroll jump`, (await state(page)).scrollY, y);
 		await shot(page, `${label}-switched`);
 		noProblems(b, `${label} switches`);
+		/* The page of a frame far along the strip shows it in view. */
+		await page.reload();
+		const seen = await page.$eval('#strip .strip-item.is-current', (li) => {
+			const l = li.parentNode.getBoundingClientRect(), r = li.getBoundingClientRect();
+			return r.left >= l.left - 1 && r.right <= l.right + 1;
+		});
+		check(`${label}: on loading, the current frame is in view in the strip`, seen);
+		noProblems(b, `${label} reload`);
 	} catch (e) {
 		nok(`${label}: the case ran to its end`, e.message.split('\n')[0]);
 		await shot(page, `${label}-error`).catch(() => {});

@@ -229,7 +229,7 @@ check_eq "detect answer's fields" "$(jq -c 'keys_unsorted' "$tmp/body")" '["widt
 check_eq "detect: the photo's size and one face" "$(jqr '"\(.width)x\(.height) \(.faces | length)"')" "250x250 1"
 check_re "detect names the model's version" "$(jqr .model)" '^ff-[0-9a-f]{12}$'
 check_eq "detect timed" "$(jqr '.ms > 0')" true
-check_eq "detect: a face's fields" "$(jq -c '.faces[0] | keys_unsorted' "$tmp/body")" '["score","box","left_eye","right_eye","face_width_mm"]'
+check_eq "detect: a face's fields" "$(jq -c '.faces[0] | keys_unsorted' "$tmp/body")" '["score","box","left_eye","right_eye","mouth","face_width_mm"]'
 # The face width comes from the PD (src/render/fit.h): the mean adult face,
 # 137.5 mm, at the default 63 mm.
 check_eq "detect says which PD: the default" "$(jqr '"\(.pd_mm) \(.pd_source)"')" "63 default"
@@ -314,6 +314,31 @@ cmp -s "$tmp/body" "$tmp/t1.jpg" && nok "pd_mm changes the drawing" "same bytes"
 api "$key" -H "Content-Type: image/png" --data-binary "@$tmp/big.png" "${url}api/v1/tryon?frame=$sku"
 check_eq "tryon on a large photo answers at most 1600 px" \
 	"$code $(file -b "$tmp/body" | grep -o '1600x1200')" "200 1600x1200"
+check_eq "tryon without consent hands out no token" "$(header X-Upload-Token)" ""
+
+# Consent to keep the photo for the shop's e-mails, recorded as the upload
+# form records it (src/app/consent.c), with the version of the shop's text.
+api "$key" -F "photo=@$photo" "${url}api/v1/tryon?frame=$sku&consent=newsletter&consent_wording=shop-nl-3"
+check_eq "tryon with consent" "$code" 200
+ctok=$(header X-Upload-Token)
+check_re "tryon with consent: the upload's token" "$ctok" '^[A-Za-z0-9_-]{22,}$'
+check_eq "tryon with consent: recorded for that upload, with the wording" \
+	"$(sql "SELECT CONCAT_WS(' ', u.source, c.purpose, c.wording, c.withdrawn IS NULL) FROM upload_consents c JOIN uploads u ON u.id = c.upload_id WHERE u.token = '$ctok'")" \
+	"api newsletter shop-nl-3 1"
+check_eq "tryon with consent: kept FF_CONSENT_DAYS (365), and says until when" \
+	"$(sql "SELECT CONCAT(TIMESTAMPDIFF(DAY, created, expires), ' ', DATE_FORMAT(expires, '%Y-%m-%dT%H:%i:%sZ')) FROM uploads WHERE token = '$ctok'")" \
+	"365 $(header X-Kept-Until)"
+nu=$(sql "SELECT COUNT(*) FROM uploads")
+api "$key" -F "photo=@$photo" "${url}api/v1/tryon?frame=$sku&consent=newsletter"
+check_error "consent without the wording's version" 400 bad_request
+check_re "... says what is missing" "$(jqr .error.message)" 'consent_wording'
+api "$key" -F "photo=@$photo" "${url}api/v1/tryon?frame=$sku&consent=yes&consent_wording=v1"
+check_error "consent to another purpose" 400 bad_request
+check_eq "refused consents keep no photo" "$(sql "SELECT COUNT(*) FROM uploads")" "$nu"
+nc=$(sql "SELECT COUNT(*) FROM upload_consents")
+api "$key" -F "photo=@$tmp/blank.png" "${url}api/v1/tryon?frame=$sku&consent=newsletter&consent_wording=shop-nl-3"
+check_error "consent on a photo without a face" 422 no_face
+check_eq "... records no consent" "$(sql "SELECT COUNT(*) FROM upload_consents")" "$nc"
 
 # ---- The face width over adult photos ----
 # 48 adults' photos of Labeled Faces in the Wild (MTFL's lfw_5590: every
@@ -424,16 +449,16 @@ check_eq "no face: the photo is not kept" "$(sql "SELECT COUNT(*) FROM uploads")
 # ---- Counted per key ----
 
 # Every call that got past the key check, whatever its answer: 16
-# detects, 8 try-ons of $sku and 4 that named no frame of the catalog
-# (missing, malformed or unknown SKU, bad pd_mm), 4 catalogs. Refusals
+# detects, 10 try-ons of $sku and 6 that named no frame of the catalog
+# (missing, malformed or unknown SKU, bad pd_mm or consent), 4 catalogs. Refusals
 # before the key check (unknown endpoint, 405, malformed query, bad key)
 # count for nobody.
 check_eq "detect calls counted for the key" \
 	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_detect' AND api_key_id = $key_id")" 16
 check_eq "tryon calls counted for the key and frame" \
-	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_tryon' AND api_key_id = $key_id AND frame_id = $sku_id")" 8
+	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_tryon' AND api_key_id = $key_id AND frame_id = $sku_id")" 10
 check_eq "tryon calls without a frame of the catalog" \
-	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_tryon' AND api_key_id = $key_id AND frame_id = 0")" 4
+	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_tryon' AND api_key_id = $key_id AND frame_id = 0")" 6
 check_eq "frames calls counted for the key" \
 	"$(sql "SELECT SUM(n) FROM hourly_rollups WHERE metric = 'api_frames' AND api_key_id = $key_id")" 4
 check_eq "the live counters too" \
@@ -442,7 +467,7 @@ check_eq "the live counters too" \
 check_eq "calls of unauthenticated clients are not counted" \
 	"$(sql "SELECT COUNT(*) FROM hourly_rollups WHERE metric LIKE 'api\\_%' AND api_key_id = 0")" 0
 "$cli" apikey list >"$tmp/list" 2>&1
-check_re "apikey list shows the calls" "$(grep "^$key_id " "$tmp/list")" ' 32$'
+check_re "apikey list shows the calls" "$(grep "^$key_id " "$tmp/list")" ' 36$'
 
 # ---- The rate limit, shared by the workers through MariaDB ----
 
@@ -522,7 +547,7 @@ json_ok && ok "real model: valid JSON" || nok "real model: valid JSON" "$(head -
 check_re "real model: names its version" "$(jqr .model)" '^ff-[0-9a-f]{12}$'
 check_eq "real model: the photo's size" "$(jqr '"\(.width)x\(.height)"')" 250x250
 check_eq "real model: every face has the fields of framefit detect --json and its width" \
-	"$(jqr '[.faces[] | keys_unsorted == ["score", "box", "left_eye", "right_eye", "face_width_mm"] and (.box | length) == 4] | all')" true
+	"$(jqr '[.faces[] | keys_unsorted == ["score", "box", "left_eye", "right_eye", "mouth", "face_width_mm"] and .mouth[1] > .left_eye[1] and (.box | length) == 4] | all')" true
 echo "# real model: $(jqr '.faces | length') face(s) in $(jqr .ms) ms"
 api "$key2" -F "photo=@$photo" "${url}api/v1/tryon?frame=$sku"
 if [ $trained = 1 ]; then

@@ -507,8 +507,14 @@ nsku=$(sql "SELECT sku FROM frames WHERE active = 1 ORDER BY sku LIMIT 1")
 export PORT=$(free_port)
 url="http://127.0.0.1:$PORT/"
 : >"$work/web.out"
+# Not the default period: the setting must reach the workers (lighttpd
+# passes only the variables it names).
+export FF_CONSENT_DAYS=400
 web_start "$bin" "$models" || bail "lighttpd did not start; see $work/web.out"
 http "$url"
+check_eq "I: the upload form answers" "$code" 200
+check_grep "I: the form promises the operator's period (FF_CONSENT_DAYS)" \
+	"we keep your photo for 400 days instead of 24 hours" "$tmp/body"
 check_grep "I: the upload form has the consent box, unticked" \
 	'<input type="checkbox" id="consent" name="consent" value="newsletter" aria-describedby' "$tmp/body"
 check_nogrep "I: ... and nothing ticks it" 'name="consent"[^>]* checked' "$tmp/body"
@@ -532,7 +538,7 @@ check_ge "I: uploads without" "${#plain[@]}" 2
 check_eq "I: consent recorded for exactly those, with the wording" \
 	"$(sql "SELECT COUNT(*) FROM upload_consents c JOIN uploads u ON u.id = c.upload_id WHERE c.wording = '$wording' AND c.withdrawn IS NULL")" "${#kept[@]}"
 check_eq "I: those are kept for the consent period, not 24 hours" \
-	"$(sql "SELECT COUNT(*) FROM upload_consents c JOIN uploads u ON u.id = c.upload_id WHERE u.expires > u.created + INTERVAL 300 DAY")" "${#kept[@]}"
+	"$(sql "SELECT COUNT(*) FROM upload_consents c JOIN uploads u ON u.id = c.upload_id WHERE TIMESTAMPDIFF(DAY, u.created, u.expires) = 400")" "${#kept[@]}"
 upload "$(echo "$photos" | head -n 1)" "$nsku" -F consent=newsletter -F consent_wording=old-text
 check_eq "I: consent to another wording is refused (400)" "$code" 400
 # The rest withdraws one and expects the others written: without two

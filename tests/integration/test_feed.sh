@@ -18,7 +18,15 @@
 #      feed that is not well-formed XML changes nothing (exit 1);
 #   3. the shop: the complete frames are on sale in every worker, the
 #      flagged ones are not (index page, API, thumbnail); the admin lists
-#      the flagged ones; once staff fill in the sizes the shop shows it.
+#      the flagged ones, and every admin page of a flagged frame works
+#      (its form without a preview, the preview's 404, retire, restore
+#      refused with what to do); `framefit batch --frame` refuses a
+#      flagged frame at start; once staff fill in the sizes the shop
+#      shows it;
+#   4. availability and sale_price: an out-of-stock frame stays in the
+#      shop, said to be out of stock; a sale shows the price struck
+#      through, in the frame's currency, in the shop and the API; again
+#      changes nothing; a feed that stops saying them clears them.
 # Prints "N passed, M failed" last and exits non-zero on any failure.
 set -u
 
@@ -198,6 +206,35 @@ admin /admin/catalog/
 check_grep "admin: the catalog links to the import" 'href="/admin/catalog/import/"' "$tmp/body"
 check_grep "admin: the catalog shows the flag" 'Feed Boxing Only.*needs sizes' "$tmp/body"
 check_nogrep "admin: no preview asked for a flagged frame" 'src="/admin/catalog/T-2/preview.png"' "$tmp/body"
+check_grep "admin: the catalog says what a flagged frame lacks" \
+	'no lens width, lens height, bridge, total width' "$tmp/body"
+check_grep "admin: the catalog shows T-1's price in euros" '<strong>€119.00</strong>' "$tmp/body"
+
+# Every admin page of a flagged frame works.
+admin /admin/catalog/T-3
+check_eq "flagged: T-3's form is 200" "$code" 200
+check_grep "flagged: a note instead of the preview" \
+	'id="preview-missing" role="note">No preview yet: the feed gave no lens width, lens height, bridge, total width. Add the sizes to see a preview' "$tmp/body"
+check_nogrep "flagged: the form asks for no preview" 'T-3/preview.png' "$tmp/body"
+check_grep "flagged: the missing sizes are empty fields, not 0.0" 'name="lens_width_mm" value="" min="20"' "$tmp/body"
+check_grep "flagged: the price in the feed's currency" '<label>Price, EUR <input type="number" name="price" value="10.00"' "$tmp/body"
+admin /admin/catalog/T-3/preview.png
+check_eq "flagged: its preview is 404" "$code" 404
+check_grep "flagged: ... saying what to do, in the admin" \
+	'There is no preview of this frame yet: it has no lens width, lens height, bridge, total width. Add the sizes on its page to see a preview.' "$tmp/body"
+admin /admin/catalog/T-3/retire --data-urlencode "csrf=$csrf"
+check_eq "flagged: retire works" "$code" 303
+admin /admin/catalog/T-3/restore --data-urlencode "csrf=$csrf"
+check_eq "flagged: restore is refused (400)" "$code" 400
+check_grep "flagged: ... with what to do" \
+	'T-3 cannot go back on sale without its lens width, lens height, bridge, total width: fill them in on its page' "$tmp/body"
+check_eq "flagged: T-3 stays retired" "$(sql "SELECT active FROM frames WHERE sku = 'T-3'")" 0
+jobs0=$(sql "SELECT COUNT(*) FROM batch_jobs")
+out=$("$cli" batch --job newsletter --frame T-3 --out "$work/newsletter" 2>&1)
+check_eq "batch --frame T-3 (flagged): refused at start (exit 2)" "$?" 2
+check_grep "... saying why and what to do" \
+	'frame T-3 cannot be drawn: it has no lens width, lens height, bridge, total width .*/admin/catalog/T-3' <(echo "$out")
+check_eq "... and makes no job" "$(sql "SELECT COUNT(*) FROM batch_jobs")" "$jobs0"
 
 # Staff complete T-2 on its page: the shop shows it.
 admin /admin/catalog/T-2
@@ -220,5 +257,47 @@ done
 out=$("$cli" import-feed "$feed1" 2>&1)
 check_eq "CLI: the first feed once more keeps staff's sizes of T-2" \
 	"$(sql "SELECT lens_height_mm, total_width_mm, needs_review FROM frames WHERE sku = 'T-2'" | tr '\t' ' ')" "40.0 140.0 0"
+
+# ---- Phase 4: availability and sale_price ----
+
+card() {	# the price of frame $1's card on the last page
+	grep -A8 "id=\"f-$1\"" "$tmp/body" | grep -o '<span class="card-price">.*</span>' | head -n 1
+}
+feed3=$work/feed3.tsv
+{
+	printf 'id\ttitle\tlink\tprice\tbrand\tavailability\tsale_price\tsale_price_effective_date\n'
+	printf 'T-1\tFeed Round\thttps://shop.example/p/t1\t119.00 EUR\tMarlowe\tout_of_stock\t\t\n'
+	printf 'X-1\tSkyline Aviator\thttps://shop.example/p/x1\t159.00 EUR\tNorthlight\tin_stock\t129.00 EUR\t2020-01-01T00:00Z/2099-12-31T23:59Z\n'
+	printf 'T-2\tFeed Boxing Only\thttps://shop.example/p/t2\t99.00 EUR\tMarlowe\tin_stock\t99.00 EUR\t\n'
+} >"$feed3"
+out=$("$cli" import-feed "$feed3" 2>&1)
+check_eq "stock: exit 0" "$?" 0
+check_grep "stock: a sale not below the price is a bad row" 'bad line 4 .T-2.: The sale price must be below the price\.' <(echo "$out")
+check_eq "stock: the summary" "$(echo "$out" | tail -n 1)" \
+	"framefit import-feed: 3 rows: 0 added, 2 changed, 0 unchanged, 1 bad; 0 flagged for staff; $((seed + 2)) frames of the catalog not in the feed left as they are."
+check_eq "stock: T-2 left as it was" "$(sql "SELECT CONCAT_WS(' ', price_cents, sale_price_cents, availability) FROM frames WHERE sku = 'T-2'")" "9900"
+sleep 2
+for i in 1 2 3 4; do
+	http "$url"
+	check_eq "shop ($i): T-1 out of stock, still to try on" "$(card T-1)" \
+		'<span class="card-price">€119.00<span class="stock is-out">Out of stock</span></span>'
+	check_eq "shop ($i): X-1 on sale, the price struck through" "$(card X-1)" \
+		'<span class="card-price"><s class="was-price"><span class="visually-hidden">was </span>€159.00</s> <span class="visually-hidden">now </span>€129.00</span>'
+	check_eq "shop ($i): a seed frame in the shop's dollars" "$(card FF-REC-5418-BLK)" '<span class="card-price">$129.00</span>'
+done
+key=$("$cli" apikey create "feed test" 2>/dev/null)
+http "${url}api/v1/frames" -H "Authorization: Bearer $key"
+check_eq "API: the catalog" "$code" 200
+if [ "$code" = 200 ]; then
+	check_grep "API: X-1's currency and sale" '"sku":"X-1",.*"price_cents":15900,"currency":"EUR","sale_price_cents":12900,"availability":"in_stock"' "$tmp/body"
+	check_grep "API: T-1 out of stock" '"sku":"T-1",.*"price_cents":11900,"currency":"EUR","sale_price_cents":null,"availability":"out_of_stock"' "$tmp/body"
+	check_grep "API: a seed frame in the shop's currency" '"sku":"FF-REC-5418-BLK",.*"price_cents":12900,"currency":"USD","sale_price_cents":null,"availability":null' "$tmp/body"
+fi
+out=$("$cli" import-feed --quiet "$feed3" 2>&1)
+check_eq "stock: again, nothing changes" "$(echo "$out" | tail -n 1)" \
+	"framefit import-feed: 3 rows: 0 added, 0 changed, 2 unchanged, 1 bad; 0 flagged for staff; $((seed + 2)) frames of the catalog not in the feed left as they are."
+out=$("$cli" import-feed --quiet "$feed2" 2>&1)
+check_eq "stock: the feed without them clears them" \
+	"$(sql "SELECT CONCAT_WS(' ', sku, sale_price_cents, availability) FROM frames WHERE sku IN ('T-1', 'X-1') ORDER BY sku" | tr '\n' ',')" "T-1,X-1,"
 
 finish
