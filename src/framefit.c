@@ -254,6 +254,7 @@ int
 main(int argc, char **argv)
 {
 	(void)blas_linked;
+	blas_pick_kernels(argv);
 	if (argc < 2)
 		usage();
 	if (strcmp(argv[1], "train") == 0)

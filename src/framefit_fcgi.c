@@ -51,6 +51,7 @@
 #include "core/setting.h"
 #include "http/fcgi.h"
 #include "http/prefork.h"
+#include "http/request.h"
 #include "vision/blas.h"
 
 static void
@@ -140,6 +141,7 @@ serve(void *arg)
 
 	/* One forward pass per process: parallelism comes from processes. */
 	blas_init(1);
+	req_log(NULL, "OpenBLAS kernels %s", blas_kernels());
 	if ((er = app_open(sa->to, &app)) != FF_OK) {
 		fprintf(stderr, "framefit.fcgi: cannot start: %s\n",
 		    ff_strerror(er));
@@ -176,6 +178,7 @@ main(int argc, char **argv)
 
 	/* Keep blas.o (darknet's fast gemm) in the executable. */
 	(void)blas_linked;
+	blas_pick_kernels(argv);
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c': check_only = 1; break;

@@ -1,4 +1,7 @@
 #include <dlfcn.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <unistd.h>
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -52,6 +55,48 @@ blas_use_stock(int on)
 }
 
 void openblas_set_num_threads(int);
+char *openblas_get_corename(void);
+
+const char *
+blas_kernels(void)
+{
+	const char *n = openblas_get_corename();
+
+	return n != NULL ? n : "unknown";
+}
+
+void
+blas_pick_kernels(char **argv)
+{
+	/* Kernels without AVX2, from oldest: what a CPU the library does
+	 * not know may be given. */
+	static const char *const weak[] = {
+		"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem",
+		"Sandybridge", "Atom", "Katmai", "Coppermine", "Northwood",
+	};
+	const char *want = NULL, *have = blas_kernels();
+	size_t i;
+
+	if (getenv("OPENBLAS_CORETYPE") != NULL)
+		return;
+	for (i = 0; i < sizeof weak / sizeof weak[0]; i++)
+		if (strcasecmp(have, weak[i]) == 0)
+			break;
+	if (i == sizeof weak / sizeof weak[0])
+		return;
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+	    __builtin_cpu_supports("avx512cd"))
+		want = "SkylakeX";
+	else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		want = "Haswell";
+	if (want == NULL || setenv("OPENBLAS_CORETYPE", want, 1) != 0)
+		return;
+	execv("/proc/self/exe", argv);
+	/* Still the old kernels: run with them rather than not at all. */
+	unsetenv("OPENBLAS_CORETYPE");
+}
 
 void
 blas_init(int threads)

@@ -21,6 +21,21 @@
 
 void	blas_init(int threads);
 /*
+ * OpenBLAS picks its kernels from the CPU's model number when it loads,
+ * and a CPU newer than the library gets its oldest ones (SSE3,
+ * "Prescott"), several times slower than the AVX2 or AVX-512 kernels the
+ * CPU runs (docs/PERFORMANCE.md). When the library chose kernels without
+ * AVX2 on a CPU that has it, this names the right ones in
+ * OPENBLAS_CORETYPE and runs the program again, once, with the same
+ * arguments and open files, so every launcher (web server, systemd,
+ * Slurm, a shell) gets them. Call it first thing in main(). It returns
+ * when nothing is to be done: the library chose well, OPENBLAS_CORETYPE
+ * is already set (an operator's choice wins), or the exec failed.
+ */
+void	blas_pick_kernels(char **argv);
+/* The kernels OpenBLAS loaded, e.g. "SkylakeX", for logs and benches. */
+const char *blas_kernels(void);
+/*
  * 1: send every call back to libdarknet's own code (found with dlsym on
  * the library's handle), 0: use the replacements. For the equivalence
  * tests and the benchmark's same-process baseline. FF_EMODEL if
