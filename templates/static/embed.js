@@ -5,6 +5,11 @@
  *   {type: 'framefit:height', px}         the page's height in CSS
  *                                         pixels, whenever it changes,
  *                                         so the host sizes the iframe
+ *   {type: 'framefit:page'}               a new page loaded in the
+ *                                         iframe: the host brings the
+ *                                         iframe's top into view when it
+ *                                         is scrolled above it, as a
+ *                                         navigation would
  *   {type: 'framefit:tryon', sku, token}  a try-on is on screen (each
  *                                         result page, and each frame
  *                                         switched in place): the
@@ -80,6 +85,7 @@
 		}
 	}
 
+	post({ type: 'framefit:page' });
 	height();
 	if (typeof ResizeObserver === 'function')
 		new ResizeObserver(height).observe(document.documentElement);

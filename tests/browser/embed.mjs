@@ -43,8 +43,11 @@ window.addEventListener('message', function (e) {
 	if (e.origin !== ${JSON.stringify(framefit)})
 		return;
 	window.ffMessages.push({ origin: e.origin, data: e.data });
+	var frame = document.getElementById('framefit');
 	if (e.data && e.data.type === 'framefit:height')
-		document.getElementById('framefit').style.height = e.data.px + 'px';
+		frame.style.height = e.data.px + 'px';
+	if (e.data && e.data.type === 'framefit:page' && frame.getBoundingClientRect().top < 0)
+		frame.scrollIntoView({ block: 'start' });
 });
 </script>
 </body></html>
@@ -149,6 +152,41 @@ async function iframe() {
 	}
 }
 
+/* On a phone the shopper scrolls down to the button; the result must
+ * show from its top, not from where the form's button was. */
+async function iframePhone() {
+	const srv = await serve(Number(env.FF_EMBED_PORT));
+	const host = `http://localhost:${srv.address().port}`;
+	const b = await launch('iframe-phone', []);
+	const { page } = b;
+	try {
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.goto(`${host}/product/${sku}`);
+		const f = frameOf(page);
+		await f.waitForSelector('#tryon-form');
+		await f.setInputFiles('#photo', env.FF_SELFIE);
+		await f.click('#submit');
+		const y0 = await page.evaluate(() => window.scrollY);
+		check('phone: the shopper scrolled down to the button', y0 > 0, `scrollY ${y0}`);
+		await f.waitForURL((u) => /^\/t\/[A-Za-z0-9_-]{32}$/.test(u.pathname),
+		    { timeout: TRYON_TIMEOUT_MS });
+		await f.waitForLoadState('load');
+		await page.waitForFunction(() => window.ffMessages.filter((m) =>
+		    m.data && m.data.type === 'framefit:page').length >= 2, null, { timeout: STEP_MS });
+		const top = await page.evaluate(() =>
+		    document.getElementById('framefit').getBoundingClientRect().top);
+		check('phone: the result shows from the iframe\'s top', top >= -1 && top < 844,
+		    `iframe top at ${top}`);
+		const img = await f.$eval('.stage-img', (i) => i.getBoundingClientRect().top);
+		check('phone: the try-on picture is on the screen', top + img < 844, `at ${top + img}`);
+		await shot(page, 'iframe-phone-result');
+		noProblems(b, 'phone');
+	} finally {
+		await b.done();
+		srv.close();
+	}
+}
+
 async function refused() {
 	const srv = await serve(0);
 	const host = `http://localhost:${srv.address().port}`;
@@ -203,4 +241,4 @@ async function link() {
 }
 
 const STEP_MS = 30000;
-await runCases(iframe, refused, link);
+await runCases(iframe, iframePhone, refused, link);
