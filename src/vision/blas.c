@@ -75,6 +75,8 @@ blas_pick_kernels(char **argv)
 		"Sandybridge", "Atom", "Katmai", "Coppermine", "Northwood",
 	};
 	const char *want = NULL, *have = blas_kernels();
+	char self[4096];
+	ssize_t n;
 	size_t i;
 
 	if (getenv("OPENBLAS_CORETYPE") != NULL)
@@ -93,7 +95,12 @@ blas_pick_kernels(char **argv)
 		want = "Haswell";
 	if (want == NULL || setenv("OPENBLAS_CORETYPE", want, 1) != 0)
 		return;
-	execv("/proc/self/exe", argv);
+	/* The program's own path, not /proc/self/exe: the process keeps its
+	 * name (comm), which scripts and ps look for. */
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) > 0) {
+		self[n] = '\0';
+		execv(self, argv);
+	}
 	/* Still the old kernels: run with them rather than not at all. */
 	unsetenv("OPENBLAS_CORETYPE");
 }

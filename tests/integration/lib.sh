@@ -171,6 +171,11 @@ worker_pids() { "$root/scripts/web.sh" workers "$server" 2>/dev/null; }
 # request or health check instead.
 same_workers() {
 	[ "$server" = apache-fcgid ] && return 0
+	# An empty list on both sides would compare equal and prove nothing.
+	if [ -z "$workers" ]; then
+		nok "$1: no worker died or was replaced" "web_start found no workers to watch"
+		return
+	fi
 	check_eq "$1: no worker died or was replaced" "$(worker_pids)" "$workers"
 }
 # The CPU time the workers have used, in clock ticks: utime + stime,
