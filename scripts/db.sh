@@ -28,10 +28,23 @@
 #                   Without it (the unit and integration tests) the app
 #                   user may do anything in every database named
 #                   framefit*, so tests can make framefit_test.
+#   FF_DB_PORT      unset (the default): the server listens on the socket
+#                   only (--skip-networking). Set: also on 127.0.0.1:PORT,
+#                   TLS only (--require-secure-transport: a client without
+#                   TLS is refused; the socket counts as secure), with a
+#                   throwaway CA and server certificate (CN localhost,
+#                   names localhost and 127.0.0.1) made on the first such
+#                   start under $FF_DB_DIR/tls: ca.pem is the file a client
+#                   names in FF_DB_SSL_CA; client.pem and client.key
+#                   (0600) a client certificate it signed. The users above are granted from
+#                   127.0.0.1 too (skip-name-resolve: by address). For the
+#                   tests of the TCP client (test_dbnet.sh), not a
+#                   production set-up (docs/DEPLOY.md). Takes effect when
+#                   the server starts; a running one is left as it is.
 #
-# The server listens on the socket only (--skip-networking) and is started
-# with --no-defaults, so /etc/mysql never leaks in. No password is ever
-# given on a command line: they reach the client on its stdin.
+# The server is started with --no-defaults, so /etc/mysql never leaks in.
+# No password is ever given on a command line: they reach the client on
+# its stdin.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,8 +56,21 @@ log=$dir/mysqld.log
 name=${FF_DB_NAME:-framefit}
 user=${FF_DB_USER:-framefit}
 least=${FF_DB_LEAST:-0}
+port=${FF_DB_PORT:-}
+tls=$dir/tls
 
 die() { echo "db.sh: $*" >&2; exit 1; }
+
+case $port in
+'') ;;
+*[!0-9]*) die "FF_DB_PORT must be a port number, not '$port'" ;;
+*) if [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+	die "FF_DB_PORT must be from 1 to 65535, not $port"
+   fi ;;
+esac
+# Where the app users may connect from: by address, as the server
+# resolves no names.
+if [ -n "$port" ]; then hosts="localhost 127.0.0.1"; else hosts=localhost; fi
 
 # sun_path holds 108 bytes including the NUL.
 [ ${#sock} -lt 108 ] || die "socket path too long (${#sock} > 107): $sock; set FF_DB_SOCKET"
@@ -106,17 +132,23 @@ setup_least() {
 	mpass=$(password_of migrate)
 	# ALTER USER: the account and the password file always agree; the
 	# REVOKE takes back what a dev set-up (below) granted before.
-	client <<EOF
-CREATE DATABASE IF NOT EXISTS \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS $(sqlstr "$user")@'localhost' IDENTIFIED BY $(sqlstr "$pass");
-ALTER USER $(sqlstr "$user")@'localhost' IDENTIFIED BY $(sqlstr "$pass");
-REVOKE ALL PRIVILEGES, GRANT OPTION FROM $(sqlstr "$user")@'localhost';
-GRANT SELECT, INSERT, UPDATE, DELETE ON \`$name\`.* TO $(sqlstr "$user")@'localhost';
-CREATE USER IF NOT EXISTS $(sqlstr "$mig")@'localhost' IDENTIFIED BY $(sqlstr "$mpass");
-ALTER USER $(sqlstr "$mig")@'localhost' IDENTIFIED BY $(sqlstr "$mpass");
-REVOKE ALL PRIVILEGES, GRANT OPTION FROM $(sqlstr "$mig")@'localhost';
-GRANT ALL PRIVILEGES ON \`$name\`.* TO $(sqlstr "$mig")@'localhost';
+	{
+		echo "CREATE DATABASE IF NOT EXISTS \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
+		for h in $hosts; do
+			u="$(sqlstr "$user")@$(sqlstr "$h")"
+			m="$(sqlstr "$mig")@$(sqlstr "$h")"
+			cat <<EOF
+CREATE USER IF NOT EXISTS $u IDENTIFIED BY $(sqlstr "$pass");
+ALTER USER $u IDENTIFIED BY $(sqlstr "$pass");
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM $u;
+GRANT SELECT, INSERT, UPDATE, DELETE ON \`$name\`.* TO $u;
+CREATE USER IF NOT EXISTS $m IDENTIFIED BY $(sqlstr "$mpass");
+ALTER USER $m IDENTIFIED BY $(sqlstr "$mpass");
+REVOKE ALL PRIVILEGES, GRANT OPTION FROM $m;
+GRANT ALL PRIVILEGES ON \`$name\`.* TO $m;
 EOF
+		done
+	} | client
 }
 
 setup() {
@@ -129,16 +161,58 @@ setup() {
 		return
 	fi
 	pass=${FF_DB_PASSWORD:-framefit}
-	client <<EOF
-CREATE DATABASE IF NOT EXISTS \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS $(sqlstr "$user")@'localhost' IDENTIFIED BY $(sqlstr "$pass");
-GRANT ALL PRIVILEGES ON \`framefit%\`.* TO $(sqlstr "$user")@'localhost';
-EOF
-	# GRANT on a pattern does not cover a database named otherwise.
-	case $name in
-	framefit*) ;;
-	*) client -e "GRANT ALL PRIVILEGES ON \`$name\`.* TO $(sqlstr "$user")@'localhost'" ;;
-	esac
+	{
+		echo "CREATE DATABASE IF NOT EXISTS \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
+		for h in $hosts; do
+			u="$(sqlstr "$user")@$(sqlstr "$h")"
+			echo "CREATE USER IF NOT EXISTS $u IDENTIFIED BY $(sqlstr "$pass");"
+			echo "GRANT ALL PRIVILEGES ON \`framefit%\`.* TO $u;"
+			# GRANT on a pattern does not cover a database named
+			# otherwise.
+			case $name in
+			framefit*) ;;
+			*) echo "GRANT ALL PRIVILEGES ON \`$name\`.* TO $u;" ;;
+			esac
+		done
+	} | client
+}
+
+# The throwaway CA and server certificate of a server on FF_DB_PORT, made
+# once: a CA that signs one certificate for the names a local client
+# uses (localhost, 127.0.0.1). The keys stay in the directory (0700).
+make_tls() {
+	[ -s "$tls/server.pem" ] && [ -s "$tls/client.pem" ] && return 0
+	command -v openssl >/dev/null || die "FF_DB_PORT needs openssl (apt-get install openssl)"
+	rm -rf "$tls.tmp"
+	(umask 077; mkdir -p "$tls.tmp")
+	(
+	cd "$tls.tmp"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
+		-subj "/CN=framefit test CA" -keyout ca.key -out ca.pem
+	openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=localhost" \
+		-keyout server.key -out server.csr
+	printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+		'basicConstraints=CA:FALSE' \
+		'keyUsage=digitalSignature,keyEncipherment' \
+		'extendedKeyUsage=serverAuth' >server.ext
+	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+		-CAcreateserial -days 3650 -sha256 -extfile server.ext \
+		-out server.pem
+	# A client certificate, for a user made to REQUIRE X509.
+	openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=framefit client" \
+		-keyout client.key -out client.csr
+	printf '%s\n' 'basicConstraints=CA:FALSE' \
+		'keyUsage=digitalSignature,keyEncipherment' \
+		'extendedKeyUsage=clientAuth' >client.ext
+	openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key \
+		-CAcreateserial -days 3650 -sha256 -extfile client.ext \
+		-out client.pem
+	) >"$dir/tls.log" 2>&1 || { cat "$dir/tls.log" >&2; die "cannot make the TLS certificates"; }
+	# The certificates are public; a client of another user reads ca.pem.
+	chmod 711 "$tls.tmp"
+	chmod 644 "$tls.tmp/ca.pem" "$tls.tmp/server.pem"
+	rm -rf "$tls"
+	mv "$tls.tmp" "$tls"
 }
 
 start() {
@@ -164,10 +238,19 @@ start() {
 				>"$dir/install.log" 2>&1 ||
 				{ cat "$dir/install.log" >&2; die "mariadb-install-db failed"; }
 		fi
+		if [ -n "$port" ]; then
+			make_tls
+			set -- --bind-address=127.0.0.1 --port="$port" \
+				--ssl-ca="$tls/ca.pem" --ssl-cert="$tls/server.pem" \
+				--ssl-key="$tls/server.key" \
+				--require-secure-transport=ON
+		else
+			set -- --skip-networking
+		fi
 		# Small buffers and a relaxed flush: this is a dev/test server.
 		# max-allowed-packet must exceed the 15 MB upload limit.
 		setsid mariadbd --no-defaults "$asuser" \
-			--datadir="$data" --socket="$sock" --skip-networking \
+			--datadir="$data" --socket="$sock" "$@" \
 			--pid-file="$pidfile" --log-error="$log" \
 			--skip-name-resolve --character-set-server=utf8mb4 \
 			--collation-server=utf8mb4_unicode_ci \
@@ -196,7 +279,7 @@ start() {
 		sleep 0.1
 	done
 	setup
-	echo "db.sh: running (pid $(cat "$pidfile")), socket $sock"
+	echo "db.sh: running (pid $(cat "$pidfile")), socket $sock${port:+, TLS on 127.0.0.1:$port (CA $tls/ca.pem)}"
 }
 
 stop() {

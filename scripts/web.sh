@@ -165,10 +165,10 @@ prepare() {
 	srv=$1
 	[ -x "$bin" ] || die "no worker at $bin; build it (make) or set FF_FCGI_BIN"
 	# The worker's own check of its settings (one rule, src/core/
-	# setting.c): a bad FF_EMBED_ORIGINS stops the start here, with the
-	# reason, rather than in a worker log.
-	[ -z "${FF_EMBED_ORIGINS:-}" ] || "$bin" --check ||
-		die "fix FF_EMBED_ORIGINS (docs/EMBED.md)"
+	# setting.c, src/store/db.c): a bad FF_EMBED_ORIGINS or FF_DB_*
+	# stops the start here, with the reason, rather than in a worker log.
+	"$bin" --check ||
+		die "fix the setting named above (FF_EMBED_ORIGINS: docs/EMBED.md; FF_DB_*: docs/DEPLOY.md)"
 	ensure_user
 	mkdir -p "$var/log" "$var/run" "$var/run/lighttpd" "$var/tmp" "$var/www" "$var/apache"
 	if [ ! -s "$htpasswd" ]; then

@@ -16,12 +16,13 @@
  *                                 lighttpd runs it so, with max-procs 1
  *   framefit.fcgi --migrate       apply sql/ migrations and exit
  *   framefit.fcgi --check         check the settings read at start
- *                                 (FF_EMBED_ORIGINS) and exit: 0 when
+ *                                 (FF_EMBED_ORIGINS, FF_DB_*) and exit: 0 when
  *                                 a worker would start (scripts/web.sh
  *                                 runs it before it starts a server)
  *
  * The environment names its resources (see src/app/app.h and
- * src/store/db.h): FF_DB_SOCKET, FF_DB_NAME, FF_DB_USER, FF_DB_PASSWORD,
+ * src/store/db.h): FF_DB_SOCKET or FF_DB_HOST, FF_DB_PORT and FF_DB_SSL*,
+ * FF_DB_NAME, FF_DB_USER, FF_DB_PASSWORD,
  * FF_MODELS_DIR, FF_TEMPLATES, FF_STATIC, FF_SQL_DIR, FF_SECRET_FILE,
  * FF_MIGRATE, FF_MAX_REQUESTS (recycle the process after so many) and
  * FF_EMBED_ORIGINS (the shop's origins that may frame its pages,
@@ -52,6 +53,7 @@
 #include "http/fcgi.h"
 #include "http/prefork.h"
 #include "http/request.h"
+#include "store/db.h"
 #include "vision/blas.h"
 
 static void
@@ -203,6 +205,13 @@ main(int argc, char **argv)
 	if (embed_init() != FF_OK) {
 		fprintf(stderr, "framefit.fcgi: cannot start: FF_EMBED_ORIGINS "
 		    "is not a list of origins\n");
+		return 1;
+	}
+	/* The same for the database's settings (a port that is not a
+	 * number, a CA file that cannot be read): db.c says which. */
+	if (db_check_settings() != FF_OK) {
+		fprintf(stderr, "framefit.fcgi: cannot start: the FF_DB_* "
+		    "settings above cannot work (src/store/db.h)\n");
 		return 1;
 	}
 	if (check_only)

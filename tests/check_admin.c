@@ -480,12 +480,12 @@ END_TEST
  * there checks the CSRF token first. /admin/catalog/{sku} needs the
  * database first (503 here), whatever the method.
  */
-/* A whole frame form after the token: lens width, lens height, bridge
- * and total width go into the four %s. */
+/* A whole frame form after the token: lens width, lens height, bridge,
+ * total width and price go into the five %s. */
 #define FULL_FORM	"&sku=FF-TST-5218&name=Test+Red+Rectangle&brand=Test" \
 	"&style=rectangle&rim_rgb=%%23b0202a&tint_rgb=%%23ffffff&rim_mm=4.5" \
 	"&tint_opacity=0&lens_width_mm=%s&lens_height_mm=%s&bridge_mm=%s" \
-	"&total_width_mm=%s&price=99.50" \
+	"&total_width_mm=%s&price=%s" \
 	"&product_url=https%%3A%%2F%%2Fshop.example%%2Fframes%%2FFF-TST-5218" \
 	"&active=1"
 
@@ -501,33 +501,55 @@ static const struct {
 	const char	*sizes[4];	/* NULL: a form of the SKU alone */
 	int		 status;
 	const char	*body;		/* in the answer, or NULL */
+	const char	*price;		/* NULL: 99.50 */
 } frame_forms[] = {
 	{ "GET", "/admin/catalog/new", 0, { NULL }, 200,
 	    "action=/admin/catalog/new|editing=|price=129.00|total=140.0|"
-	    "terr=|herr=|error=|" },
-	{ "HEAD", "/admin/catalog/new", 0, { NULL }, 200, NULL },
-	{ "POST", "/admin/catalog/new", 0, { NULL }, 403, NULL },
+	    "terr=|herr=|perr=|error=|", NULL },
+	{ "HEAD", "/admin/catalog/new", 0, { NULL }, 200, NULL, NULL },
+	{ "POST", "/admin/catalog/new", 0, { NULL }, 403, NULL, NULL },
 	{ "POST", "/admin/catalog/new", 1, { NULL }, 422,
-	    "|error=13 fields need a change: see the messages beside them.|" },
-	{ "POST", "/admin/catalog/new", 1, { "52", "38", "18", "140" }, 503,
+	    "|error=13 fields need a change: see the messages beside them.|",
 	    NULL },
+	{ "POST", "/admin/catalog/new", 1, { "52", "38", "18", "140" }, 503,
+	    NULL, NULL },
 	/* The issue's impossible frame: the typed values stay. */
 	{ "POST", "/admin/catalog/new", 1, { "52", "38", "18", "90" }, 422,
 	    "|total=90|terr=The total width is 90 mm, too narrow for what it "
 	    "holds: two 52 mm lenses and an 18 mm bridge are 122 mm before the "
 	    "end pieces at both sides. It should be near 140 mm (126 to 162 "
-	    "mm).|herr=|error=One field needs a change: see the message beside "
-	    "it.|" },
+	    "mm).|herr=|perr=|error=One field needs a change: see the message "
+	    "beside it.|", NULL },
 	{ "POST", "/admin/catalog/new", 1, { "52", "60", "18", "190" }, 422,
 	    "|total=190|terr=The total width is 190 mm, too wide for two 52 mm "
 	    "lenses and an 18 mm bridge (122 mm) with end pieces of at most 20 "
 	    "mm a side. It should be near 140 mm (126 to 162 mm).|herr=The "
-	    "lens height is 60 mm, more than the lens width of 52 mm" },
+	    "lens height is 60 mm, more than the lens width of 52 mm", NULL },
 	{ "POST", "/admin/catalog/new", 1, { "52", "38", "18", "1e999" }, 422,
-	    "|terr=The total width must be a number, like 12.5.|" },
-	{ "GET", "/admin/catalog/FF-RND-4721-TOR", 0, { NULL }, 503, NULL },
-	{ "POST", "/admin/catalog/FF-RND-4721-TOR", 0, { NULL }, 503, NULL },
-	{ "POST", "/admin/catalog/FF-RND-4721-TOR", 1, { NULL }, 503, NULL },
+	    "|terr=The total width must be a number, like 12.5.|", NULL },
+	/* A decimal comma, as the shopper's PD field takes it: the form
+	 * goes on to the database. */
+	{ "POST", "/admin/catalog/new", 1, { "52,5", "38,5", "18", "141,5" },
+	    503, NULL, "99,50" },
+	{ "POST", "/admin/catalog/new", 1, { "52,5", "38", "18", "90" }, 422,
+	    "|total=90|terr=The total width is 90 mm, too narrow for what it "
+	    "holds: two 52.5 mm lenses and an 18 mm bridge are 123 mm before "
+	    "the end pieces at both sides. It should be near 141 mm (127 to "
+	    "163 mm).|", NULL },
+	/* The range in plain numbers, never "1e+06". */
+	{ "POST", "/admin/catalog/new", 1, { "52", "38", "18", "140" }, 422,
+	    "|perr=The price must be a number from 0 to 1000000.|", "2000000" },
+	{ "POST", "/admin/catalog/new", 1, { "52", "38", "18", "140" }, 422,
+	    "|perr=The price 1,000 could mean 1000 or 1: please write it "
+	    "without a thousands separator.|", "1,000" },
+	{ "POST", "/admin/catalog/new", 1, { "52", "38", "18", "140" }, 503,
+	    NULL, "1000" },
+	{ "GET", "/admin/catalog/FF-RND-4721-TOR", 0, { NULL }, 503, NULL,
+	    NULL },
+	{ "POST", "/admin/catalog/FF-RND-4721-TOR", 0, { NULL }, 503, NULL,
+	    NULL },
+	{ "POST", "/admin/catalog/FF-RND-4721-TOR", 1, { NULL }, 503, NULL,
+	    NULL },
 };
 
 START_TEST(t_frame_form)
@@ -554,7 +576,7 @@ START_TEST(t_frame_form)
 	    "action={{action}}|editing={{#editing}}yes{{/editing}}|"
 	    "price={{f.price}}|total={{f.total_width_mm}}|"
 	    "terr={{err.total_width_mm}}|herr={{err.lens_height_mm}}|"
-	    "error={{error}}|", NULL), FF_OK);
+	    "perr={{err.price}}|error={{error}}|", NULL), FF_OK);
 	ck_assert_int_eq(tpl_set_link(tpl, NULL), FF_OK);
 	buf_init(&body);
 	admin_csrf_token(a, "alice", (long long)time(NULL), tok);
@@ -564,7 +586,8 @@ START_TEST(t_frame_form)
 	else
 		buf_printf(&body, FULL_FORM, frame_forms[_i].sizes[0],
 		    frame_forms[_i].sizes[1], frame_forms[_i].sizes[2],
-		    frame_forms[_i].sizes[3]);
+		    frame_forms[_i].sizes[3], frame_forms[_i].price != NULL ?
+		    frame_forms[_i].price : "99.50");
 	memset(&m, 0, sizeof(m));
 	for (i = 0; env[i] != NULL; i++)
 		m.env[i] = env[i];
@@ -715,12 +738,14 @@ START_TEST(t_frame_form_page)
 	buf_init(&body);
 	admin_csrf_token(a, "alice", (long long)time(NULL), tok);
 	buf_printf(&body, "csrf=%s", tok);
-	buf_printf(&body, FULL_FORM, "52", "38", "18", "90");
+	buf_printf(&body, FULL_FORM, "52", "38", "18", "90", "99.50");
 	ck_assert_int_eq(run(a, env, body.ptr, &out), 422);
 	buf_putc(&out, '\0');
 	ck_assert_ptr_nonnull(strstr(out.ptr, "name=\"total_width_mm\" "
-	    "value=\"90\" min=\"80\" max=\"200\" step=\"0.1\" required "
-	    "aria-invalid=\"true\" aria-describedby=\"err-total_width_mm\">"
+	    "value=\"90\" pattern=\"\\s*[0-9]*([.,][0-9]*)?\\s*\" title=\"A "
+	    "number from 80 to 200 mm; a decimal point or comma, such as 140.5 "
+	    "or 140,5\" autocomplete=\"off\" required aria-invalid=\"true\" "
+	    "aria-describedby=\"err-total_width_mm\">"
 	    "<span class=\"field-error\" id=\"err-total_width_mm\">The total "
 	    "width is 90 mm, too narrow for what it holds: two 52 mm lenses "
 	    "and an 18 mm bridge are 122 mm before the end pieces at both "
@@ -738,6 +763,10 @@ START_TEST(t_frame_form_page)
 	    "selected>"));
 	ck_assert_ptr_nonnull(strstr(out.ptr, "One field needs a change"));
 	ck_assert_ptr_nonnull(strstr(out.ptr, "<nav class=\"admin-nav\""));
+	/* "On sale" read as "discounted" beside the feed's sale prices. */
+	ck_assert_ptr_nonnull(strstr(out.ptr, "value=\"1\" checked> In the "
+	    "shop (shown to shoppers)</label>"));
+	ck_assert_ptr_null(strstr(out.ptr, "On sale"));
 	buf_free(&body);
 	buf_free(&out);
 	tpl_set_free(a->tpl);

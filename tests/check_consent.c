@@ -317,6 +317,51 @@ START_TEST(test_withdraw_old)
 }
 END_TEST
 
+/* ---- What the retention page shows ---- */
+
+/* The photos kept with consent now, the soonest expiry among them and
+ * the oldest, past photos without consent, withdrawn or expired. */
+START_TEST(test_kept)
+{
+	struct consent_kept	 k;
+	struct upload_row	 a = photo(1), b = photo(1), gone = photo(1);
+	struct upload_row	 w = photo(1);
+	int			 deleted;
+
+	(void)photo(0);
+	(void)photo(0);
+	/* b stored ten days before a: it expires first and is the oldest. */
+	dbtest_exec(db, "UPDATE uploads SET created = created - INTERVAL 10 "
+	    "DAY, expires = expires - INTERVAL 10 DAY WHERE id = ?", b.id);
+	/* Past its expiry, awaiting the purge: not kept any more. */
+	dbtest_exec(db, "UPDATE uploads SET expires = UTC_TIMESTAMP() - "
+	    "INTERVAL 1 MINUTE WHERE id = ?", gone.id);
+	ck_assert_int_eq(db_consent_withdraw(db, w.token, &deleted), FF_OK);
+	ck_assert_int_eq(deleted, 0);
+	ck_assert_int_eq(db_consent_kept(db, CONSENT_NEWSLETTER, now, &k),
+	    FF_OK);
+	ck_assert_int_eq(k.photos, 2);
+	ck_assert_int_eq(k.oldest, b.created - 10 * DAY);
+	ck_assert_int_eq(k.next_expiry, k.oldest + 365 * DAY);
+	ck_assert_int_eq(k.next_expiry, dbtest_int(db, "SELECT "
+	    "UNIX_TIMESTAMP(expires) FROM uploads WHERE id = ?", b.id));
+	/* At b's expiry b is no longer kept; a is next. */
+	ck_assert_int_eq(db_consent_kept(db, CONSENT_NEWSLETTER, k.next_expiry,
+	    &k), FF_OK);
+	ck_assert_int_eq(k.photos, 1);
+	ck_assert_int_eq(k.next_expiry, a.created + 365 * DAY);
+	ck_assert_int_eq(k.oldest, a.created);
+	/* A year on, none. */
+	ck_assert_int_eq(db_consent_kept(db, CONSENT_NEWSLETTER, now + 366 *
+	    DAY, &k), FF_OK);
+	ck_assert_int_eq(k.photos, 0);
+	ck_assert_int_eq(k.next_expiry, 0);
+	ck_assert_int_eq(k.oldest, 0);
+	ck_assert_int_eq(db_consent_kept(db, "marketing", now, &k), FF_EINPUT);
+	ck_assert_int_eq(uploads(), 6);
+}
+END_TEST
+
 /* ---- The newsletter batch ---- */
 
 static void
@@ -444,6 +489,7 @@ main(void)
 	tcase_add_test(tc, test_purge_cutoff_batches);
 	tcase_add_test(tc, test_withdraw_fresh);
 	tcase_add_test(tc, test_withdraw_old);
+	tcase_add_test(tc, test_kept);
 	tcase_add_test(tc, test_loader_opted_in_only);
 	tcase_add_test(tc, test_worker_skips_withdrawn);
 	suite_add_tcase(s, tc);

@@ -442,6 +442,68 @@ START_TEST(test_map)
 }
 END_TEST
 
+/*
+ * Shapes in product_detail, several entries in one TSV cell separated by
+ * commas: a shape the catalog has is taken as it is; one it does not
+ * have is drawn as the nearest, and one it does not know is not taken,
+ * each with a note for the import's report (the row still imports).
+ */
+static const struct {
+	const char	*details;	/* the product_detail cell */
+	int		 style;
+	int		 has_style;
+	double		 lens_height;	/* 0: none given */
+	const char	*note;		/* "" for none */
+} shape_cases[] = {
+	{ "Frame:Shape:Round", FRAME_ROUND, 1, 0, "" },
+	{ "Frame:Frame shape:Cat-eye", FRAME_CATEYE, 1, 0, "" },
+	{ "Frame:Shape:Oval", FRAME_ROUND, 1, 0, "The catalog has no 'Oval' "
+	    "shape: the frame is drawn as round, the nearest it has." },
+	{ "Frame:Lens height:40 mm,Frame:Shape:Square,Frame:Colour:Black",
+	    FRAME_RECTANGLE, 1, 40, "The catalog has no 'Square' shape: the "
+	    "frame is drawn as rectangle, the nearest it has." },
+	{ "Frame:Shape:Wayfarer, Frame:Lens height:38 mm", FRAME_BROWLINE, 1,
+	    38, "The catalog has no 'Wayfarer' shape: the frame is drawn as "
+	    "browline, the nearest it has." },
+	{ "Frame:Shape:Hexagonal,Frame:Lens height:41 mm", FRAME_RECTANGLE, 0,
+	    41, "The shape 'Hexagonal' is not one the catalog draws (round, "
+	    "rectangle, aviator, cat-eye, browline, rimless): the style was "
+	    "not taken from it." },
+	/* Without a comma between them, one entry: the colour is read as
+	 * part of the shape. */
+	{ "Frame:Shape:Oval Frame:Colour:Black", FRAME_ROUND, 1, 0,
+	    "The catalog has no 'Oval Frame:Colour:Black' shape: the frame is "
+	    "drawn as round, the nearest it has." },
+};
+
+START_TEST(test_shape_notes)
+{
+	struct feed		 fd;
+	struct catalog_row	 r;
+	struct buf		 s, why, notes;
+
+	buf_init(&s);
+	buf_init(&why);
+	buf_init(&notes);
+	buf_printf(&s, "id\ttitle\tlink\tprice\tbrand\tproduct_detail\n"
+	    "S-1\tTest Frame\thttps://s.example/s1\t1 EUR\tB\t%s\n",
+	    shape_cases[_i].details);
+	parse_ok(s.ptr, s.len, &fd);
+	ck_assert_int_eq(fd.nitems, 1);
+	ck_assert_int_eq(feed_item_row(&fd.items[0], &r, &why, &notes), 1);
+	ck_assert_int_eq(r.f.style, shape_cases[_i].style);
+	ck_assert_int_eq((r.has & CATALOG_HAS_STYLE) != 0,
+	    shape_cases[_i].has_style);
+	ck_assert_double_eq(r.f.lens_height_mm, shape_cases[_i].lens_height);
+	ck_assert_str_eq(notes.ptr != NULL ? notes.ptr : "",
+	    shape_cases[_i].note);
+	feed_free(&fd);
+	buf_free(&s);
+	buf_free(&why);
+	buf_free(&notes);
+}
+END_TEST
+
 START_TEST(test_limits)
 {
 	struct feed	 fd;
@@ -808,6 +870,8 @@ feed_suite(void)
 	tcase_add_loop_test(tc, test_availability, 0,
 	    sizeof(stocks) / sizeof(stocks[0]));
 	tcase_add_test(tc, test_map);
+	tcase_add_loop_test(tc, test_shape_notes, 0,
+	    sizeof(shape_cases) / sizeof(shape_cases[0]));
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_bad_feeds);
 	tcase_set_timeout(tc, 30);

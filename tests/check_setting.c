@@ -1,7 +1,7 @@
 /*
  * check_setting.c: settings from the environment (core/setting.h): the
- * origins of FF_EMBED_ORIGINS, and the return URLs app/embed.h accepts
- * on them.
+ * switches (FF_NEWSLETTER), the origins of FF_EMBED_ORIGINS, and the
+ * return URLs app/embed.h accepts on them.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -176,6 +176,33 @@ START_TEST(test_no_origins)
 }
 END_TEST
 
+/* A switch (FF_NEWSLETTER): the words taken, and a default for the
+ * rest, so a typo never turns a feature on. */
+static const struct {
+	const char	*in;		/* NULL: unset */
+	int		 def;
+	int		 want;
+} flag_cases[] = {
+	{ NULL, 0, 0 }, { NULL, 1, 1 }, { "", 0, 0 }, { "", 1, 1 },
+	{ "1", 0, 1 }, { "on", 0, 1 }, { "YES", 0, 1 }, { "True", 0, 1 },
+	{ "0", 1, 0 }, { "off", 1, 0 }, { "No", 1, 0 }, { "FALSE", 1, 0 },
+	{ "2", 0, 0 }, { "onn", 0, 0 }, { " 1", 0, 0 }, { "1 ", 0, 0 },
+	{ "enabled", 0, 0 }, { "-1", 1, 1 },
+};
+
+START_TEST(test_flag)
+{
+	if (flag_cases[_i].in == NULL)
+		unsetenv("FF_TEST_FLAG");
+	else
+		setenv("FF_TEST_FLAG", flag_cases[_i].in, 1);
+	ck_assert_msg(setting_flag("FF_TEST_FLAG", flag_cases[_i].def) ==
+	    flag_cases[_i].want, "\"%s\" (default %d): want %d",
+	    flag_cases[_i].in != NULL ? flag_cases[_i].in : "(unset)",
+	    flag_cases[_i].def, flag_cases[_i].want);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -192,6 +219,8 @@ main(void)
 	tcase_add_loop_test(tc, test_return, 0,
 	    sizeof(return_cases) / sizeof(return_cases[0]));
 	tcase_add_test(tc, test_no_origins);
+	tcase_add_loop_test(tc, test_flag, 0,
+	    sizeof(flag_cases) / sizeof(flag_cases[0]));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -16,6 +16,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,10 +355,11 @@ START_TEST(test_upload_life)
 	 * form, the words, the way home and every frame link use it.
 	 */
 	{
-		static const struct { const char *q, *want; } pds[] = {
-			{ "62.3", "62.3" }, { "63%2C5", "63.5" },
-			{ "63,5", "63.5" }, { "64.25", "64.3" },
-			{ "+61.44+mm", "61.4" },
+		/* face: the face width of that PD (render/fit.h), mm. */
+		static const struct { const char *q, *want; int face; } pds[] = {
+			{ "62.3", "62.3", 136 }, { "63%2C5", "63.5", 139 },
+			{ "63,5", "63.5", 139 }, { "64.25", "64.3", 140 },
+			{ "+61.44+mm", "61.4", 134 },
 		};
 		size_t i;
 
@@ -380,6 +382,15 @@ START_TEST(test_upload_life)
 			    f->sku);
 			has(&an, "<input type=\"hidden\" name=\"frame\" "
 			    "value=\"%s\">", f2->sku);
+			/* The fit hint: the width of a face with this PD,
+			 * never a measure of the shopper's face. */
+			has(&an, " a face with your PD</p>");
+			has(&an, "<p class=\"fit-text\">A face with a %s&nbsp;mm "
+			    "PD is typically about %d&nbsp;mm across the "
+			    "cheekbones; this frame is %ld&nbsp;mm wide.",
+			    pds[i].want, pds[i].face,
+			    lround(f2->total_width_mm));
+			ck_assert_ptr_null(strstr(an.body, "your face"));
 			answer_free(&an);
 		}
 		/* Not a PD: the default, and the page says why. */
@@ -390,6 +401,12 @@ START_TEST(test_upload_life)
 		has(&an, "src=\"/t/%s/%s.jpg\"", token, f2->sku);
 		has(&an, "That is not a PD we can use");
 		has(&an, "Sized for a 63&nbsp;mm PD.");
+		has(&an, " an average adult face</p>");
+		has(&an, "<p class=\"fit-text\">An average adult face, with a "
+		    "63&nbsp;mm PD, is about 138&nbsp;mm across the "
+		    "cheekbones; this frame is %ld&nbsp;mm wide.",
+		    lround(f2->total_width_mm));
+		ck_assert_ptr_null(strstr(an.body, "your face"));
 		answer_free(&an);
 		ck_assert_int_eq(count("SELECT COUNT(*) FROM tryons WHERE "
 		    "upload_id = ?", id), 2);
@@ -703,6 +720,51 @@ START_TEST(test_error_keeps_choice)
 	has(&an, "Type it as 63.5 or 63,5; if your prescription gives two "
 	    "numbers, one for each eye, add them.");
 	ck_assert_ptr_null(strstr(an.body, "id=\"retake\""));
+	/* Under a heading that names the mistake, not a generic one. */
+	has(&an, "<h1 id=\"err\">Please check your PD</h1>");
+	has(&an, "<title>Please check your PD · framefit</title>");
+	has(&an, "&middot; bad_request &middot; HTTP 400 Bad Request</p>");
+	answer_free(&an);
+	form_pd(&b, sku, NULL, "45", jpeg, sizeof(jpeg) - 1);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_int_eq(an.status, 400);
+	has(&an, "<h1 id=\"err\">Please check your PD</h1>");
+	has(&an, "Your pupillary distance must be a number of millimetres "
+	    "between 50 and 80, or left empty.");
+	answer_free(&an);
+
+	/*
+	 * Too large: refused from Content-Length, the body never read. The
+	 * choices come from the form's address (app.js writes them there),
+	 * so the way back still keeps them; without them it is "/".
+	 */
+	{
+		const char *const big[] = { "CONTENT_TYPE",
+		    "multipart/form-data; boundary=" BOUNDARY,
+		    "CONTENT_LENGTH", "20000000", NULL };
+
+		buf_reset(&b);
+		buf_printf(&b, "/tryon?frame=%s&pd_mm=62%%2C3&source=webcam",
+		    sku);
+		run(a, "POST", b.ptr, big, NULL, 0, &an);
+		ck_assert_int_eq(an.status, 413);
+		has(&an, "<h1 id=\"err\">That photo is too large</h1>");
+		has(&an, "id=\"back\" href=\"/?frame&#61;%s&amp;pd&#61;62.3\">"
+		    "Try another photo</a>", sku);
+		has(&an, "id=\"retake\" href=\"/?frame&#61;%s&amp;pd&#61;62.3"
+		    "&amp;cam&#61;1\">", sku);
+		answer_free(&an);
+		run(a, "POST", "/tryon", big, NULL, 0, &an);
+		ck_assert_int_eq(an.status, 413);
+		has(&an, "id=\"back\" href=\"/\">Try another photo</a>");
+		answer_free(&an);
+	}
+	/* The body's choices win over the address's. */
+	form_pd(&b, sku, NULL, "635", jpeg, sizeof(jpeg) - 1);
+	run(a, "POST", "/tryon?frame=NO-SUCH-2&pd_mm=70", multipart, b.ptr,
+	    b.len, &an);
+	ck_assert_int_eq(an.status, 400);
+	has(&an, "id=\"back\" href=\"/?frame&#61;%s\">", sku);
 	answer_free(&an);
 
 	/* An unknown frame: the PD is kept. */
@@ -748,6 +810,215 @@ START_TEST(test_error_keeps_choice)
 	answer_free(&an);
 	gdFree(png);
 	buf_free(&b);
+	app_close(a);
+}
+END_TEST
+
+/* The upload form with the consent box's fields (consent NULL: unticked). */
+static void
+form_consent(struct buf *b, const char *sku, const char *pd,
+    const char *consent, const char *wording, const void *photo, size_t len)
+{
+	struct buf	 rest;
+
+	buf_init(&rest);
+	form_pd(&rest, sku, NULL, pd, photo, len);
+	buf_reset(b);
+	if (consent != NULL)
+		buf_printf(b, "--" BOUNDARY "\r\nContent-Disposition: "
+		    "form-data; name=\"consent\"\r\n\r\n%s\r\n--" BOUNDARY
+		    "\r\nContent-Disposition: form-data; name=\"consent_wording\""
+		    "\r\n\r\n%s\r\n", consent, wording);
+	buf_append(b, rest.ptr, rest.len);
+	buf_free(&rest);
+}
+
+/* POST a result page's button (delete, withdraw) with the urlencoded
+ * body; the Location of its 303. */
+static const char *
+post_button(struct tryon_app *a, const char *token, const char *button,
+    const char *body)
+{
+	static const char *const urlenc[] = { "CONTENT_TYPE",
+	    "application/x-www-form-urlencoded", NULL };
+	static char	 loc[256];
+	struct answer	 an;
+	struct buf	 uri;
+
+	buf_init(&uri);
+	buf_printf(&uri, "/t/%s/%s", token, button);
+	run(a, "POST", uri.ptr, urlenc, body, strlen(body), &an);
+	ck_assert_msg(an.status == 303, "%s: %d: %s", button, an.status,
+	    an.body);
+	snprintf(loc, sizeof(loc), "%s", header(&an, "Location"));
+	answer_free(&an);
+	buf_free(&uri);
+	return loc;
+}
+
+/* The footer's promise, with and without the newsletter box. */
+#define FOOT_24H	"Photos are kept for 24&nbsp;hours, then deleted.</p>"
+#define FOOT_KEPT	"Photos are kept for 24&nbsp;hours, then deleted, " \
+			"unless you ask us to keep yours for the shop's " \
+			"emails.</p>"
+
+/*
+ * FF_NEWSLETTER (newsletter.h). Off, the default: no consent box, the
+ * field ignored (not refused), and no page promises more than 24 hours.
+ * On: the box, the consent kept, the footer says so. And the buttons of a
+ * result page (withdraw, delete) lead on with the frame and PD it showed.
+ */
+START_TEST(test_newsletter)
+{
+	struct tryon_app	*a;
+	const struct frame	*f, *f2;
+	struct answer		 an;
+	struct buf		 b, uri;
+	const char		*loc;
+	char			 token[64], csrf[44];
+	void			*photo;
+	size_t			 len;
+	long long		 id;
+
+	photo = face_photo(&len);
+	buf_init(&b);
+	buf_init(&uri);
+
+	unsetenv("FF_NEWSLETTER");
+	a = worker();
+	f = &a->frames[4];
+	run(a, "GET", "/", NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	ck_assert_ptr_null(strstr(an.body, "name=\"consent"));
+	ck_assert_ptr_null(strstr(an.body, "unless you tick the box"));
+	has(&an, "Your photo is kept for 24 hours so you can switch frames, "
+	    "then deleted. You can delete it sooner");
+	has(&an, FOOT_24H);
+	answer_free(&an);
+	/* A ticked box from a page of before: a try-on, kept 24 hours. */
+	form_consent(&b, f->sku, "62,3", "newsletter", "newsletter-1", photo,
+	    len);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_msg(an.status == 303, "%d: %s", an.status, an.body);
+	loc = header(&an, "Location");
+	snprintf(token, sizeof(token), "%.32s", loc + 3);
+	answer_free(&an);
+	id = count("SELECT MAX(id) FROM uploads WHERE ? = 0", 0);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM upload_consents WHERE "
+	    "upload_id = ?", id), 0);
+	ck_assert_int_eq(count("SELECT TIMESTAMPDIFF(HOUR, created, expires) "
+	    "FROM uploads WHERE id = ?", id), 24);
+	form_consent(&b, f->sku, NULL, "newsletter", "old-text", photo, len);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_msg(an.status == 303, "%d: %s", an.status, an.body);
+	answer_free(&an);
+	buf_printf(&uri, "/t/%s", token);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	has(&an, FOOT_24H);
+	ck_assert_ptr_null(strstr(an.body, "/withdraw"));
+	answer_free(&an);
+	run(a, "GET", "/t/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 404);
+	has(&an, FOOT_24H);
+	answer_free(&an);
+	app_close(a);
+
+	setenv("FF_NEWSLETTER", "1", 1);
+	a = worker();
+	f = &a->frames[4];
+	f2 = &a->frames[5];
+	run(a, "GET", "/", NULL, NULL, 0, &an);
+	has(&an, "<input type=\"checkbox\" id=\"consent\" name=\"consent\" "
+	    "value=\"newsletter\"");
+	has(&an, "name=\"consent_wording\" value=\"newsletter-1\"");
+	has(&an, "then deleted, unless you tick the box above.");
+	has(&an, FOOT_KEPT);
+	answer_free(&an);
+	form_consent(&b, f->sku, "62,3", "newsletter", "newsletter-1", photo,
+	    len);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_msg(an.status == 303, "%d: %s", an.status, an.body);
+	loc = header(&an, "Location");
+	snprintf(token, sizeof(token), "%.32s", loc + 3);
+	answer_free(&an);
+	id = count("SELECT MAX(id) FROM uploads WHERE ? = 0", 0);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM upload_consents WHERE "
+	    "upload_id = ? AND withdrawn IS NULL", id), 1);
+	form_consent(&b, f->sku, NULL, "newsletter", "old-text", photo, len);
+	run(a, "POST", "/tryon", multipart, b.ptr, b.len, &an);
+	ck_assert_int_eq(an.status, 400);
+	has(&an, FOOT_KEPT);
+	answer_free(&an);
+
+	/* The result page of another frame and a PD: both buttons carry
+	 * them. */
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s?frame=%s&pd=62,3", token, f2->sku);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	ck_assert_int_eq(an.status, 200);
+	has(&an, FOOT_KEPT);
+	has(&an, "action=\"/t/%s/withdraw\">\n      <input type=\"hidden\" "
+	    "name=\"csrf\" value=\"", token);
+	buf_reset(&b);
+	buf_printf(&b, "<input type=\"hidden\" name=\"frame\" value=\"%s\">"
+	    "<input type=\"hidden\" name=\"pd\" value=\"62.3\">", f2->sku);
+	loc = strstr(an.body, "/withdraw\"");
+	ck_assert_ptr_nonnull(loc);
+	ck_assert_msg(strstr(loc, b.ptr) != NULL &&
+	    strstr(loc, b.ptr) < strstr(loc, "</form>"), "withdraw: no %s",
+	    b.ptr);
+	loc = strstr(an.body, "/delete\"");
+	ck_assert_ptr_nonnull(loc);
+	ck_assert_msg(strstr(loc, b.ptr) != NULL &&
+	    strstr(loc, b.ptr) < strstr(loc, "</form>"), "delete: no %s",
+	    b.ptr);
+	answer_free(&an);
+
+	app_csrf_token(a, token, csrf);
+	buf_reset(&b);
+	buf_printf(&b, "csrf=%s&frame=%s&pd=62.3", csrf, f2->sku);
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s?frame=%s&pd=62.3", token, f2->sku);
+	ck_assert_str_eq(post_button(a, token, "withdraw", b.ptr), uri.ptr);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM upload_consents WHERE "
+	    "upload_id = ? AND withdrawn IS NOT NULL", id), 1);
+	/* A form without them (an older page): the page's own default. */
+	buf_reset(&b);
+	buf_printf(&b, "csrf=%s", csrf);
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s", token);
+	ck_assert_str_eq(post_button(a, token, "withdraw", b.ptr), uri.ptr);
+	/* A PD alone; a frame no longer carried and a bad PD are left out. */
+	buf_reset(&b);
+	buf_printf(&b, "csrf=%s&pd=61", csrf);
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s?pd=61.0", token);
+	ck_assert_str_eq(post_button(a, token, "withdraw", b.ptr), uri.ptr);
+	buf_reset(&b);
+	buf_printf(&b, "csrf=%s&frame=NO-SUCH-3&pd=635", csrf);
+	buf_reset(&uri);
+	buf_printf(&uri, "/t/%s", token);
+	ck_assert_str_eq(post_button(a, token, "withdraw", b.ptr), uri.ptr);
+
+	/* Delete: to the upload page with the frame and PD for the next
+	 * photo. */
+	buf_reset(&b);
+	buf_printf(&b, "csrf=%s&frame=%s&pd=62.3", csrf, f2->sku);
+	buf_reset(&uri);
+	buf_printf(&uri, "/?frame=%s&pd=62.3&deleted=1", f2->sku);
+	ck_assert_str_eq(post_button(a, token, "delete", b.ptr), uri.ptr);
+	ck_assert_int_eq(count("SELECT COUNT(*) FROM uploads WHERE id = ?",
+	    id), 0);
+	run(a, "GET", uri.ptr, NULL, NULL, 0, &an);
+	has(&an, "Your photo and everything made from it have been deleted.");
+	has(&an, "value=\"%s\" id=\"f-%s\" checked", f2->sku, f2->sku);
+	has(&an, "value=\"62.3\" aria-describedby=\"pd-help\"");
+	answer_free(&an);
+
+	free(photo);
+	buf_free(&b);
+	buf_free(&uri);
 	app_close(a);
 }
 END_TEST
@@ -1042,6 +1313,7 @@ main(void)
 	tcase_add_test(tc, test_upload_noface);
 	tcase_add_test(tc, test_noface_kept);
 	tcase_add_test(tc, test_error_keeps_choice);
+	tcase_add_test(tc, test_newsletter);
 	tcase_add_loop_test(tc, test_pd_parse, 0, (int)(sizeof(pds) /
 	    sizeof(pds[0])));
 	tcase_add_loop_test(tc, test_rows, 0, (int)(sizeof(rows) /

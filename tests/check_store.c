@@ -1160,11 +1160,106 @@ START_TEST(test_reconnect_restart)
 }
 END_TEST
 
+/*
+ * The network settings (store/db.h), checked without connecting: each
+ * row sets all six names (NULL: unset). /dev/null stands for a readable
+ * PEM file: only whether it can be read is checked at start.
+ */
+static const struct {
+	const char	*host, *port, *ca, *cert, *key, *ssl;
+	enum ff_err	 want;
+} net_tab[] = {
+	{ NULL, NULL, NULL, NULL, NULL, NULL, FF_OK },	/* the socket */
+	{ "127.0.0.1", NULL, NULL, NULL, NULL, NULL, FF_OK },	/* loopback: clear */
+	{ "127.1.2.3", "3307", NULL, NULL, NULL, NULL, FF_OK },
+	{ "localhost", NULL, NULL, NULL, NULL, NULL, FF_OK },
+	{ "::1", NULL, NULL, NULL, NULL, NULL, FF_OK },
+	{ "10.0.0.5", NULL, NULL, NULL, NULL, NULL, FF_ECONFIG },	/* clear off-host */
+	{ "db.example", NULL, NULL, NULL, NULL, NULL, FF_ECONFIG },
+	{ "127.0.0.1.example", NULL, NULL, NULL, NULL, NULL, FF_ECONFIG },
+	{ "db.example", NULL, NULL, NULL, NULL, "off", FF_OK },	/* said on purpose */
+	{ "db.example", NULL, "/dev/null", NULL, NULL, NULL, FF_OK },
+	{ "db.example", NULL, "/nonexistent/ca.pem", NULL, NULL, NULL, FF_ECONFIG },
+	{ "db.example", "65535", "/dev/null", NULL, NULL, NULL, FF_OK },
+	{ "db.example", "0", "/dev/null", NULL, NULL, NULL, FF_ECONFIG },
+	{ "db.example", "65536", "/dev/null", NULL, NULL, NULL, FF_ECONFIG },
+	{ "db.example", "33o6", "/dev/null", NULL, NULL, NULL, FF_ECONFIG },
+	{ "db.example", "-1", "/dev/null", NULL, NULL, NULL, FF_ECONFIG },
+	{ "db.example", "+3306", "/dev/null", NULL, NULL, NULL, FF_ECONFIG },
+	{ "db.example", " 3306", "/dev/null", NULL, NULL, NULL, FF_ECONFIG },
+	{ "db.example", "99999999999999999999", "/dev/null", NULL, NULL, NULL,
+	    FF_ECONFIG },
+	{ NULL, "x", NULL, NULL, NULL, NULL, FF_ECONFIG },	/* a typo is a typo */
+	{ "db.example", NULL, "/dev/null", "/dev/null", "/dev/null", NULL, FF_OK },
+	{ "db.example", NULL, "/dev/null", "/dev/null", NULL, NULL, FF_ECONFIG },
+	{ "db.example", NULL, "/dev/null", NULL, "/dev/null", NULL, FF_ECONFIG },
+	{ "db.example", NULL, "/dev/null", "/nonexistent/c.pem", "/dev/null",
+	    NULL, FF_ECONFIG },
+	{ "127.0.0.1", NULL, NULL, "/dev/null", "/dev/null", NULL, FF_ECONFIG },
+	{ "127.0.0.1", NULL, NULL, NULL, NULL, "on", FF_ECONFIG },	/* on: a CA */
+	{ "127.0.0.1", NULL, "/dev/null", NULL, NULL, "on", FF_OK },
+	{ "db.example", NULL, "/dev/null", NULL, NULL, "off", FF_ECONFIG },
+	{ "db.example", NULL, "/dev/null", NULL, NULL, "yes", FF_ECONFIG },
+	/* Over the socket the TLS settings are not used, nor checked. */
+	{ "", NULL, "/nonexistent/ca.pem", NULL, NULL, NULL, FF_OK },
+};
+
+static void
+net_set(const char *name, const char *v)
+{
+	if (v == NULL)
+		unsetenv(name);
+	else
+		setenv(name, v, 1);
+}
+
+START_TEST(test_net_settings)
+{
+	net_set("FF_DB_HOST", net_tab[_i].host);
+	net_set("FF_DB_PORT", net_tab[_i].port);
+	net_set("FF_DB_SSL_CA", net_tab[_i].ca);
+	net_set("FF_DB_SSL_CERT", net_tab[_i].cert);
+	net_set("FF_DB_SSL_KEY", net_tab[_i].key);
+	net_set("FF_DB_SSL", net_tab[_i].ssl);
+	ck_assert_msg(db_check_settings() == net_tab[_i].want,
+	    "row %d (host %s port %s): want %s", _i,
+	    net_tab[_i].host ? net_tab[_i].host : "-",
+	    net_tab[_i].port ? net_tab[_i].port : "-",
+	    ff_strerror(net_tab[_i].want));
+}
+END_TEST
+
+/* A setting that cannot work fails db_open() as a configuration error,
+ * before any connect; a port nothing listens on fails as unavailable. */
+START_TEST(test_net_open)
+{
+	enum ff_err	 er = FF_OK;
+
+	setenv("FF_DB_HOST", "127.0.0.1", 1);
+	setenv("FF_DB_PORT", "not-a-port", 1);
+	ck_assert_ptr_null(db_open(NULL, test_db, &er));
+	ck_assert_int_eq(er, FF_ECONFIG);
+	/* Port 1 (tcpmux): nothing listens there on a test machine. */
+	setenv("FF_DB_PORT", "1", 1);
+	ck_assert_ptr_null(db_open(NULL, test_db, &er));
+	ck_assert_int_eq(er, FF_EDB);
+	unsetenv("FF_DB_HOST");
+	unsetenv("FF_DB_PORT");
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
 	Suite	*s = suite_create("store");
 	TCase	*tc;
+
+	/* No server needed: the settings are checked before a connect. */
+	tc = tcase_create("settings");
+	tcase_add_loop_test(tc, test_net_settings, 0,
+	    sizeof(net_tab) / sizeof(net_tab[0]));
+	tcase_add_test(tc, test_net_open);
+	suite_add_tcase(s, tc);
 
 	/* No fixture: this one starts from the empty database. */
 	tc = tcase_create("migrate");

@@ -3,7 +3,6 @@
  * the form that adds or edits one, retire and restore, the artwork
  * upload, and the preview of a frame on a sample face.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "app/artwork.h"
 #include "app/photo.h"
 #include "core/buf.h"
+#include "core/decimal.h"
 #include "http/multipart.h"
 #include "http/query.h"
 #include "http/request.h"
@@ -266,23 +266,49 @@ form_err(struct form_errs *fe, const char *field, const char *fmt, ...)
 	fe->n++;
 }
 
-/* A decimal number; 0 with a message when not. */
+/* v as people write it, without an exponent or a thousands separator:
+ * "0", "20", "1000000", "0.5". */
+static const char *
+plain_num(char buf[40], double v)
+{
+	int d;
+
+	/* The fewest decimals that give v back, at most 3 (what a number
+	 * with a thousands separator has). */
+	for (d = 0; d < 3; d++)
+		if (fabs(v * pow(10, d) - round(v * pow(10, d))) < 1e-9)
+			break;
+	snprintf(buf, 40, "%.*f", d, v);
+	return buf;
+}
+
+/*
+ * A decimal number, with a point or a comma (core/decimal.h, as staff
+ * of any country type it); 0 with a message when not. A number that
+ * reads as thousands ("1,000") is refused when that reading is at most
+ * grouped_max: the field could hold either, so staff say which.
+ */
 static int
 field_number(struct http_req *r, const char *name, const char *label,
-    double *out, struct form_errs *fe)
+    double grouped_max, double *out, struct form_errs *fe)
 {
 	const char	*s = req_field(r, name);
-	char		*end;
 	double		 v;
+	int		 grouped;
+	char		 a[40], b[40];
 
 	if (s == NULL || *s == '\0') {
 		form_err(fe, name, "%s is missing.", label);
 		return 0;
 	}
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v)) {
+	if (!dec_parse(s, &v, &grouped)) {
 		form_err(fe, name, "%s must be a number, like 12.5.", label);
+		return 0;
+	}
+	if (grouped && v * 1000 <= grouped_max) {
+		form_err(fe, name, "%s %.20s could mean %s or %s: please write "
+		    "it without a thousands separator.", label, s, plain_num(a,
+		    round(v * 1000)), plain_num(b, v));
 		return 0;
 	}
 	*out = v;
@@ -294,13 +320,14 @@ static int
 field_num(struct http_req *r, const char *name, const char *label, double lo,
     double hi, double *out, struct form_errs *fe)
 {
-	double v;
+	double	v;
+	char	a[40], b[40];
 
-	if (!field_number(r, name, label, &v, fe))
+	if (!field_number(r, name, label, hi, &v, fe))
 		return 0;
 	if (v < lo || v > hi) {
-		form_err(fe, name, "%s must be a number from %g to %g.", label,
-		    lo, hi);
+		form_err(fe, name, "%s must be a number from %s to %s.", label,
+		    plain_num(a, lo), plain_num(b, hi));
 		return 0;
 	}
 	*out = v;
@@ -383,12 +410,15 @@ frame_from_form(struct http_req *r, struct frame *f, struct form_errs *fe)
 	    fe);
 	ok &= field_num(r, "tint_opacity", "The tint opacity", 0, 1,
 	    &f->tint_opacity, fe);
-	sizes &= field_number(r, "lens_width_mm", "The lens width",
+	/* No size reaches a thousand millimetres (frame_sizes.h): "52,125"
+	 * is a decimal, never asked about (grouped_max 0). */
+	sizes &= field_number(r, "lens_width_mm", "The lens width", 0,
 	    &f->lens_width_mm, fe);
-	sizes &= field_number(r, "lens_height_mm", "The lens height",
+	sizes &= field_number(r, "lens_height_mm", "The lens height", 0,
 	    &f->lens_height_mm, fe);
-	sizes &= field_number(r, "bridge_mm", "The bridge", &f->bridge_mm, fe);
-	sizes &= field_number(r, "total_width_mm", "The total width",
+	sizes &= field_number(r, "bridge_mm", "The bridge", 0, &f->bridge_mm,
+	    fe);
+	sizes &= field_number(r, "total_width_mm", "The total width", 0,
 	    &f->total_width_mm, fe);
 	if (sizes && (n = frame_sizes_issues(f, is, FRAME_ISSUES_MAX)) > 0) {
 		for (i = 0; i < n; i++)
@@ -706,9 +736,9 @@ frame_state(struct tryon_app *a, struct http_req *r, int active)
 		/* The shop would not show it yet: its form both completes
 		 * and restores it. */
 		buf_init(&loc);
-		buf_printf(&loc, "%s cannot go back on sale without its ", sku);
+		buf_printf(&loc, "%s cannot go back in the shop without its ", sku);
 		catalog_sizes_missing(catalog_frame_sizes(&f), &loc);
-		buf_puts(&loc, ": fill them in on its page and tick \"On sale\" "
+		buf_puts(&loc, ": fill them in on its page and tick \"In the shop\" "
 		    "there.");
 		catalog_frame_clear(&f);
 		req_error(r, FF_EINPUT, loc.ptr);
@@ -725,7 +755,7 @@ frame_state(struct tryon_app *a, struct http_req *r, int active)
 		/* A row from before the catalog's rule on sizes: say what
 		 * to mend on its form. */
 		buf_init(&loc);
-		buf_puts(&loc, "This frame cannot go back on sale as it is; "
+		buf_puts(&loc, "This frame cannot go back in the shop as it is; "
 		    "please correct it on its form first.");
 		(void)frame_sizes_check(&f, &loc);
 		req_error(r, er, loc.ptr);

@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "http/query.h"
 #include "http/request.h"
+#include "store/consent.h"
 #include "store/purge.h"
 #include "store/records.h"
 #include "view/template.h"
@@ -30,19 +31,22 @@ admin_retention(struct tryon_app *a, struct http_req *r)
 	struct tpl_val		*root, *list, *o;
 	struct db		*db;
 	struct purge_run_row	*run;
+	struct consent_kept	 ck;
 	struct buf		 b;
 	enum ff_err		 er;
 	const char		*msg = kv_get(&r->args, "msg");
 	char			 when[40];
 	long long		 stored = 0, expired = 0, oldest = 0, overdue = 0;
-	long long		 now = admin_now();
+	long long		 now = admin_now(), due;
 	size_t			 n, i;
 	int			 iv = purge_interval_s();
+	int			 cdays = purge_consent_days();
 
 	if ((db = admin_need_db(a, r)) == NULL)
 		return;
 	if ((er = db_uploads_kept(db, &stored, &expired, &oldest)) != FF_OK ||
 	    (er = db_uploads_overdue(db, &overdue)) != FF_OK ||
+	    (er = db_consent_kept(db, CONSENT_NEWSLETTER, now, &ck)) != FF_OK ||
 	    (er = db_purge_runs(db, PURGE_RUNS_SHOWN, &run, &n)) != FF_OK) {
 		req_error(r, er, NULL);
 		return;
@@ -97,6 +101,23 @@ admin_retention(struct tryon_app *a, struct http_req *r)
 	admin_fmt_time(oldest, when, sizeof(when));
 	tpl_obj_set_str(root, "oldest", when);
 	tpl_obj_set_int(root, "retention_days", purge_retention_days());
+	/* The photos kept with consent, and the first the purge will take:
+	 * at its expiry, or sooner when the consent period was shortened
+	 * since it was given (store/consent.h). */
+	tpl_obj_set_int(root, "consent_days", cdays);
+	admin_set_num(root, "consented", (double)ck.photos, 0);
+	if (ck.photos > 0) {
+		due = ck.next_expiry;
+		if (ck.oldest > 0 && ck.oldest + cdays * 86400LL < due)
+			due = ck.oldest + cdays * 86400LL;
+		o = tpl_obj_add_obj(root, "consent_next");
+		if (due <= now)
+			tpl_obj_set_bool(o, "due", 1);
+		else {
+			admin_fmt_time(due, when, sizeof(when));
+			tpl_obj_set_str(o, "at", when);
+		}
+	}
 	tpl_obj_set_int(root, "batch_days", purge_batch_retention_days());
 	tpl_obj_set_int(root, "ttl_hours", UPLOAD_TTL_S / 3600);
 	if (msg != NULL && strcmp(msg, "purged") == 0)

@@ -6,6 +6,7 @@
 
 #include "app/answer.h"
 #include "app/embed.h"
+#include "app/newsletter.h"
 #include "core/buf.h"
 #include "core/json.h"
 #include "http/request.h"
@@ -53,7 +54,7 @@ heading_of(enum ff_err er)
 
 /* The page of last resort, when no template can be rendered. */
 static void
-plain_page(struct buf *b, enum ff_err er, int status, const char *msg)
+plain_page(struct buf *b, const char *heading, int status, const char *msg)
 {
 	static const char *const esc[256] = { ['&'] = "&amp;", ['<'] = "&lt;",
 	    ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;" };
@@ -61,7 +62,7 @@ plain_page(struct buf *b, enum ff_err er, int status, const char *msg)
 
 	buf_printf(b, "<!doctype html>\n<html lang=\"en\"><head><meta "
 	    "charset=\"utf-8\"><title>%s</title></head><body><h1>%s</h1>"
-	    "<p>", heading_of(er), heading_of(er));
+	    "<p>", heading, heading);
 	for (p = (const unsigned char *)msg; *p != '\0'; p++)
 		if (esc[*p] != NULL)
 			buf_puts(b, esc[*p]);
@@ -155,6 +156,7 @@ error_write(struct http_req *r, enum ff_err er, const char *msg, int json,
 	struct tpl_ctx	*ctx;
 	struct tpl_val	*root;
 	struct buf	 b;
+	const char	*heading;
 	int		 status = ff_http_status(er), admin;
 
 	if (r->head_sent) {
@@ -181,7 +183,9 @@ error_write(struct http_req *r, enum ff_err er, const char *msg, int json,
 	root = tpl_ctx_root(ctx);
 	tpl_obj_set_int(root, "status", status);
 	tpl_obj_set_str(root, "reason", req_reason(status));
-	tpl_obj_set_str(root, "heading", heading_of(er));
+	heading = back != NULL && back->heading != NULL ? back->heading :
+	    heading_of(er);
+	tpl_obj_set_str(root, "heading", heading);
 	/* The shop's return link and iframe travel on (embed.h). */
 	if (back == NULL || back->href == NULL) {
 		buf_putc(&b, '/');
@@ -199,6 +203,7 @@ error_write(struct http_req *r, enum ff_err er, const char *msg, int json,
 	tpl_obj_set_str(root, "request_id", r->id);
 	/* In the shop's iframe, an error page keeps the embedded layout. */
 	embed_vars(r, root, NULL, 0);
+	newsletter_vars(root);
 	admin = r->tpl != NULL && admin_vars(r, er, root);
 	if (admin && tpl_render(r->tpl, "admin_error", root, &b) != FF_OK) {
 		buf_reset(&b);
@@ -207,7 +212,7 @@ error_write(struct http_req *r, enum ff_err er, const char *msg, int json,
 	if (!admin && (r->tpl == NULL || tpl_render(r->tpl, "error", root,
 	    &b) != FF_OK)) {
 		buf_reset(&b);
-		plain_page(&b, er, status, msg);
+		plain_page(&b, heading, status, msg);
 	}
 	tpl_ctx_free(ctx);
 	req_send(r, status, "text/html; charset=utf-8", b.ptr, b.len);

@@ -41,13 +41,17 @@ void	req_error(struct http_req *, enum ff_err, const char *msg);
  * Where an error page's button leads: back to where the person can try
  * again with their choices kept (href, a path of ours; NULL: "/"), its
  * words (NULL: "Back to the try-on"), and a second way back for a
- * webcam photo (retake; NULL: none). Every string is the caller's and
- * is only read during the call.
+ * webcam photo (retake; NULL: none); and the page's heading when the
+ * caller knows better words for this one mistake than the error's own
+ * (heading; NULL: the error's, such as "Something in that request was
+ * not right"). Every string is the caller's and is only read during the
+ * call.
  */
 struct answer_back {
 	const char	*href;
 	const char	*label;
 	const char	*retake;
+	const char	*heading;
 };
 
 /* req_error() whose HTML page leads back by back (NULL: as req_error()). */

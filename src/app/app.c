@@ -17,6 +17,7 @@
 #include <openssl/hmac.h>
 
 #include "app/app.h"
+#include "app/newsletter.h"
 #include "app/purge.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -459,6 +460,7 @@ app_open(const struct app_opts *o, struct tryon_app **out)
 	    FF_DATADIR "/var/secret");
 	m = getenv("FF_MIGRATE");
 	a->migrate = o->migrate && !(m != NULL && strcmp(m, "0") == 0);
+	newsletter_init();
 
 	img_init(NULL);
 	if ((er = load_views(a)) != FF_OK) {

@@ -116,9 +116,12 @@ help(void)
 	    "                    DIR or LIST, draw SKU on every photo kept with the\n"
 	    "                    shopper's consent (the newsletter) into DIR/TOKEN.jpg\n"
 	    "  --lease S, --claim N, --max-attempts N, --size N, --models DIR: see docs\n"
+	    "The database: FF_DB_* settings; on another host FF_DB_HOST, FF_DB_PORT and\n"
+	    "FF_DB_SSL_CA (TLS), docs/DEPLOY.md. Every host running the same --job\n"
+	    "shares its work.\n"
 	    "Entries that cannot be photos never stop a job: the summary counts each\n"
 	    "kind (failed items by reason, entries skipped at loading by kind).\n"
-	    "Exit: 0 job finished, 1 not finished, 2 usage.\n", stdout);
+	    "Exit: 0 job finished, 1 not finished, 2 usage or settings.\n", stdout);
 }
 
 /* A path for a person: bytes that are not printable, or not UTF-8, as
@@ -640,7 +643,9 @@ batch_main(int argc, char **argv)
 		return 1;
 	if ((db = db_open(NULL, NULL, &er)) == NULL) {
 		fprintf(stderr, "framefit batch: database: %s\n", ff_strerror(er));
-		return 1;
+		/* Settings that cannot work are mended by a person, not by
+		 * a restart (systemd's RestartPreventExitStatus=2). */
+		return er == FF_ECONFIG ? 2 : 1;
 	}
 	if (o.migrate && (er = db_migrate(db, o.sqldir, &applied)) != FF_OK) {
 		fprintf(stderr, "framefit batch: migrations in %s: %s\n",

@@ -1,12 +1,18 @@
 /*
- * shop.h: the shopper's pages, the try-on itself. The router (router.h)
- * calls each for its route:
+ * shop.h: the shopper's pages, the try-on itself: shop.c up to the
+ * upload, result.c the pages of one try-on (/t/...). The router
+ * (router.h) calls each for its route:
  *
  *   GET  /                      shop_index: upload page (photo or webcam,
  *                               the catalog)
  *   POST /tryon                 shop_tryon: multipart photo, frame (SKU),
- *                               pd_mm, source (form|webcam) -> 303
- *                               /t/{token}; 422 with tips when no face
+ *                               pd_mm, source (form|webcam), consent
+ *                               (only with FF_NEWSLETTER, newsletter.h)
+ *                               -> 303 /t/{token}; 422 with tips when no
+ *                               face. The same frame, pd_mm and source
+ *                               in the query (app.js) keep the choices
+ *                               on the error page of a body refused
+ *                               unread (413)
  *   GET  /t/{token}             shop_result: result page; ?frame=SKU
  *                               switches frames, ?pd=MM keeps the
  *                               shopper's own PD (shop_pd_parse());
@@ -16,10 +22,14 @@
  *   GET  /t/{token}/photo       shop_photo: the stored photo itself, for
  *                               the no-face page of a kept photo
  *   POST /t/{token}/delete      shop_delete: "delete my photo" (CSRF
- *                               token required)
+ *                               token required) -> 303 to the upload
+ *                               page, with the frame and pd the form
+ *                               carried (hidden fields)
  *   POST /t/{token}/withdraw    shop_withdraw: "stop keeping my photo",
  *                               the consent withdrawn (store/consent.h;
- *                               CSRF token required)
+ *                               CSRF token required) -> 303 back to the
+ *                               result page with the frame and pd the
+ *                               form carried
  *   GET  /go/{sku}?t={token}    shop_go: counts a click, 302 to the shop
  *   GET  /thumb/{sku}.png       shop_thumb: catalog thumbnail, drawn once
  *                               per worker

@@ -1,5 +1,6 @@
 /*
- * setting.c: numbers and origins from the environment (see setting.h).
+ * setting.c: numbers, switches and origins from the environment (see
+ * setting.h).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -29,6 +30,27 @@ setting_num(const char *name, double def, double lo, double hi)
 		return def;
 	}
 	return v;
+}
+
+int
+setting_flag(const char *name, int def)
+{
+	static const char *const on[] = { "1", "on", "yes", "true" };
+	static const char *const off[] = { "0", "off", "no", "false" };
+	const char	*s = getenv(name);
+	size_t		 i;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	for (i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+		if (strcasecmp(s, on[i]) == 0)
+			return 1;
+		if (strcasecmp(s, off[i]) == 0)
+			return 0;
+	}
+	fprintf(stderr, "framefit: %s=\"%s\" is not 1 or 0 (on or off); using "
+	    "%d\n", name, s, def);
+	return def;
 }
 
 /* An RFC 3986 §3.2.2 reg-name as DNS writes it: letters, digits, dots

@@ -1,6 +1,6 @@
 /*
  * setting.h: a number from the environment, with a default and bounds;
- * a list of web origins (FF_EMBED_ORIGINS).
+ * a switch (FF_NEWSLETTER); a list of web origins (FF_EMBED_ORIGINS).
  *
  * The workers read their limits (FF_UPLOAD_RATE, FF_REQUEST_CPU_S, ...)
  * once at start. A value that is not a number within the bounds is
@@ -19,6 +19,13 @@
  * such a number.
  */
 double	 setting_num(const char *name, double def, double lo, double hi);
+
+/*
+ * The value of environment variable name as a switch: 1 for "1", "on",
+ * "yes" or "true", 0 for "0", "off", "no" or "false" (any case); def
+ * when it is unset or empty, and (logged) when it is anything else.
+ */
+int	 setting_flag(const char *name, int def);
 
 /* The longest origin taken, bytes (RFC 1035 names are at most 253). */
 #define SETTING_ORIGIN_MAX	300

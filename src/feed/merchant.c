@@ -906,27 +906,32 @@ lower(char *out, size_t cap, const char *s)
 	out[i] = '\0';
 }
 
-/* The shape words of eyewear, to the catalog's styles. */
+/* The shape words of eyewear, to the catalog's styles; near: a shape
+ * the catalog does not have, drawn as the closest it has. */
 static const struct {
 	const char	*word;
 	enum frame_style style;
+	int		 near;
 } shapes[] = {
-	{ "round", FRAME_ROUND }, { "oval", FRAME_ROUND },
-	{ "panto", FRAME_ROUND },
-	{ "rectangle", FRAME_RECTANGLE }, { "rectangular", FRAME_RECTANGLE },
-	{ "square", FRAME_RECTANGLE },
-	{ "aviator", FRAME_AVIATOR }, { "pilot", FRAME_AVIATOR },
-	{ "teardrop", FRAME_AVIATOR },
-	{ "cat-eye", FRAME_CATEYE }, { "cateye", FRAME_CATEYE },
-	{ "cat eye", FRAME_CATEYE },
-	{ "browline", FRAME_BROWLINE }, { "clubmaster", FRAME_BROWLINE },
-	{ "wayfarer", FRAME_BROWLINE },
-	{ "rimless", FRAME_RIMLESS },
+	{ "round", FRAME_ROUND, 0 }, { "oval", FRAME_ROUND, 1 },
+	{ "panto", FRAME_ROUND, 1 },
+	{ "rectangle", FRAME_RECTANGLE, 0 },
+	{ "rectangular", FRAME_RECTANGLE, 0 },
+	{ "square", FRAME_RECTANGLE, 1 },
+	{ "aviator", FRAME_AVIATOR, 0 }, { "pilot", FRAME_AVIATOR, 1 },
+	{ "teardrop", FRAME_AVIATOR, 1 },
+	{ "cat-eye", FRAME_CATEYE, 0 }, { "cateye", FRAME_CATEYE, 0 },
+	{ "cat eye", FRAME_CATEYE, 0 },
+	{ "browline", FRAME_BROWLINE, 0 }, { "clubmaster", FRAME_BROWLINE, 1 },
+	{ "wayfarer", FRAME_BROWLINE, 1 },
+	{ "rimless", FRAME_RIMLESS, 0 },
 };
 
-/* The first shape word in s (lower case) as a whole word, or -1. */
+/* The first shape word in s (lower case) as a whole word, or -1; *near
+ * (may be NULL) is 1 when the catalog has no such shape and the style
+ * is the closest it has. */
 static int
-shape_in(const char *s)
+shape_in(const char *s, int *near)
 {
 	size_t i, n;
 	const char *p;
@@ -936,8 +941,11 @@ shape_in(const char *s)
 		for (p = strstr(s, shapes[i].word); p != NULL;
 		    p = strstr(p + 1, shapes[i].word))
 			if ((p == s || !isalpha((unsigned char)p[-1])) &&
-			    !isalpha((unsigned char)p[n]))
+			    !isalpha((unsigned char)p[n])) {
+				if (near != NULL)
+					*near = shapes[i].near;
 				return (int)shapes[i].style;
+			}
 	}
 	return -1;
 }
@@ -1063,15 +1071,17 @@ boxing(struct catalog_row *r, const char *s)
 }
 
 /* One product_detail "section\x1fname\x1fvalue". 0 with why for a size
- * whose value is not a length. */
+ * whose value is not a length; a note for a shape the catalog does not
+ * draw as such. */
 static int
-detail(struct catalog_row *r, const char *d, struct buf *why)
+detail(struct catalog_row *r, const char *d, struct buf *why,
+    struct buf *notes)
 {
 	const char	*v;
 	char		 name[64], val[64];
 	size_t		 i, n;
 	double		 mm;
-	int		 st;
+	int		 st, near = 0;
 	uint32_t	 rgb;
 
 	if ((d = strchr(d, FEED_DETAIL_SEP)) == NULL ||
@@ -1100,10 +1110,24 @@ detail(struct catalog_row *r, const char *d, struct buf *why)
 		return 1;
 	}
 	lower(val, sizeof(val), v);
-	if ((strcmp(name, "shape") == 0 || strcmp(name, "frame shape") == 0 ||
-	    strcmp(name, "style") == 0) && (st = shape_in(val)) >= 0) {
-		r->f.style = (enum frame_style)st;
-		r->has |= CATALOG_HAS_STYLE;
+	if (strcmp(name, "shape") == 0 || strcmp(name, "frame shape") == 0 ||
+	    strcmp(name, "style") == 0) {
+		/* Staff see each approximation: the shop draws the frame in
+		 * the style named here. */
+		if ((st = shape_in(val, &near)) < 0)
+			buf_printf(notes, "%sThe shape '%.40s' is not one the "
+			    "catalog draws (round, rectangle, aviator, cat-eye, "
+			    "browline, rimless): the style was not taken from "
+			    "it.", notes->len ? " " : "", v);
+		else {
+			r->f.style = (enum frame_style)st;
+			r->has |= CATALOG_HAS_STYLE;
+			if (near)
+				buf_printf(notes, "%sThe catalog has no '%.40s' "
+				    "shape: the frame is drawn as %s, the nearest "
+				    "it has.", notes->len ? " " : "", v,
+				    frame_style_name(st));
+		}
 	} else if ((strcmp(name, "colour") == 0 || strcmp(name, "color") == 0
 	    || strcmp(name, "frame colour") == 0 ||
 	    strcmp(name, "frame color") == 0) && colour_of(v, &rgb)) {
@@ -1229,7 +1253,7 @@ feed_item_row(const struct feed_item *it, struct catalog_row *r,
 		(void)boxing(r, s);
 	for (i = 0; i < it->nattrs; i++)
 		if (strcmp(it->attrs[i].name, "product_detail") == 0 &&
-		    !detail(r, it->attrs[i].value, why))
+		    !detail(r, it->attrs[i].value, why, notes))
 			return 0;
 	if (!(r->has & CATALOG_HAS_COLOUR) && (s = feed_get(it, "color")) !=
 	    NULL && colour_of(s, &rgb)) {
@@ -1247,10 +1271,10 @@ feed_item_row(const struct feed_item *it, struct catalog_row *r,
 		 * category; not a CATALOG_HAS_STYLE, so it names a new
 		 * frame's style but never changes a stored one. */
 		lower(low, sizeof(low), feed_get(it, "title"));
-		if ((st = shape_in(low)) < 0 && (s = feed_get(it,
+		if ((st = shape_in(low, NULL)) < 0 && (s = feed_get(it,
 		    "product_type")) != NULL) {
 			lower(low, sizeof(low), s);
-			st = shape_in(low);
+			st = shape_in(low, NULL);
 		}
 		if (st >= 0)
 			r->f.style = (enum frame_style)st;

@@ -125,7 +125,9 @@ int		 feed_availability(const char *s);
  * colour the feed gives (size, product_detail, color; CATALOG_HAS_* in
  * out->has). Returns 1, or 0 with one sentence in why for an item that
  * cannot be a frame (no id, no title, a bad price, ...). notes gets a
- * sentence for what was changed on the way (a shortened title), if any.
+ * sentence for what was changed on the way (a shortened title; a shape
+ * the catalog does not have, drawn as the nearest it has, or none it
+ * knows, not taken), if any.
  * The catalog's own rule (catalog_validate_row()) is the caller's call.
  */
 int		 feed_item_row(const struct feed_item *,

@@ -252,3 +252,60 @@ db_consent_photo(struct db *db, const char *token, const char *purpose,
 	db_rows_free(r);
 	return rc >= 0 ? FF_OK : FF_EDB;
 }
+
+/*
+ * Each part by its own cheap path, never a walk of every upload: the
+ * standing consents are read from their own table (one small row per
+ * photo kept with consent: what is counted), less those whose photo
+ * expired and awaits the purge, found by the uploads_expires range of
+ * the expired; the next expiry from the start of the unexpired range of
+ * that index, which holds only the last day's photos without consent
+ * before it; the oldest by uploads_created_expires from its start, which
+ * holds only photos awaiting the purge before it. Each consent is looked
+ * up by its primary key (as in purge.c, not EXISTS, which MariaDB may
+ * turn into a join read the other way round). One statement: one read
+ * view, so a purge running meanwhile cannot make the parts disagree.
+ */
+#define STANDING(u) "(SELECT COUNT(*) FROM upload_consents uc WHERE " \
+	"uc.upload_id = " u ".id AND uc.purpose = ? AND uc.withdrawn IS " \
+	"NULL) > 0"
+
+enum ff_err
+db_consent_kept(struct db *db, const char *purpose, long long now,
+    struct consent_kept *k)
+{
+	struct db_rows	*r;
+	struct db_arg	 a[8];
+	enum ff_err	 er;
+	int		 rc;
+
+	memset(k, 0, sizeof(*k));
+	if (!purpose_ok(purpose))
+		return FF_EINPUT;
+	a[0] = DB_TEXT(purpose);
+	a[1] = DB_INT(now);
+	a[2] = DB_TEXT(purpose);
+	a[3] = DB_INT(now);
+	a[4] = DB_TEXT(purpose);
+	a[5] = DB_INT(now);
+	a[6] = DB_TEXT(purpose);
+	if ((er = db_query(db, "SELECT (SELECT COUNT(*) FROM upload_consents "
+	    "WHERE purpose = ? AND withdrawn IS NULL) - (SELECT COUNT(*) FROM "
+	    "uploads e FORCE INDEX (uploads_expires) WHERE e.expires <= "
+	    "FROM_UNIXTIME(?) AND " STANDING("e") "), COALESCE((SELECT "
+	    "UNIX_TIMESTAMP(n.expires) FROM uploads n FORCE INDEX "
+	    "(uploads_expires) WHERE n.expires > FROM_UNIXTIME(?) AND "
+	    STANDING("n") " ORDER BY n.expires, n.id LIMIT 1), 0), "
+	    "COALESCE((SELECT UNIX_TIMESTAMP(o.created) FROM uploads o FORCE "
+	    "INDEX (uploads_created_expires) WHERE o.expires > FROM_UNIXTIME(?) "
+	    "AND " STANDING("o") " ORDER BY o.created, o.expires, o.id LIMIT 1), "
+	    "0)", a, 7, &r)) != FF_OK)
+		return er;
+	if ((rc = db_rows_next(r)) == 1) {
+		k->photos = db_col_int(r, 0);
+		k->next_expiry = db_col_int(r, 1);
+		k->oldest = db_col_int(r, 2);
+	}
+	db_rows_free(r);
+	return rc < 0 ? FF_EDB : FF_OK;
+}

@@ -91,4 +91,24 @@ enum ff_err	 db_consent_photo(struct db *, const char *token,
 		    const char *purpose, struct upload_row *u, void **bytes,
 		    enum consent_state *st);
 
+/* The photos kept with a standing consent for a purpose, now. */
+struct consent_kept {
+	long long	 photos;	/* not past their expiry */
+	long long	 next_expiry;	/* the soonest of their expiries,
+					 * Unix s; 0 when there is none */
+	long long	 oldest;	/* when the oldest was stored, Unix s;
+					 * 0 when there is none */
+};
+
+/*
+ * What is kept with consent for purpose at now (Unix s), into k. By
+ * index and the consents' own rows, never a read of every upload (the
+ * definition says how); one statement. The purge removes such a photo
+ * at its expiry, or earlier when the consent period was shortened since
+ * (store/purge.h): the caller takes the sooner of next_expiry and
+ * oldest plus the period.
+ */
+enum ff_err	 db_consent_kept(struct db *, const char *purpose,
+		    long long now, struct consent_kept *k);
+
 #endif

@@ -7,9 +7,15 @@
  * again (statements do not survive a session). Results are buffered on the
  * client (mysql_stmt_store_result), so a reader never holds the session.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -24,6 +30,12 @@
 
 /* A client error since MariaDB 10.3: the server closed an idle session. */
 #define ER_CLIENT_INTERACTION_TIMEOUT_	4031
+/* MySQL's refusal of a session without TLS under
+ * require_secure_transport; MariaDB answers it with 1045, access denied. */
+#define ER_SECURE_TRANSPORT_REQUIRED_	3159
+
+/* MariaDB's port when FF_DB_PORT is not set. */
+#define DB_DEFAULT_PORT	3306
 
 /* Larger than the 15 MB upload limit plus its row. */
 #define DB_MAX_PACKET	(64UL * 1024 * 1024)
@@ -53,6 +65,12 @@ struct db_slot {
 struct db {
 	MYSQL		*my;		/* NULL while disconnected */
 	char		*socket;
+	char		*host;		/* NULL: the Unix socket */
+	unsigned	 port;
+	char		*ssl_ca;	/* NULL: no TLS (loopback or FF_DB_SSL=off) */
+	char		*ssl_cert;	/* client certificate and key, or NULL */
+	char		*ssl_key;
+	char		*where;		/* the server as the logs name it */
 	char		*dbname;
 	char		*user;
 	char		*pass;
@@ -174,9 +192,9 @@ db_disconnect(struct db *db)
 static enum ff_err
 db_connect(struct db *db)
 {
-	unsigned int	 connect_s = 5, io_s = 60;
+	unsigned int	 connect_s = 5, io_s = 60, tcp = MYSQL_PROTOCOL_TCP;
 	unsigned long	 maxpkt = DB_MAX_PACKET;
-	my_bool		 no = 0;
+	my_bool		 no = 0, yes = 1;
 	MYSQL		*my;
 
 	if ((my = mysql_init(NULL)) == NULL)
@@ -191,20 +209,64 @@ db_connect(struct db *db)
 	mysql_options(my, MYSQL_OPT_RECONNECT, &no);
 	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(my, MYSQL_INIT_COMMAND, DB_INIT_COMMAND);
+	if (db->host != NULL) {
+		/* TCP even for "localhost", which the library would
+		 * otherwise take to mean its default socket. */
+		mysql_options(my, MYSQL_OPT_PROTOCOL, &tcp);
+		if (db->ssl_ca != NULL) {
+			/* ENFORCE: no TLS, no session (never a silent
+			 * fallback to clear text); VERIFY_SERVER_CERT: the
+			 * chain up to ssl_ca and the host name in it. */
+			mysql_options(my, MYSQL_OPT_SSL_CA, db->ssl_ca);
+			if (db->ssl_cert != NULL) {
+				mysql_options(my, MYSQL_OPT_SSL_CERT, db->ssl_cert);
+				mysql_options(my, MYSQL_OPT_SSL_KEY, db->ssl_key);
+			}
+			mysql_options(my, MYSQL_OPT_SSL_ENFORCE, &yes);
+			mysql_options(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
+		} else
+			mysql_options(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &no);
+	}
 	/* CLIENT_FOUND_ROWS: affected rows count the rows a WHERE matched,
 	 * so an UPDATE that changes nothing still tells "found". */
-	if (mysql_real_connect(my, NULL, db->user, db->pass,
-	    *db->dbname ? db->dbname : NULL, 0, db->socket,
-	    CLIENT_FOUND_ROWS) == NULL) {
-		enum ff_err er;
+	if (mysql_real_connect(my, db->host, db->user, db->pass,
+	    *db->dbname ? db->dbname : NULL, db->host ? db->port : 0,
+	    db->host ? NULL : db->socket, CLIENT_FOUND_ROWS) == NULL) {
+		unsigned e = mysql_errno(my);
 
 		/* Any failure to connect means "database unavailable", also
 		 * a bad password or a missing database. */
-		db_fail(db, "connect", db->socket, mysql_errno(my),
-		    mysql_sqlstate(my), mysql_error(my));
-		er = FF_EDB;
+		db_fail(db, "connect", db->where, e, mysql_sqlstate(my),
+		    mysql_error(my));
+		/* Say what a person would check first. */
+		if (db->host != NULL && db->ssl_ca == NULL &&
+		    (e == ER_SECURE_TRANSPORT_REQUIRED_ ||
+		    e == ER_ACCESS_DENIED_ERROR))
+			fprintf(stderr, "framefit: db: hint: access denied "
+			    "to a connection without TLS (no FF_DB_SSL_CA): a "
+			    "server with require_secure_transport refuses "
+			    "clear text so; else check FF_DB_USER and "
+			    "FF_DB_PASSWORD\n");
+		else if (db->host != NULL && (e == CR_CONN_HOST_ERROR ||
+		    e == CR_CONNECTION_ERROR || e == CR_UNKNOWN_HOST))
+			fprintf(stderr, "framefit: db: hint: no MariaDB "
+			    "answers at %s: check FF_DB_HOST and FF_DB_PORT, "
+			    "and that the server listens there\n", db->where);
+		else if (db->ssl_ca != NULL && e == CR_SSL_CONNECTION_ERROR)
+			fprintf(stderr, "framefit: db: hint: TLS with %s "
+			    "failed: the server's certificate must be signed "
+			    "by the CA in FF_DB_SSL_CA=%s and name the host "
+			    "as FF_DB_HOST writes it\n", db->where, db->ssl_ca);
 		mysql_close(my);
-		return er;
+		return FF_EDB;
+	}
+	/* ENFORCE already refuses a session without TLS; this says so
+	 * once more in our own words should a library version differ. */
+	if (db->ssl_ca != NULL && mysql_get_ssl_cipher(my) == NULL) {
+		db_fail(db, "connect", db->where, CR_SSL_CONNECTION_ERROR,
+		    NULL, "no TLS on a connection that requires it");
+		mysql_close(my);
+		return FF_EDB;
 	}
 	db->my = my;
 	db->dead = 0;
@@ -400,8 +462,147 @@ env_or(const char *arg, const char *name, const char *dflt)
 	return xstrdup(dflt);
 }
 
-struct db *
-db_open(const char *socket, const char *dbname, enum ff_err *er)
+/* A setting's value, NULL when it is unset or empty. */
+static const char *
+env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* Addresses whose traffic never leaves this machine. A name other than
+ * "localhost" counts as remote whatever it resolves to: what it resolves
+ * to can change under us. */
+static int
+host_loopback(const char *h)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (strcmp(h, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, h, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, h, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+/* The file a setting names must be readable by this process, now, so a
+ * wrong path stops the start instead of failing every connect. */
+static int
+file_readable(const char *name, const char *path)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "framefit: db: %s=%s cannot be read: %s\n",
+		    name, path, strerror(errno));
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
+/*
+ * The network settings (db.h): host, port and TLS, checked and copied
+ * into db. FF_ECONFIG, with the reason on stderr, for a setting that
+ * cannot work; a refusal to send clear text off this host is one.
+ */
+static enum ff_err
+db_read_net(struct db *db)
+{
+	const char	*host, *port, *ca, *cert, *key, *ssl;
+	char		*end;
+	long		 n;
+	size_t		 len;
+
+	host = env_set("FF_DB_HOST");
+	port = env_set("FF_DB_PORT");
+	ca = env_set("FF_DB_SSL_CA");
+	cert = env_set("FF_DB_SSL_CERT");
+	key = env_set("FF_DB_SSL_KEY");
+	ssl = env_set("FF_DB_SSL");
+
+	db->port = DB_DEFAULT_PORT;
+	if (port != NULL) {
+		errno = 0;
+		n = strtol(port, &end, 10);
+		if (*port < '0' || *port > '9' || *end != '\0' ||
+		    errno != 0 || n < 1 || n > 65535) {
+			fprintf(stderr, "framefit: db: FF_DB_PORT=%s is not a "
+			    "port number (1 to 65535)\n", port);
+			return FF_ECONFIG;
+		}
+		db->port = (unsigned)n;
+	}
+	if (ssl != NULL && strcmp(ssl, "on") != 0 && strcmp(ssl, "off") != 0) {
+		fprintf(stderr, "framefit: db: FF_DB_SSL=%s: say on or off "
+		    "(or leave it unset)\n", ssl);
+		return FF_ECONFIG;
+	}
+	if (host == NULL) {
+		/* The socket: a local file whose mode guards it; the
+		 * TCP and TLS settings have nothing to apply to. */
+		db->where = xstrdup(db->socket);
+		return FF_OK;
+	}
+	if (ca != NULL && ssl != NULL && strcmp(ssl, "off") == 0) {
+		fprintf(stderr, "framefit: db: FF_DB_SSL=off and FF_DB_SSL_CA "
+		    "are both set: say which\n");
+		return FF_ECONFIG;
+	}
+	if ((cert != NULL || key != NULL) && ca == NULL) {
+		fprintf(stderr, "framefit: db: FF_DB_SSL_CERT and FF_DB_SSL_KEY "
+		    "need FF_DB_SSL_CA (TLS with the server verified)\n");
+		return FF_ECONFIG;
+	}
+	if ((cert == NULL) != (key == NULL)) {
+		fprintf(stderr, "framefit: db: FF_DB_SSL_CERT and FF_DB_SSL_KEY "
+		    "go together: set both or neither\n");
+		return FF_ECONFIG;
+	}
+	if (ca == NULL && ssl != NULL && strcmp(ssl, "on") == 0) {
+		fprintf(stderr, "framefit: db: FF_DB_SSL=on needs FF_DB_SSL_CA, "
+		    "the CA that signed the server's certificate\n");
+		return FF_ECONFIG;
+	}
+	if (ca == NULL && !host_loopback(host) &&
+	    (ssl == NULL || strcmp(ssl, "off") != 0)) {
+		fprintf(stderr, "framefit: db: FF_DB_HOST=%s is another host "
+		    "and FF_DB_SSL_CA is not set: the password and every row "
+		    "would cross the network unencrypted. Set FF_DB_SSL_CA to "
+		    "the CA of the server's certificate, or FF_DB_SSL=off to "
+		    "accept clear text (docs/DEPLOY.md)\n", host);
+		return FF_ECONFIG;
+	}
+	if ((ca != NULL && !file_readable("FF_DB_SSL_CA", ca)) ||
+	    (cert != NULL && !file_readable("FF_DB_SSL_CERT", cert)) ||
+	    (key != NULL && !file_readable("FF_DB_SSL_KEY", key)))
+		return FF_ECONFIG;
+	if (ca == NULL && !host_loopback(host))
+		fprintf(stderr, "framefit: db: warning: the connection to "
+		    "%s:%u is NOT encrypted (FF_DB_SSL=off): the password and "
+		    "every row cross the network in clear text\n", host,
+		    db->port);
+
+	db->host = xstrdup(host);
+	db->ssl_ca = ca != NULL ? xstrdup(ca) : NULL;
+	db->ssl_cert = cert != NULL ? xstrdup(cert) : NULL;
+	db->ssl_key = key != NULL ? xstrdup(key) : NULL;
+	len = strlen(host) + 64;
+	db->where = xmalloc(len);
+	/* An IPv6 address in brackets, so its port stands apart. */
+	snprintf(db->where, len, "%s%s%s:%u (%s)", strchr(host, ':') ? "[" : "",
+	    host, strchr(host, ':') ? "]" : "", db->port,
+	    ca != NULL ? "TLS" : "no TLS");
+	return FF_OK;
+}
+
+/* Everything db_open() reads from the environment, without connecting. */
+static struct db *
+db_new(const char *socket, const char *dbname, enum ff_err *er)
 {
 	struct db	*db;
 	const char	*dir;
@@ -421,6 +622,31 @@ db_open(const char *socket, const char *dbname, enum ff_err *er)
 	db->user = env_or(NULL, "FF_DB_USER", "framefit");
 	db->pass = env_or(NULL, "FF_DB_PASSWORD", "framefit");
 	free(dflt_sock);
+	if ((*er = db_read_net(db)) != FF_OK) {
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+enum ff_err
+db_check_settings(void)
+{
+	struct db	*db;
+	enum ff_err	 er;
+
+	db = db_new(NULL, NULL, &er);
+	db_close(db);
+	return er;
+}
+
+struct db *
+db_open(const char *socket, const char *dbname, enum ff_err *er)
+{
+	struct db	*db;
+
+	if ((db = db_new(socket, dbname, er)) == NULL)
+		return NULL;
 	if ((*er = db_connect(db)) != FF_OK) {
 		db_close(db);
 		return NULL;
@@ -436,6 +662,11 @@ db_close(struct db *db)
 	db_disconnect(db);
 	free(db->slots);
 	free(db->socket);
+	free(db->host);
+	free(db->ssl_ca);
+	free(db->ssl_cert);
+	free(db->ssl_key);
+	free(db->where);
 	free(db->dbname);
 	free(db->user);
 	if (db->pass != NULL)

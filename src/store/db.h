@@ -25,6 +25,28 @@
  *   FF_DB_NAME      database (default "framefit")
  *   FF_DB_USER      user (default "framefit")
  *   FF_DB_PASSWORD  password (default "framefit", the dev server's)
+ * The database on another host (docs/DEPLOY.md), over TCP instead of the
+ * socket:
+ *   FF_DB_HOST      a host name or address; set and not empty: TCP to it
+ *                   (also for "localhost"), FF_DB_SOCKET is not used
+ *   FF_DB_PORT      its port, 1 to 65535 (default 3306)
+ *   FF_DB_SSL_CA    a PEM file of the CA that signed the server's
+ *                   certificate: TLS required, the certificate verified
+ *                   against it and the host name checked against the
+ *                   certificate's names (FF_DB_HOST as written)
+ *   FF_DB_SSL_CERT, FF_DB_SSL_KEY  a client certificate and its key (PEM),
+ *                   both or neither, for a user the server requires one of
+ *                   (REQUIRE X509); only with FF_DB_SSL_CA
+ *   FF_DB_SSL       "off": clear text on purpose (a warning is logged at
+ *                   every start when the host is not this one); "on": TLS
+ *                   even to this host (FF_DB_SSL_CA then required); unset:
+ *                   TLS exactly when FF_DB_SSL_CA is set
+ * Without FF_DB_SSL_CA the connection is not encrypted; to a host other
+ * than this one (not localhost, 127.0.0.0/8 or ::1) that is refused unless
+ * FF_DB_SSL=off says it is meant. A setting that cannot work (a port that
+ * is not a number, an unreadable file, a certificate without its key)
+ * makes db_open() fail with FF_ECONFIG, the reason on stderr. Over the
+ * socket the TCP and TLS settings are not used.
  */
 #ifndef FF_STORE_DB_H
 #define FF_STORE_DB_H
@@ -71,11 +93,19 @@ enum ff_err	 db_global_init(void);
 /*
  * Connect. NULL arguments come from the environment (above); dbname ""
  * selects no database (for CREATE DATABASE in tests). Returns NULL
- * and sets *er to FF_EDB when the server cannot be reached or refuses us.
+ * and sets *er to FF_EDB when the server cannot be reached or refuses us
+ * (also a failed TLS handshake or certificate check), FF_ECONFIG when
+ * the settings cannot work.
  * The caller owns the result and frees it with db_close().
  */
 struct db	*db_open(const char *socket, const char *dbname, enum ff_err *er);
 void		 db_close(struct db *);
+/*
+ * Check the settings db_open() reads (above) without connecting: FF_OK,
+ * or FF_ECONFIG with the reason on stderr. For a start-up check, so a
+ * setting that cannot work stops a program before it forks workers.
+ */
+enum ff_err	 db_check_settings(void);
 
 /*
  * Run one statement with nargs parameters (the count must match the ?s,

@@ -241,6 +241,27 @@ document.addEventListener('input', function (ev) {
 		}
 	}
 
+	/* The frame, PD and source also ride in the form's address: a body
+	 * the server refuses unread (too large) says nothing, and its error
+	 * page's way back still keeps them. The address's own parameters
+	 * (embed=1, return=...) stay as they are. */
+	var action = form.getAttribute('action');
+	function chooseInAddress() {
+		if (!window.URL || !window.URLSearchParams)
+			return;
+		var u = new URL(action, window.location.href);
+		var frame = form.querySelector('input[name="frame"]:checked');
+		var pd = form.elements.pd_mm;
+		['frame', 'pd_mm', 'source'].forEach(function (n) { u.searchParams.delete(n); });
+		if (frame)
+			u.searchParams.set('frame', frame.value);
+		if (pd && pd.value.trim() !== '')
+			u.searchParams.set('pd_mm', pd.value.trim());
+		if (source.value === 'webcam')
+			u.searchParams.set('source', 'webcam');
+		form.setAttribute('action', u.pathname + u.search);
+	}
+
 	form.addEventListener('submit', function (ev) {
 		var file = input.files && input.files[0];
 		if (!file) {
@@ -255,6 +276,7 @@ document.addEventListener('input', function (ev) {
 		}
 		stopCamera();
 		keepSent();
+		chooseInAddress();
 		submit.disabled = true;
 		submit.textContent = 'Finding your face\u2026';
 	});
@@ -344,6 +366,12 @@ document.addEventListener('input', function (ev) {
 		var home = doc.getElementById('home-link');
 		if (home)
 			document.getElementById('home-link').setAttribute('href', home.getAttribute('href'));
+		/* The photo's buttons post the frame and PD shown (hidden
+		 * fields), so where they lead keeps them: the new page's. */
+		var box = document.getElementById('photo-box');
+		var nbox = doc.getElementById('photo-box');
+		if (box && nbox)
+			box.parentNode.replaceChild(document.adoptNode(nbox), box);
 		document.title = doc.title;
 		/* What the page says about itself on <body data-*> (embed.js
 		 * reads the try-on shown there; ff:shown says it changed). */

@@ -113,13 +113,20 @@ async function caseImpossibleFrame() {
 		eq('form: no row for the refused frame', sql(`SELECT COUNT(*) FROM frames WHERE sku = '${SKU}'`), '0');
 		await shot(page, 'form-refused');
 
-		/* Corrected on the same page, it goes in. */
-		await page.fill('input[name="total_width_mm"]', '140');
+		/* "In the shop", not "On sale": next to the feed's sale prices
+		 * staff read "on sale" as discounted. */
+		check('form: the box says "In the shop (shown to shoppers)"',
+		    /In the shop \(shown to shoppers\)/.test(await page.textContent('form.form-grid label.check')));
+		check('form: nothing says "On sale"', !/On sale/i.test(await page.textContent('form.form-grid')));
+		/* Corrected on the same page, it goes in, with a decimal comma
+		 * as the shopper's PD field takes it. */
+		await page.fill('input[name="lens_width_mm"]', '52,5');
+		await page.fill('input[name="total_width_mm"]', '140,5');
 		eq('form: the corrected frame is added (303)',
 		    await submitForm(page, 'form.form-grid button[type="submit"]'), 303);
 		eq('form: back on the catalog', new URL(page.url()).pathname, '/admin/catalog/');
 		eq('form: the row', sql(`SELECT CONCAT_WS(' ', lens_width_mm + 0e0, bridge_mm + 0e0, total_width_mm + 0e0) FROM frames WHERE sku = '${SKU}'`),
-		    '52 18 140');
+		    '52.5 18 140.5');
 		expected(b, [422]);
 		noProblems(b, 'form');
 	} finally {

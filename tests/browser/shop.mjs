@@ -405,6 +405,10 @@ async function caseErrors() {
 		let sku = await sendWith(page, DAMAGED, '63,5');
 		await Promise.all([page.waitForURL((u) => u.pathname === '/tryon', { waitUntil: 'load' }), page.click('#submit')]);
 		eq('damaged: 422', b.navs[b.navs.length - 1]?.status, 422);
+		/* app.js puts the choices in the form's address too, for a
+		 * body the server refuses unread (413). */
+		eq('damaged: the form\'s address carries frame and PD', new URL(page.url()).search,
+		    `?frame=${sku}&pd_mm=63%2C5`);
 		eq('damaged: a heading in plain words', (await page.textContent('h1')).trim(), 'We couldn\u2019t use that photo'.replace('\u2019', "'"));
 		check('damaged: no HTTP jargon in the heading or title',
 		    !/Unprocessable|Content/.test((await page.textContent('h1')) + await page.title()), await page.title());

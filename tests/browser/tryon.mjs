@@ -30,16 +30,27 @@ import {
 const SELFIE_SIDE = 1200;
 const CAM_W = 640, CAM_H = 480;
 
-/* The fit hint on a result page: visible, and one of the three. */
-async function checkFit(page, what) {
+/*
+ * The fit hint on a result page: visible, one of the three, and no claim
+ * to have measured the face (src/render/fit.h: the width comes from the
+ * PD alone): without a PD it speaks of an average adult face, with one
+ * of a face with that PD.
+ */
+async function checkFit(page, what, pd = null) {
 	const fit = page.locator('.fit');
 	check(`${what}: fit hint visible`, await fit.isVisible().catch(() => false));
 	const cls = await fit.getAttribute('class').catch(() => '');
 	const title = (await page.locator('.fit-title').textContent().catch(() => '')).trim();
-	check(`${what}: fit hint says narrow, good or wide (${title})`,
-	    /\bfit-(narrow|good|wide)\b/.test(cls) &&
-	    /^(Good fit for your face|May look narrow on you|May look wide on you)$/.test(title),
-	    `class "${cls}", title "${title}"`);
+	const text = (await page.locator('.fit-text').textContent().catch(() => '')).replace(/\s+/g, ' ').trim();
+	const whose = pd === null ? 'an average adult face' : 'a face with your PD';
+	const m = /\bfit-(narrow|good|wide)\b/.exec(cls ?? '');
+	const want = m === null ? '(no verdict)' : { good: 'Good fit for', narrow: 'May look narrow on',
+	    wide: 'May look wide on' }[m[1]] + ' ' + whose;
+	eq(`${what}: fit hint says narrow, good or wide of ${whose}`, title, want);
+	check(`${what}: fit text gives the face width of the PD, not a measure of the face`,
+	    (pd === null ? /^An average adult face, with a 63 mm PD, is about \d+ mm across the cheekbones; this frame is \d+ mm wide\./
+	    : new RegExp(`^A face with a ${pd} mm PD is typically about \\d+ mm across the cheekbones; this frame is \\d+ mm wide\\.`)).test(text) &&
+	    !/your face measures/.test(text), `"${text}"`);
 }
 
 /* ---- (a) The upload form, then another frame without uploading ---- */
@@ -126,12 +137,19 @@ async function caseUpload() {
 		await shot(page, 'upload-switched');
 		noProblems(b, 'switched result');
 
-		/* "Delete my photo": a POST with its CSRF token, then home. */
+		/* "Delete my photo": a POST with its CSRF token, then home with
+		 * the frame on screen chosen: the one switched to in place, so
+		 * the form's hidden field followed the switch. */
+		eq('delete: the form carries the frame shown',
+		    await page.getAttribute('#photo-box form[action$="/delete"] input[name="frame"]', 'value'), sku2);
 		await page.click('.privacy-box button[type="submit"]');
 		await page.waitForURL((u) => u.pathname === '/');
 		const del = b.navs.filter((h) => h.method === 'POST').pop();
 		eq('delete: POST answers 303', del?.status, 303);
-		eq('delete: back home with a notice', new URL(page.url()).search, '?deleted=1');
+		eq('delete: back home with a notice, the frame kept', new URL(page.url()).search,
+		    `?frame=${sku2}&deleted=1`);
+		eq('delete: that frame is chosen for the next photo',
+		    await page.$eval('input[name="frame"]:checked', (e) => e.value), sku2);
 		check('delete: the page confirms it', /have been deleted/.test(
 		    await page.textContent('.notice').catch(() => '')));
 		eq('delete: the upload row is gone',

@@ -609,6 +609,26 @@ admin /admin/retention/purge --data "photo=$tokR"
 check_eq "delete one without a CSRF token: 403" "$code" 403
 admin /admin/retention/purge --data "csrf=$csrf&photo=not-a-link"
 check_eq "delete one with no code in it: 400" "$code" 400
+# A photo kept with the shopper's consent: the page gives the consent
+# period, not "at most 30 days", counts the photos kept so, and says when
+# the next one expires.
+# The consent as the store records it (db_consent_give(); the shop's box
+# is test_web's): a consent row, the photo kept 365 days.
+upload "$photo2" "$sku"
+tokC=$(token_of_location)
+sql "INSERT INTO upload_consents (upload_id, purpose, wording) SELECT id, 'newsletter', 'admin-test' FROM uploads WHERE token = '$tokC'; UPDATE uploads SET expires = created + INTERVAL 365 DAY WHERE token = '$tokC'"
+admin /admin/retention/
+check_grep "retention page: kept 365 days with consent" 'is kept 365 days after upload instead \(<code>FF_CONSENT_DAYS</code>\)' "$tmp/body"
+check_grep "retention page: no longer says 'at most 30 days for any photo'" 'at most 30 days without consent; 365 days with the shopper' "$tmp/body"
+check_eq "retention page: photos kept with consent" "$(kpi consented)" \
+	"$(sql "SELECT COUNT(*) FROM upload_consents c JOIN uploads u ON u.id = c.upload_id WHERE c.withdrawn IS NULL AND u.expires > UTC_TIMESTAMP()")"
+check_eq "... one" "$(kpi consented)" 1
+check_grep "retention page: when the next one expires" \
+	"the next expires $(sql "SELECT DATE_FORMAT(expires, '%Y-%m-%d %H:%i') FROM uploads WHERE token = '$tokC'") UTC" "$tmp/body"
+sql "DELETE FROM uploads WHERE token = '$tokC'"
+admin /admin/retention/
+check_eq "retention page: none kept with consent once it is deleted" "$(kpi consented)" 0
+check_grep "... and no next expiry" 'id="consent-next">for the shop.s e-mails, 365 days \(<code>FF_CONSENT_DAYS</code>\)</p>' "$tmp/body"
 # The workers' timer: every 2 s here. An expired photo goes without
 # anyone pressing a button, and only one worker of all runs each purge.
 web_stop

@@ -508,8 +508,9 @@ export PORT=$(free_port)
 url="http://127.0.0.1:$PORT/"
 : >"$work/web.out"
 # Not the default period: the setting must reach the workers (lighttpd
-# passes only the variables it names).
-export FF_CONSENT_DAYS=400
+# passes only the variables it names). The box is the shop's to offer
+# (FF_NEWSLETTER, off by default): on, and it too must reach them.
+export FF_CONSENT_DAYS=400 FF_NEWSLETTER=1
 web_start "$bin" "$models" || bail "lighttpd did not start; see $work/web.out"
 http "$url"
 check_eq "I: the upload form answers" "$code" 200
@@ -518,6 +519,8 @@ check_grep "I: the form promises the operator's period (FF_CONSENT_DAYS)" \
 check_grep "I: the upload form has the consent box, unticked" \
 	'<input type="checkbox" id="consent" name="consent" value="newsletter" aria-describedby' "$tmp/body"
 check_nogrep "I: ... and nothing ticks it" 'name="consent"[^>]* checked' "$tmp/body"
+check_grep "I: the footer says a photo may be kept longer" \
+	'then deleted, unless you ask us to keep yours' "$tmp/body"
 wording=$(sed -n 's|.*name="consent_wording" value="\([^"]*\)".*|\1|p' "$tmp/body")
 check_re "I: the form carries the wording's version" "$wording" '^[a-z0-9-]+$'
 kept=()
@@ -553,11 +556,15 @@ gone=${kept[0]}
 http "${url}t/$gone"
 check_grep "I: the result page says the photo is kept for emails" "so the shop can show you new frames on it by email" "$tmp/body"
 check_grep "I: ... and offers to stop" "<form method=\"post\" action=\"/t/$gone/withdraw\"" "$tmp/body"
+check_grep "I: ... whose form carries the frame shown" \
+	"<input type=\"hidden\" name=\"frame\" value=\"$nsku\">" "$tmp/body"
 csrf=$(sed -n 's|.*name="csrf" value="\([A-Za-z0-9_-]*\)".*|\1|p' "$tmp/body" | head -n 1)
 http --data "csrf=forged" "${url}t/$gone/withdraw"
 check_eq "I: withdrawing with a forged CSRF token is 403" "$code" 403
-http --data "csrf=$csrf" "${url}t/$gone/withdraw"
-check_eq "I: withdrawing answers 303 to the result page" "$code,$(header Location)" "303,/t/$gone"
+# The form's hidden fields: the page it leads back to is the one it left.
+http --data "csrf=$csrf&frame=$nsku&pd=62.3" "${url}t/$gone/withdraw"
+check_eq "I: withdrawing answers 303 to the result page, frame and PD kept" \
+	"$code,$(header Location)" "303,/t/$gone?frame=$nsku&pd=62.3"
 http "${url}t/$gone"
 check_nogrep "I: the page no longer offers it" "/withdraw\"" "$tmp/body"
 check_eq "I: back to 24 hours after upload" \

@@ -130,6 +130,11 @@ check_grep "file input has a label" '<label[^>]*for="photo"' "$tmp/body"
 check_grep "webcam button" 'id="cam-start"' "$tmp/body"
 check_eq "every active frame is offered" "$(grep -c 'name="frame" value=' "$tmp/body")" "$nframes"
 check_grep "catalog thumbnails" "src=\"/thumb/$sku.png\"" "$tmp/body"
+# The newsletter box is the shop's to turn on (FF_NEWSLETTER, off here):
+# no box, and no page promises to keep a photo past 24 hours.
+check_nogrep "without FF_NEWSLETTER, no box to keep the photo" 'name="consent' "$tmp/body"
+check_grep "... and the footer promises 24 hours, no more" \
+	'Photos are kept for 24&nbsp;hours, then deleted\.</p>' "$tmp/body"
 
 http "${url}static/app.js"
 check_eq "GET /static/app.js" "$code" 200
@@ -153,6 +158,16 @@ head -c 16000000 /dev/zero >"$tmp/big.jpg"
 http -F "photo=@$tmp/big.jpg" -F "frame=$sku" "${url}tryon"
 check_eq "a 16 MB body is 413" "$code" 413
 check_grep "413 page says 15 MB" '15 MB' "$tmp/body"
+# The body is not read, so the choices come from the form's address
+# (app.js writes them there on submit).
+http -F "photo=@$tmp/big.jpg" -F "frame=$sku" "${url}tryon?frame=$sku&pd_mm=62,3"
+check_eq "a 16 MB body with the choices in the address is 413" "$code" 413
+check_grep "... and its way back keeps frame and PD" \
+	"id=\"back\" href=\"/\\?frame&#61;$sku&amp;pd&#61;62\\.3\">Try another photo" "$tmp/body"
+http -F "photo=@$tmp/text.txt" -F "frame=$sku" -F "pd_mm=45" "${url}tryon"
+check_eq "a PD of 45 is 400" "$code" 400
+check_grep "... under a plain heading" '<h1 id="err">Please check your PD</h1>' "$tmp/body"
+check_grep "... saying what a PD must be" 'must be a number of millimetres between 50 and 80' "$tmp/body"
 python3 - "$tmp/bomb.png" <<'EOF'
 import struct, sys, zlib
 def chunk(t, d):
@@ -261,13 +276,17 @@ check_eq "GET /t/{token}" "$code" 200
 check_eq "result page is not cached" "$(header Cache-Control)" "private, no-store"
 check_grep "result shows the render" "<img[^>]*src=\"/t/$tok/$sku.jpg\"" "$tmp/body"
 check_grep "result has a fit hint" 'class="fit fit-(narrow|good|wide)"' "$tmp/body"
-# The face width comes from the PD (src/render/fit.h): 137.5 mm at 63.
+# The face width comes from the PD (src/render/fit.h): 137.5 mm at 63;
+# the words claim no measurement of this face.
 check_grep "the fit hint says the face width at the default PD" \
-	'At the average PD of 63&nbsp;mm, a face measures about 138&nbsp;mm across the cheekbones' "$tmp/body"
+	'An average adult face, with a 63&nbsp;mm PD, is about 138&nbsp;mm across the cheekbones; this frame is [0-9]+&nbsp;mm wide\.' "$tmp/body"
+check_grep "... under a heading about an average face" \
+	'<p class="fit-title">(Good fit for|May look narrow on|May look wide on) an average adult face</p>' "$tmp/body"
 check_grep "result has a download link" "href=\"/t/$tok/$sku.jpg\?download&#61;1\"[^>]*download=" "$tmp/body"
 check_grep "result links the shop via /go" "href=\"/go/$sku\?t&#61;$tok\"" "$tmp/body"
 check_grep "result offers other frames without re-uploading" "href=\"/t/$tok\?frame&#61;$sku2\"" "$tmp/body"
 check_grep "result has the delete form" "<form method=\"post\" action=\"/t/$tok/delete\"" "$tmp/body"
+check_grep "... which carries the frame shown" "<input type=\"hidden\" name=\"frame\" value=\"$sku\">" "$tmp/body"
 csrf=$(csrf_of_body)
 check_eq "CSRF token is 43 characters" "${#csrf}" 43
 check_nogrep "no inline script on the result page" '<script( [^>]*)?>[^<]' "$tmp/body"
@@ -336,7 +355,10 @@ check_eq "webcam source recorded" "$(sql "SELECT source FROM uploads WHERE token
 http "${url}t/$tok2?pd=61.5"
 check_grep "result says the PD" 'PD of 61.5' "$tmp/body"
 check_grep "the fit hint says the face width at the shopper's PD" \
-	'From your PD of 61.5&nbsp;mm, your face measures about 134&nbsp;mm across the cheekbones' "$tmp/body"
+	'A face with a 61.5&nbsp;mm PD is typically about 134&nbsp;mm across the cheekbones; this frame is [0-9]+&nbsp;mm wide\.' "$tmp/body"
+check_grep "... under a heading about a face with that PD" \
+	'<p class="fit-title">(Good fit for|May look narrow on|May look wide on) a face with your PD</p>' "$tmp/body"
+check_nogrep "... and never as a measure of the shopper's face" 'your face measures' "$tmp/body"
 
 # PNG, WebP and GIF are taken too: each made here from a real face photo,
 # cropped to a size of its own so the stored width and height show the
