@@ -42,18 +42,8 @@ duration=${DURATION:-20s}
 conns=${CONNS:-4}
 threads=${THREADS:-2}
 
-export FF_VAR=$work
-export FF_DB_DIR=$work/mysql
-export FF_DB_SOCKET=$work/mysql/mysql.sock
-export FF_DB_NAME=framefit_bench
-export FF_SECRET_FILE=$work/secret
-export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=bench-admin-pw
-export FF_PROCS=${FF_PROCS:-2}
-unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS \
-	FF_TRUSTED_PROXY FF_REQUEST_CPU_S FF_REQUEST_MEM_MB
-# Every connection comes from 127.0.0.1: the per-client upload limits
-# (docs/ADMIN.md) would answer most of them 429.
-export FF_UPLOAD_RATE=0 FF_UPLOAD_CONCURRENT=0
+. "$root/bench/stack_env.sh"
+bench_stack_env "$work" framefit_bench
 
 die() { echo "bench_web.sh: $*" >&2; exit 1; }
 

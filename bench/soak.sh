@@ -52,18 +52,8 @@ conns_peak=${CONNS_PEAK:-4}
 sample_s=${SAMPLE_S:-30}
 out=${SOAK_OUT:-$root/var/artifacts/soak.txt}
 
-export FF_VAR=$work
-export FF_DB_DIR=$work/mysql
-export FF_DB_SOCKET=$work/mysql/mysql.sock
-export FF_DB_NAME=framefit_soak
-export FF_SECRET_FILE=$work/secret
-export FF_ADMIN_USER=admin FF_ADMIN_PASSWORD=soak-admin-pw
-export FF_PROCS=${FF_PROCS:-2}
-unset FF_MODELS_DIR FF_TEMPLATES FF_STATIC FF_SQL_DIR FF_MIGRATE FF_MAX_REQUESTS \
-	FF_TRUSTED_PROXY FF_REQUEST_CPU_S FF_REQUEST_MEM_MB
-# Every connection comes from 127.0.0.1: the per-client upload limits
-# (docs/ADMIN.md) would answer most of them 429.
-export FF_UPLOAD_RATE=0 FF_UPLOAD_CONCURRENT=0
+. "$root/bench/stack_env.sh"
+bench_stack_env "$work" framefit_soak
 
 die() { echo "soak.sh: $*" >&2; exit 2; }
 
