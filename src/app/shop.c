@@ -11,6 +11,7 @@
  * the browser asks for /t/{token}/{sku}.jpg (result.c), so switching
  * frames never uploads or detects again.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "app/shop_internal.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/decimal.h"
 #include "core/xalloc.h"
 #include "http/multipart.h"
 #include "http/query.h"
@@ -43,50 +45,41 @@
  * with each consent: bump it whenever that text changes. */
 #define CONSENT_WORDING		"newsletter-1"
 
-/* Spaces and tabs, as a person types them around a number. */
-static const char *
-skip_blank(const char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	return s;
-}
-
 /*
- * Read by hand, not with strtod(): strtod() follows the locale and also
- * takes "6.35e1", "0x40" and "inf", which no prescription says. A comma
- * is a decimal point, as most of Europe writes it and as a text field
- * sends it. Tenths of a millimetre are all a ruler gives: the second
- * decimal rounds half up, the rest is ignored.
+ * A PD as a person types it: dec_parse()'s decimal point or comma (not
+ * strtod(), which follows the locale and takes "6.35e1", "0x40" and
+ * "inf", which no prescription says), optionally followed by "mm".
+ * Tenths of a millimetre are all a ruler gives: the value is rounded to
+ * them.
  */
 double
 shop_pd_parse(const char *s)
 {
-	long	 tenths = 0;
-	int	 digits = 0, frac = 0;
+	char	 t[32];
+	size_t	 n;
+	double	 v;
 
-	if (s == NULL || *(s = skip_blank(s)) == '\0')
+	if (s == NULL)
 		return 0;
-	for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
-		tenths = tenths * 10 + (*s - '0');
-	if (digits == 0)
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0')
+		return 0;
+	if ((n = strlen(s)) >= sizeof t)
 		return -1;
-	tenths *= 10;
-	if (*s == '.' || *s == ',') {
-		for (s++; *s >= '0' && *s <= '9' && frac < 6; s++, frac++) {
-			if (frac == 0)
-				tenths += *s - '0';
-			else if (frac == 1 && *s >= '5')
-				tenths++;
-		}
-	}
-	s = skip_blank(s);
-	if ((s[0] == 'm' || s[0] == 'M') && (s[1] == 'm' || s[1] == 'M'))
-		s = skip_blank(s + 2);
-	if (*s != '\0' || tenths < (long)(FRAME_PD_MIN_MM * 10) ||
-	    tenths > (long)(FRAME_PD_MAX_MM * 10))
+	memcpy(t, s, n + 1);
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		t[--n] = '\0';
+	if (n >= 2 && (t[n - 1] == 'm' || t[n - 1] == 'M') &&
+	    (t[n - 2] == 'm' || t[n - 2] == 'M'))
+		t[n - 2] = '\0';
+	/* A distance has no sign. */
+	if (t[0] == '+' || t[0] == '-' || !dec_parse(t, &v, NULL))
 		return -1;
-	return tenths / 10.0;
+	v = lround(v * 10) / 10.0;
+	if (!(v >= FRAME_PD_MIN_MM && v <= FRAME_PD_MAX_MM))
+		return -1;
+	return v;
 }
 
 /* Append "?pd=..." or "&pd=..." when the shopper gave their PD. */
