@@ -206,7 +206,10 @@ check_eq "a frame's sizes in mm" \
 	"$(sql "SELECT CONCAT_WS(' ', lens_width_mm + 0e0, lens_height_mm + 0e0, bridge_mm + 0e0, total_width_mm + 0e0) FROM frames WHERE sku = '$sku'")"
 check_eq "a frame's fields" \
 	"$(jqr ".frames[0] | keys_unsorted | join(\",\")")" \
-	"sku,name,brand,style,lens_width_mm,lens_height_mm,bridge_mm,total_width_mm,rim_mm,rim_rgb,tint_rgb,tint_opacity,price_cents,product_url,thumbnail"
+	"sku,name,brand,style,lens_width_mm,lens_height_mm,bridge_mm,total_width_mm,rim_mm,rim_rgb,tint_rgb,tint_opacity,price_cents,currency,sale_price_cents,availability,product_url,thumbnail"
+check_eq "a seeded frame: the default currency, no sale, no stock state" \
+	"$(jqr ".frames[] | select(.sku == \"$sku\") | [.currency, .sale_price_cents, .availability] | map(tostring) | join(\" \")")" \
+	"USD null null"
 check_eq "a frame's colour and link" \
 	"$(jqr ".frames[] | select(.sku == \"$sku\") | .rim_rgb + \" \" + .product_url")" \
 	"$(sql "SELECT CONCAT('#', LOWER(LPAD(HEX(rim_rgb), 6, '0')), ' ', product_url) FROM frames WHERE sku = '$sku'")"
