@@ -326,6 +326,8 @@ if [ "${FF_STOP_INSTALL:-1}" = 1 ] && [ -f "$build/Makefile" ]; then
 			cp -a /usr/lib/systemd/system "$D/usr/lib/systemd/"
 			mkdir -p "$D/bin"
 			cp /usr/bin/kill "$D/usr/bin/"
+			# framefit-feed.service fetches the shop's feed with curl.
+			cp /usr/bin/curl "$D/usr/bin/"
 			cp /bin/sh "$D/bin/"
 			getent passwd framefit >/dev/null || echo "# no user framefit: verify may complain"
 			systemd-analyze verify --root="$D" "$units"/framefit*.service \
