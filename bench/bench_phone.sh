@@ -92,9 +92,7 @@ cleanup() {
 		kill -TERM "$p" 2>/dev/null
 	done
 	[ -s "$work/peer/lighttpd.pid" ] && kill -TERM "$(cat "$work/peer/lighttpd.pid")" 2>/dev/null
-	[ $web_started = 1 ] && "$root/scripts/web.sh" stop lighttpd >/dev/null 2>&1
-	"$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $FF_DB_NAME" >/dev/null 2>&1
-	[ $db_started = 1 ] && "$root/scripts/db.sh" stop >/dev/null 2>&1
+	bench_stack_stop
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -139,16 +137,7 @@ done
 
 # ---- framefit's stack, as bench_web.sh starts it ----
 
-"$root/scripts/db.sh" status >/dev/null 2>&1 || db_started=1
-"$root/scripts/db.sh" start >"$work/db.out" 2>&1 || die "cannot start MariaDB; see $work/db.out"
-"$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $FF_DB_NAME; CREATE DATABASE $FF_DB_NAME" ||
-	die "cannot create $FF_DB_NAME"
-"$bin" --migrate >"$work/migrate.out" 2>&1 || die "migrations failed; see $work/migrate.out"
-export PORT=$("$root/scripts/free-port.sh")
-url="http://127.0.0.1:$PORT/"
-FF_FCGI_BIN=$bin FF_MODELS_DIR=$models "$root/scripts/web.sh" start lighttpd \
-	>"$work/web.out" 2>&1 || die "lighttpd did not start; see $work/web.out"
-web_started=1
+bench_stack_start "$bin" "$models"
 skus=$(sql "SELECT sku FROM frames WHERE active = 1 ORDER BY sku" | paste -sd, -)
 
 # ---- The peer's stack ----

@@ -59,9 +59,7 @@ cleanup() {
 		echo "KEEP=1: lighttpd at ${url:-?}, MariaDB at $FF_DB_SOCKET"
 		return
 	fi
-	[ $web_started = 1 ] && "$root/scripts/web.sh" stop lighttpd >/dev/null 2>&1
-	"$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $FF_DB_NAME" >/dev/null 2>&1
-	[ $db_started = 1 ] && "$root/scripts/db.sh" stop >/dev/null 2>&1
+	bench_stack_stop
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -107,17 +105,7 @@ echo "# ${#selfies[@]} selfies, 1.0/2.0/2.9 MP, $((bytes / ${#selfies[@]} / 1024
 
 # ---- The stack ----
 
-"$root/scripts/db.sh" status >/dev/null 2>&1 || db_started=1
-"$root/scripts/db.sh" start >"$work/db.out" 2>&1 || die "cannot start MariaDB; see $work/db.out"
-"$root/scripts/db.sh" sql -e "DROP DATABASE IF EXISTS $FF_DB_NAME; CREATE DATABASE $FF_DB_NAME" ||
-	die "cannot create $FF_DB_NAME"
-"$bin" --migrate >"$work/migrate.out" 2>&1 || die "migrations failed; see $work/migrate.out"
-
-export PORT=$("$root/scripts/free-port.sh")
-url="http://127.0.0.1:$PORT/"
-FF_FCGI_BIN=$bin FF_MODELS_DIR=$models "$root/scripts/web.sh" start lighttpd \
-	>"$work/web.out" 2>&1 || die "lighttpd did not start; see $work/web.out"
-web_started=1
+bench_stack_start "$bin" "$models"
 workers=$("$root/scripts/web.sh" workers lighttpd)
 skus=$(sql "SELECT sku FROM frames WHERE active = 1 ORDER BY sku" | paste -sd, -)
 echo "# lighttpd on $url, $FF_PROCS workers ($workers), models $models, $(nproc) cores"
