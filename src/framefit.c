@@ -45,7 +45,8 @@ usage(void)
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
 	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N] [--no-flip] [--no-recrop]\n"
 	    "                      [--upscale PX] [--limit N] [--thresh T] [--views N] [--box-weight W]\n"
-	    "                      [--source caltech|mtfl-lfw|mtfl-net [--held-out]] [--json FILE] [--dump TSV]\n");
+	    "                      [--source caltech|mtfl-lfw|mtfl-net [--held-out]] [--crop IOD] [--gaze D]\n"
+	    "                      [--json FILE] [--dump TSV]\n");
 	exit(2);
 }
 
@@ -201,6 +202,8 @@ cmd_evaluate(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "source", required_argument, NULL, 'S' },
 		{ "held-out", no_argument, NULL, 'H' },
+		{ "crop", required_argument, NULL, 'C' },
+		{ "gaze", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct eval_opts o = { .data = default_data, .models = default_models };
@@ -230,6 +233,8 @@ cmd_evaluate(int argc, char **argv)
 		case 'j': o.json_out = optarg; break;
 		case 'S': o.source = optarg; break;
 		case 'H': o.held_out = 1; break;
+		case 'C': o.crop_iod = atoi(optarg); break;
+		case 'G': o.gaze = atof(optarg); break;
 		default: usage();
 		}
 	}

@@ -131,12 +131,13 @@ START_TEST(test_eye_offsets)
 	 * eye; down the face is +y. */
 	struct landmarks t = { .lx = 100, .ly = 200, .rx = 200, .ry = 200 };
 	float pl[2] = { 105, 204 }, pr[2] = { 195, 204 };	/* both 5 in, 4 down */
-	double o[3];
+	double o[4];
 
 	geom_eye_offsets(pl, pr, &t, o);
 	ck_assert_double_eq_tol(o[0], hypot(5, 4) / 100, 1e-9);
 	ck_assert_double_eq_tol(o[1], 0.05, 1e-9);
 	ck_assert_double_eq_tol(o[2], 0.04, 1e-9);
+	ck_assert_double_eq_tol(o[3], 0, 1e-9);
 	/* The same face turned 90 degrees (eye line along +y): the offsets
 	 * in its own frame are unchanged. Down the face is then -x. */
 	struct landmarks r = { .lx = 0, .ly = 0, .rx = 0, .ry = 100 };
@@ -150,9 +151,15 @@ START_TEST(test_eye_offsets)
 	ck_assert_double_eq_tol(o[0], 0.10, 1e-9);
 	ck_assert_double_eq_tol(o[1], 0, 1e-9);
 	ck_assert_double_eq_tol(o[2], 0, 1e-9);
+	ck_assert_double_eq_tol(o[3], 0.10, 1e-9);
+	/* ... and on the face turned 90 degrees, towards its right eye. */
+	float tl[2] = { 0, 7 }, tr[2] = { 0, 107 };
+	geom_eye_offsets(tl, tr, &r, o);
+	ck_assert_double_eq_tol(o[1], 0, 1e-9);
+	ck_assert_double_eq_tol(o[3], 0.07, 1e-9);
 	struct landmarks z = { 0 };
 	geom_eye_offsets(sl, sr, &z, o);
-	ck_assert(isnan(o[0]) && isnan(o[1]) && isnan(o[2]));
+	ck_assert(isnan(o[0]) && isnan(o[1]) && isnan(o[2]) && isnan(o[3]));
 }
 END_TEST
 
@@ -226,6 +233,94 @@ START_TEST(test_degrade)
 	deg_apply(&r1, &all, x, W, H);
 	deg_apply(&r2, &all, y, W, H);
 	ck_assert_mem_eq(x, y, sizeof x);
+}
+END_TEST
+
+/* The centroid of row y's values, in pixel-centre coordinates. */
+static double
+row_centroid(const float *x, int w, int y)
+{
+	double s = 0, m = 0;
+	for (int i = 0; i < w; i++) {
+		s += x[y * w + i];
+		m += x[y * w + i] * (i + 0.5);
+	}
+	return m / s;
+}
+
+/*
+ * A turned gaze: a dark vertical bar (the iris) through the eye centre
+ * slides along the eye line by about the shift at the centre, less
+ * towards the rim, and nothing outside the eye-opening ellipse moves.
+ */
+START_TEST(test_gaze)
+{
+	enum { W = 60, H = 30, N = W * H };
+	static float x[3 * N], y[3 * N];
+	const double ex = 30.5, ey = 15.5, iod = 40;	/* centre between pixels 30 and 31 */
+
+	for (int c = 0; c < 3; c++)
+		for (int j = 0; j < H; j++)
+			for (int i = 0; i < W; i++)
+				x[c * N + j * W + i] = (i == 30) ? 1.0f : 0.0f;
+	memcpy(y, x, sizeof x);
+	deg_gaze(x, W, H, ex, ey, 1, 0, iod, 0);
+	ck_assert_mem_eq(x, y, sizeof x);
+	deg_gaze(x, W, H, ex, ey, 1, 0, iod, 3);
+	/* Centre row: the bar moved right by nearly the whole shift. */
+	double c0 = row_centroid(x, W, 15);
+	ck_assert_msg(c0 > 30.5 + 2.3 && c0 < 30.5 + 3.05, "centre row moved to %.2f", c0);
+	/* Halfway to the rim across the line: moved, but less. */
+	double half = row_centroid(x, W, 15 - (int)(GAZE_ACROSS * iod / 2));
+	ck_assert_msg(half > 30.5 + 0.8 && half < c0 - 0.3, "half-way row at %.2f", half);
+	/* Rows beyond the ellipse, and the green plane's, as red's. */
+	for (int j = 0; j < H; j++) {
+		if (fabs(j + 0.5 - ey) < GAZE_ACROSS * iod)
+			continue;
+		ck_assert_mem_eq(&x[j * W], &y[j * W], W * sizeof *x);
+	}
+	ck_assert_mem_eq(&x[0], &x[N], N * sizeof *x);
+	/* The other way, on an eye line turned 90 degrees: a horizontal bar
+	 * slides up. */
+	for (int c = 0; c < 3; c++)
+		for (int j = 0; j < H; j++)
+			for (int i = 0; i < W; i++)
+				x[c * N + j * W + i] = (j == 15) ? 1.0f : 0.0f;
+	deg_gaze(x, W, H, ex, ey, 0, 1, iod, -3);
+	double s = 0, m = 0;
+	for (int j = 0; j < H; j++) {
+		s += x[j * W + 30];
+		m += x[j * W + 30] * (j + 0.5);
+	}
+	ck_assert_msg(m / s < 15.5 - 2.3 && m / s > 15.5 - 3.05, "column centre at %.2f", m / s);
+	/* A gaze pick: 0 when its probability is 0, inside the limit when 1. */
+	struct deg_opts o = deg_default;
+	struct rng r;
+	rng_seed(&r, 3);
+	o.p_gaze = 0;
+	ck_assert(deg_gaze_pick(&r, &o) == 0);
+	o.p_gaze = 1;
+	for (int k = 0; k < 100; k++) {
+		double g = deg_gaze_pick(&r, &o);
+		ck_assert(g != 0 && fabs(g) <= o.max_gaze);
+	}
+}
+END_TEST
+
+/* Labels move from counting pixels at 1 to framefit's pixel centres. */
+START_TEST(test_label_centre)
+{
+	struct landmarks p = { 10, 20, 30, 40, 50, 60, 70, 80 };
+
+	ds_label_centre(&p);
+	ck_assert_float_eq(p.lx, 10 - DS_LABEL_SHIFT);
+	ck_assert_float_eq(p.ly, 20 - DS_LABEL_SHIFT);
+	ck_assert_float_eq(p.rx, 30 - DS_LABEL_SHIFT);
+	ck_assert_float_eq(p.ry, 40 - DS_LABEL_SHIFT);
+	ck_assert_float_eq(p.nx, 50 - DS_LABEL_SHIFT);
+	ck_assert_float_eq(p.ny, 60 - DS_LABEL_SHIFT);
+	ck_assert_float_eq(p.mx, 70 - DS_LABEL_SHIFT);
+	ck_assert_float_eq(p.my, 80 - DS_LABEL_SHIFT);
 }
 END_TEST
 
@@ -308,8 +403,8 @@ END_TEST
 START_TEST(test_facejson)
 {
 	struct face f[2] = {
-		{ 0.98765f, { 10, 20.26f, 100, 100 }, { 35.04f, 57 }, { 75.5f, 56.96f } },
-		{ 0.5f, { -1.26f, 0, 3, 3 }, { 0, 0 }, { 1, 1 } },
+		{ 0.98765f, { 10, 20.26f, 100, 100 }, { 35.04f, 57 }, { 75.5f, 56.96f }, { 0, 0 }, 0 },
+		{ 0.5f, { -1.26f, 0, 3, 3 }, { 0, 0 }, { 1, 1 }, { 0, 0 }, 0 },
 	};
 	struct buf b;
 
@@ -537,6 +632,8 @@ suite(void)
 	tcase_add_test(tc, test_parts);
 	tcase_add_test(tc, test_eye_offsets);
 	tcase_add_test(tc, test_degrade);
+	tcase_add_test(tc, test_gaze);
+	tcase_add_test(tc, test_label_centre);
 	tcase_add_loop_test(tc, test_face_box, 0, sizeof box_rows / sizeof box_rows[0]);
 	tcase_add_test(tc, test_iou_and_error);
 	tcase_add_test(tc, test_mirror_and_augment);

@@ -143,6 +143,7 @@ load_one(const char *root, const char *sub, enum ds_source src, struct dataset *
 			im->part = ds_part_of(src, name);
 			im->val = ds_is_val(name);
 		}
+		ds_label_centre(&f.pts);
 		im->faces = xreallocarray(im->faces, im->nfaces + 1, sizeof *im->faces);
 		im->faces[im->nfaces++] = f;
 		ds->nfaces++;
@@ -151,6 +152,15 @@ out:
 	free(line);
 	fclose(fp);
 	return er;
+}
+
+void
+ds_label_centre(struct landmarks *p)
+{
+	p->lx -= DS_LABEL_SHIFT; p->ly -= DS_LABEL_SHIFT;
+	p->rx -= DS_LABEL_SHIFT; p->ry -= DS_LABEL_SHIFT;
+	p->nx -= DS_LABEL_SHIFT; p->ny -= DS_LABEL_SHIFT;
+	p->mx -= DS_LABEL_SHIFT; p->my -= DS_LABEL_SHIFT;
 }
 
 enum ff_err

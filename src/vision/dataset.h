@@ -52,7 +52,8 @@ struct dataset {
 };
 
 /*
- * Read both annotation files under root (e.g. "../shared/data/faces").
+ * Read both annotation files under root (e.g. "../shared/data/faces"),
+ * every point moved to framefit's pixel convention (ds_label_centre).
  * FF_EIO if a file cannot be read, FF_EINPUT (with the line number on
  * stderr) if a line is malformed. ds_free() releases everything.
  */
@@ -70,7 +71,21 @@ enum ds_part	 ds_part_of(enum ds_source, const char *name);
 int		ds_is_val(const char *name);
 
 /*
- * Parse one annotation line of either format into img/face. Returns
+ * The labels count pixels from 1, with a pixel's centre at a whole number
+ * (as MATLAB does); framefit's samplers (image/sample.h) put pixel i's
+ * centre at i + 0.5. Both are DS_LABEL_SHIFT apart, on both axes:
+ * ds_label_centre() moves a face's points by it. The evidence is in
+ * models/README.md: trained with mirrored crops, the eye stages learn the
+ * mirror-symmetric centre across the face, and sat half a pixel left of
+ * the labels at every face size, in both sources, but not above or below
+ * them, where nothing was mirrored.
+ */
+#define DS_LABEL_SHIFT	0.5f
+void		ds_label_centre(struct landmarks *);
+
+/*
+ * Parse one annotation line of either format into img/face, as the file
+ * gives it (no ds_label_centre). Returns
  * FF_OK, or FF_EINPUT for a malformed line; comment lines ("#...") and
  * blank lines give FF_ENOTFOUND so the caller skips them.
  * file receives the file name token (points into a buffer of size len).

@@ -17,13 +17,16 @@
  * a quarter as far apart in pixels, the smallest faces the detector
  * finds. Blur and JPEG wear as web photos show them; light from the side
  * strong enough to blow out one cheek. Most crops stay clean, so the
- * networks still learn the sharp case.
+ * networks still learn the sharp case. A gaze turned as far as the iris
+ * goes before it meets the corner of the eye (about a fifth of the
+ * opening's width, either way).
  */
 const struct deg_opts deg_default = {
 	.p_lowres = 0.25, .max_shrink = 4.0,
 	.p_blur = 0.2, .max_sigma = 1.5,
 	.p_jpeg = 0.25, .jpeg_q_min = 15, .jpeg_q_max = 60,
 	.p_light = 0.2,
+	.p_gaze = 0.4, .max_gaze = 0.10,
 };
 
 static float
@@ -187,10 +190,78 @@ deg_light(float *x, int w, int h, double angle, double s)
 		}
 }
 
+void
+deg_gaze(float *x, int w, int h, double ex, double ey, double ux, double uy,
+    double iod, double shift)
+{
+	double a = GAZE_ALONG * iod, b = GAZE_ACROSS * iod, n = hypot(ux, uy);
+	int x0, y0, x1, y1, bw, bh;
+	float *src;
+
+	if (!(iod > 0) || !(n > 0) || shift == 0 || w < 1 || h < 1)
+		return;
+	ux /= n;
+	uy /= n;
+	/* The ellipse's bounding box, clipped to the tensor; the warp reads
+	 * from a copy of it (plus a pixel each side for bilinear reads). */
+	double rx = sqrt(a * a * ux * ux + b * b * uy * uy);
+	double ry = sqrt(a * a * uy * uy + b * b * ux * ux);
+	x0 = (int)floor(ex - rx) - 1; x1 = (int)ceil(ex + rx) + 1;
+	y0 = (int)floor(ey - ry) - 1; y1 = (int)ceil(ey + ry) + 1;
+	if (x0 < 0) x0 = 0;
+	if (y0 < 0) y0 = 0;
+	if (x1 > w - 1) x1 = w - 1;
+	if (y1 > h - 1) y1 = h - 1;
+	if (x1 < x0 || y1 < y0)
+		return;
+	bw = x1 - x0 + 1;
+	bh = y1 - y0 + 1;
+	src = xcalloc((size_t)bw * bh * 3, sizeof *src);
+	for (int c = 0; c < 3; c++)
+		for (int y = 0; y < bh; y++)
+			memcpy(src + ((size_t)c * bh + y) * bw,
+			    x + ((size_t)c * h + y0 + y) * w + x0, bw * sizeof *src);
+	for (int y = y0; y <= y1; y++)
+		for (int xx = x0; xx <= x1; xx++) {
+			/* Pixel centres; the label is a point in the same frame. */
+			double px = xx + 0.5 - ex, py = y + 0.5 - ey;
+			double s = (px * ux + py * uy) / a, t = (-px * uy + py * ux) / b;
+			double r2 = s * s + t * t;
+			if (r2 >= 1)
+				continue;
+			/* (1 - r^2)^2: full at the centre, flat at the rim, so
+			 * the opening's edge does not tear. Backward map. */
+			double k = shift * (1 - r2) * (1 - r2);
+			double sx = xx - k * ux - x0, sy = y - k * uy - y0;
+			if (sx < 0) sx = 0;
+			if (sy < 0) sy = 0;
+			if (sx > bw - 1) sx = bw - 1;
+			if (sy > bh - 1) sy = bh - 1;
+			int i0 = (int)sx, j0 = (int)sy;
+			int i1 = i0 + 1 < bw ? i0 + 1 : i0, j1 = j0 + 1 < bh ? j0 + 1 : j0;
+			double fu = sx - i0, fv = sy - j0;
+			for (int c = 0; c < 3; c++) {
+				const float *p = src + (size_t)c * bh * bw;
+				double top = p[j0 * bw + i0] * (1 - fu) + p[j0 * bw + i1] * fu;
+				double bot = p[j1 * bw + i0] * (1 - fu) + p[j1 * bw + i1] * fu;
+				x[((size_t)c * h + y) * w + xx] = (float)(top * (1 - fv) + bot * fv);
+			}
+		}
+	free(src);
+}
+
 static double
 urange(struct rng *r, double lo, double hi)
 {
 	return lo + (hi - lo) * rng_uniform(r);
+}
+
+double
+deg_gaze_pick(struct rng *r, const struct deg_opts *o)
+{
+	if (!(rng_uniform(r) < o->p_gaze))
+		return 0;
+	return urange(r, -o->max_gaze, o->max_gaze);
 }
 
 void

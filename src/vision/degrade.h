@@ -10,6 +10,13 @@
  * where they are) and is applied with its own probability by
  * deg_apply(). All randomness comes from the caller's rng, so a training
  * run is reproducible.
+ *
+ * deg_gaze() is the exception that moves pixels on purpose: it turns the
+ * gaze, sliding the iris inside a still eye opening while the label stays
+ * put. A frame sits on the eye opening, and must not follow the gaze; the
+ * training labels mark the pupil, which in most photos looks at the
+ * camera from the middle of the opening. Turned gazes with unmoved labels
+ * teach the eye stages the opening, not the iris.
  */
 #ifndef FF_VISION_DEGRADE_H
 #define FF_VISION_DEGRADE_H
@@ -25,6 +32,8 @@ struct deg_opts {
 	double	 p_jpeg;	/* JPEG round trip at quality jpeg_q_min..jpeg_q_max */
 	int	 jpeg_q_min, jpeg_q_max;
 	double	 p_light;	/* light from one side, and blown highlights */
+	double	 p_gaze;	/* the gaze turned along the eye line ... */
+	double	 max_gaze;	/* ... by up to this many inter-ocular distances */
 };
 
 /* The defaults training uses (degrade.c says why each is what it is). */
@@ -43,6 +52,20 @@ enum ff_err	deg_jpeg(float *x, int w, int h, int quality);
  * clipped, as an over-exposed cheek is.
  */
 void	deg_light(float *x, int w, int h, double angle, double s);
+
+/*
+ * Turn the gaze of the eye centred at (ex, ey): within an ellipse the
+ * size of an eye opening (semi-axes GAZE_ALONG and GAZE_ACROSS times iod,
+ * the long one along the unit eye-line vector (ux, uy)), pixels slide by
+ * up to `shift` pixels along (ux, uy), fully at the centre and smoothly
+ * less towards the rim, which does not move. Bilinear, edges clamped.
+ */
+#define GAZE_ALONG	0.26
+#define GAZE_ACROSS	0.13
+void	deg_gaze(float *x, int w, int h, double ex, double ey, double ux,
+	    double uy, double iod, double shift);
+/* A gaze shift for both eyes with o's probability, in iods: 0 for none. */
+double	deg_gaze_pick(struct rng *, const struct deg_opts *);
 
 /* Each degradation with its probability from o, in a fixed order. */
 void	deg_apply(struct rng *, const struct deg_opts *, float *x, int w, int h);

@@ -9,6 +9,7 @@
 
 #include "core/xalloc.h"
 #include "vision/dataset.h"
+#include "vision/degrade.h"
 #include "vision/detector.h"
 #include "vision/evaluate.h"
 
@@ -88,7 +89,7 @@ struct tgt {
 	enum ds_part	 part;
 	double		 e, oe;		/* eye error; on the labelled box */
 	int		 found;
-	double		 eye, along, down;	/* per-eye, found faces only */
+	double		 eye, along, down, mid;	/* per-eye, found faces only */
 };
 
 /* The figures of the targets of one part, or of all with part < 0. */
@@ -96,6 +97,7 @@ static void
 summarise(const struct tgt *t, int n, int part, struct eval_part *out)
 {
 	double *e = xcalloc(n ? n : 1, sizeof *e);
+	double *oe = xcalloc(n ? n : 1, sizeof *oe);
 	int ne = 0, no = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -107,14 +109,16 @@ summarise(const struct tgt *t, int n, int part, struct eval_part *out)
 		out->e10 += t[i].e <= 0.10;
 		out->e25 += t[i].e <= 0.25;
 		if (isfinite(t[i].oe)) {
+			out->oracle_e05 += t[i].oe <= 0.05;
 			out->oracle_e10 += t[i].oe <= 0.10;
-			no++;
+			oe[no++] = t[i].oe;
 		}
 		if (t[i].found) {
 			out->target_found++;
 			out->eye_mean += t[i].eye;
 			out->along_in += t[i].along;
 			out->down += t[i].down;
+			out->mid_along += t[i].mid;
 		}
 	}
 	if (ne > 0) {
@@ -125,14 +129,151 @@ summarise(const struct tgt *t, int n, int part, struct eval_part *out)
 		qsort(e, ne, sizeof *e, cmp_double);
 		out->e_median = e[ne / 2];
 	}
-	if (no > 0)
+	if (no > 0) {
+		out->oracle_e05 /= no;
 		out->oracle_e10 /= no;
+		qsort(oe, no, sizeof *oe, cmp_double);
+		out->oracle_median = oe[no / 2];
+	}
 	if (out->target_found > 0) {
 		out->eye_mean /= out->target_found;
 		out->along_in /= out->target_found;
 		out->down /= out->target_found;
+		out->mid_along /= out->target_found;
 	}
 	free(e);
+	free(oe);
+}
+
+/* What scoring one labelled face needs besides the face. */
+struct scorer {
+	struct detector	*det;
+	FILE		*dump;
+	const char	*path;
+	enum ds_part	 part;
+};
+
+/*
+ * Score the labelled face lm (its box gt, iod measured as stored) against
+ * the detection it matched in g (-1: none): its eye error, the eye
+ * stages' error on the labelled box, the signed per-eye offsets.
+ */
+static void
+score_target(const struct scorer *sc, gdImagePtr g, const struct landmarks *lm,
+    const struct fbox *gt, float iod, const struct det_result *r, int match,
+    struct tgt *t)
+{
+	struct face of = { .score = 1, .box = *gt };
+
+	memset(t, 0, sizeof *t);
+	t->part = sc->part;
+	t->oe = INFINITY;
+	t->e = INFINITY;
+	if (det_find_eyes(sc->det, g, &of) == FF_OK)
+		t->oe = geom_eye_error(of.left_eye, of.right_eye, lm);
+	if (match >= 0) {
+		const struct face *f = &r->faces[match];
+		double off[4];
+		t->e = geom_eye_error(f->left_eye, f->right_eye, lm);
+		geom_eye_offsets(f->left_eye, f->right_eye, lm, off);
+		t->found = 1;
+		t->eye = off[0];
+		t->along = off[1];
+		t->down = off[2];
+		t->mid = off[3];
+	}
+	if (sc->dump == NULL)
+		return;
+	/* The best-overlapping box, against the label's: centre offset and
+	 * log size ratio, in label sides. */
+	float best = 0, iou, score = 0;
+	double dx = 0, dy = 0, ds = 0, s = gt->w;
+	for (int k = 0; k < r->n; k++) {
+		const struct fbox *b = &r->faces[k].box;
+		if ((iou = geom_iou(gt, b)) <= best)
+			continue;
+		best = iou;
+		score = r->faces[k].score;
+		dx = (b->x + b->w / 2 - gt->x - s / 2) / s;
+		dy = (b->y + b->h / 2 - gt->y - s / 2) / s;
+		ds = log(b->w / s);
+	}
+	fprintf(sc->dump, "%s\t%.1f\t%.3f\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f"
+	    "\t%s\t%.4f\t%.4f\t%.4f\t%.4f\n",
+	    sc->path, iod, best, match >= 0, t->e, t->oe, dx, dy, ds, score,
+	    ds_part_name(sc->part), t->eye, t->along, t->down, t->mid);
+}
+
+static void
+scale_landmarks(struct landmarks *lm, double x0, double y0, double s)
+{
+	lm->lx = (lm->lx - x0) * s; lm->ly = (lm->ly - y0) * s;
+	lm->rx = (lm->rx - x0) * s; lm->ry = (lm->ry - y0) * s;
+	lm->nx = (lm->nx - x0) * s; lm->ny = (lm->ny - y0) * s;
+	lm->mx = (lm->mx - x0) * s; lm->my = (lm->my - y0) * s;
+}
+
+/*
+ * The face lm of g alone, as other face sets publish it: a CROP_SIDE
+ * square around its box, scaled so the eyes are iod pixels apart; lm is
+ * moved into the crop. Grey where the square leaves the photo.
+ */
+static gdImagePtr
+crop_face(gdImagePtr g, struct landmarks *lm, int iod)
+{
+	struct fbox b;
+	double s = iod / geom_iod(lm), side = CROP_SIDE / s;
+	gdImagePtr c;
+
+	geom_face_box(lm, &b);
+	double x0 = b.x + b.w / 2 - side / 2, y0 = b.y + b.h / 2 - side / 2;
+	/* The part of the square inside the photo, in photo and crop pixels. */
+	int sx = (int)fmax(0, floor(x0)), sy = (int)fmax(0, floor(y0));
+	int ex = (int)fmin(gdImageSX(g), ceil(x0 + side));
+	int ey = (int)fmin(gdImageSY(g), ceil(y0 + side));
+	if (ex <= sx || ey <= sy || (c = gdImageCreateTrueColor(CROP_SIDE, CROP_SIDE)) == NULL)
+		return NULL;
+	gdImageFilledRectangle(c, 0, 0, CROP_SIDE - 1, CROP_SIDE - 1, 0x808080);
+	int dx = (int)lround((sx - x0) * s), dy = (int)lround((sy - y0) * s);
+	gdImageCopyResampled(c, g, dx, dy, sx, sy, (int)lround((ex - sx) * s),
+	    (int)lround((ey - sy) * s), ex - sx, ey - sy);
+	scale_landmarks(lm, x0, y0, s);
+	return c;
+}
+
+/*
+ * Turn the gaze of every target face of the photo g (labels lm, n faces)
+ * by d inter-ocular distances towards the image-right eye (deg_gaze).
+ */
+static void
+turn_gaze(gdImagePtr g, const struct landmarks *lm, int n, double d)
+{
+	int w = gdImageSX(g), h = gdImageSY(g);
+	size_t np = (size_t)w * h;
+	float *x = xcalloc(np * 3, sizeof *x);
+
+	for (int y = 0; y < h; y++)
+		for (int i = 0; i < w; i++) {
+			int px = gdImageGetTrueColorPixel(g, i, y);
+			x[(size_t)y * w + i] = gdTrueColorGetRed(px) / 255.0f;
+			x[np + (size_t)y * w + i] = gdTrueColorGetGreen(px) / 255.0f;
+			x[2 * np + (size_t)y * w + i] = gdTrueColorGetBlue(px) / 255.0f;
+		}
+	for (int j = 0; j < n; j++) {
+		double ux = lm[j].rx - lm[j].lx, uy = lm[j].ry - lm[j].ly;
+		double iod = hypot(ux, uy);
+		if (!geom_is_frontal(&lm[j]) || !(iod > 0))
+			continue;
+		deg_gaze(x, w, h, lm[j].lx, lm[j].ly, ux, uy, iod, d * iod);
+		deg_gaze(x, w, h, lm[j].rx, lm[j].ry, ux, uy, iod, d * iod);
+	}
+	for (int y = 0; y < h; y++)
+		for (int i = 0; i < w; i++) {
+			size_t k = (size_t)y * w + i;
+			gdImageSetPixel(g, i, y, gdTrueColor((int)lroundf(x[k] * 255),
+			    (int)lroundf(x[np + k] * 255), (int)lroundf(x[2 * np + k] * 255)));
+		}
+	free(x);
 }
 
 enum ff_err
@@ -146,10 +287,10 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	    .no_landmark_box = o->no_landmark_box };
 	struct detector *det = NULL;
 	struct dataset ds;
-	double *errs = NULL, *ms = NULL, *oerrs = NULL;
-	int nerr = 0, nms = 0, noerr = 0, only = -1;
+	struct scorer sc = { 0 };
+	double *ms = NULL;
+	int nms = 0, only = -1;
 	struct tgt *tg = NULL;
-	FILE *dump = NULL;
 	enum ff_err er;
 
 	memset(res, 0, sizeof *res);
@@ -165,30 +306,34 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		fprintf(stderr, "framefit: --held-out needs --source\n");
 		return FF_EINPUT;
 	}
+	if (o->crop_iod > 0 && (o->upscale > 0 || o->crop_iod > CROP_SIDE / 2)) {
+		fprintf(stderr, "framefit: --crop takes an eye distance of 1 to %d px, without --upscale\n",
+		    CROP_SIDE / 2);
+		return FF_EINPUT;
+	}
 	if ((er = ds_load(o->data, &ds)) != FF_OK)
 		return er;
 	if ((er = det_open(&dopt, &det)) != FF_OK)
 		goto out;
+	sc.det = det;
 	snprintf(res->model, sizeof res->model, "%s", det_version(det));
 	det_settings(det, &res->used);
-	errs = xcalloc(ds.nfaces, sizeof *errs);
-	oerrs = xcalloc(ds.nfaces, sizeof *oerrs);
 	tg = xcalloc(ds.nfaces, sizeof *tg);
-	ms = xcalloc(ds.n, sizeof *ms);
+	ms = xcalloc(ds.n + ds.nfaces, sizeof *ms);
 	if (o->dump != NULL) {
-		if ((dump = fopen(o->dump, "w")) == NULL) {
+		if ((sc.dump = fopen(o->dump, "w")) == NULL) {
 			er = FF_EIO;
 			goto out;
 		}
 		fputs("path\tiod\tbest_iou\tfound\te\te_labelled_box\tdx\tdy\tdlog_side\tscore"
-		    "\tsource\teye_mean\talong_in\tdown\n", dump);
+		    "\tsource\teye_mean\talong_in\tdown\tmid_along\n", sc.dump);
 	}
 
 	for (int i = 0; i < ds.n; i++) {
 		struct ds_image *im = &ds.img[i];
 		struct det_result r;
 		gdImagePtr g, big;
-		double sc = 1;
+		double s = 1;
 
 		if (only >= 0 && (int)im->part != only)
 			continue;
@@ -201,14 +346,57 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			continue;
 		}
 		if (o->upscale > 0) {
-			sc = (double)o->upscale / (im->w > im->h ? im->w : im->h);
-			big = smp_resize(g, (int)lround(im->w * sc), (int)lround(im->h * sc));
+			s = (double)o->upscale / (im->w > im->h ? im->w : im->h);
+			big = smp_resize(g, (int)lround(im->w * s), (int)lround(im->h * s));
 			gdImageDestroy(g);
 			if ((g = big) == NULL)
 				continue;
 		}
+		if (!gdImageTrueColor(g))
+			gdImagePaletteToTrueColor(g);
+		if (o->gaze != 0) {
+			struct landmarks lm[256];
+			int n = im->nfaces < 256 ? im->nfaces : 256;
+			for (int j = 0; j < n; j++) {
+				lm[j] = im->faces[j].pts;
+				scale_landmarks(&lm[j], 0, 0, s);
+			}
+			turn_gaze(g, lm, n, o->gaze);
+		}
+		sc.path = im->path;
+		sc.part = im->part;
 		res->photos++;
 		res->parts[im->part].photos++;
+
+		if (o->crop_iod > 0) {
+			/* Each target alone; the crop is the photo. */
+			for (int j = 0; j < im->nfaces; j++) {
+				struct landmarks lm = im->faces[j].pts;
+				struct fbox gt;
+				int match;
+				gdImagePtr c;
+				if (!geom_is_frontal(&lm) || geom_iod(&lm) < 20)
+					continue;
+				if ((c = crop_face(g, &lm, o->crop_iod)) == NULL)
+					continue;
+				geom_face_box(&lm, &gt);
+				det_run(det, c, &r);
+				ms[nms++] = r.ms;
+				res->dets += r.n;
+				res->faces++;
+				match_faces(&gt, 1, &r, &match);
+				if (match >= 0) {
+					res->found++;
+					res->true_dets++;
+				}
+				score_target(&sc, c, &lm, &gt, geom_iod(&im->faces[j].pts), &r, match,
+				    &tg[res->target++]);
+				gdImageDestroy(c);
+			}
+			gdImageDestroy(g);
+			continue;
+		}
+
 		det_run(det, g, &r);
 		ms[nms++] = r.ms;
 		res->dets += r.n;
@@ -218,8 +406,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		struct landmarks lm[256];
 		for (int j = 0; j < ngt; j++) {
 			lm[j] = im->faces[j].pts;
-			lm[j].lx *= sc; lm[j].ly *= sc; lm[j].rx *= sc; lm[j].ry *= sc;
-			lm[j].nx *= sc; lm[j].ny *= sc; lm[j].mx *= sc; lm[j].my *= sc;
+			scale_landmarks(&lm[j], 0, 0, s);
 			geom_face_box(&lm[j], &gt[j]);
 		}
 		match_faces(gt, ngt, &r, match);
@@ -232,47 +419,8 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			/* The target: frontal, eyes >= 20 px apart as stored. */
 			if (!geom_is_frontal(&lm[j]) || geom_iod(&im->faces[j].pts) < 20)
 				continue;
-			struct tgt *t = &tg[res->target++];
-			struct face of = { .score = 1, .box = gt[j] };
-			double oe = INFINITY;
-			t->part = im->part;
-			if (det_find_eyes(det, g, &of) == FF_OK)
-				oerrs[noerr++] = oe = geom_eye_error(of.left_eye, of.right_eye, &lm[j]);
-			t->oe = oe;
-			if (match[j] >= 0) {
-				const struct face *f = &r.faces[match[j]];
-				res->target_found++;
-				errs[nerr++] = geom_eye_error(f->left_eye, f->right_eye, &lm[j]);
-				double off[3];
-				geom_eye_offsets(f->left_eye, f->right_eye, &lm[j], off);
-				t->found = 1;
-				t->eye = off[0];
-				t->along = off[1];
-				t->down = off[2];
-			} else
-				errs[nerr++] = INFINITY;
-			t->e = errs[nerr - 1];
-			if (dump != NULL) {
-				/* The best-overlapping box, against the label's:
-				 * centre offset and log size ratio, in label sides. */
-				float best = 0, iou, score = 0;
-				double dx = 0, dy = 0, ds = 0, s = gt[j].w;
-				for (int k = 0; k < r.n; k++) {
-					const struct fbox *b = &r.faces[k].box;
-					if ((iou = geom_iou(&gt[j], b)) <= best)
-						continue;
-					best = iou;
-					score = r.faces[k].score;
-					dx = (b->x + b->w / 2 - gt[j].x - s / 2) / s;
-					dy = (b->y + b->h / 2 - gt[j].y - s / 2) / s;
-					ds = log(b->w / s);
-				}
-				fprintf(dump, "%s\t%.1f\t%.3f\t%d\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.3f"
-				    "\t%s\t%.4f\t%.4f\t%.4f\n",
-				    im->path, geom_iod(&lm[j]), best, match[j] >= 0,
-				    errs[nerr - 1], oe, dx, dy, ds, score,
-				    ds_part_name(im->part), t->eye, t->along, t->down);
-			}
+			score_target(&sc, g, &lm[j], &gt[j], geom_iod(&lm[j]), &r, match[j],
+			    &tg[res->target++]);
 		}
 
 		int bx, by, bw, bh;
@@ -296,45 +444,32 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	}
 	res->recall = (double)res->found / res->faces;
 	res->precision = res->dets ? (double)res->true_dets / res->dets : 0;
-	res->target_recall = res->target ? (double)res->target_found / res->target : 0;
-	for (int j = 0; j < nerr; j++) {
-		res->e05 += errs[j] <= 0.05;
-		res->e10 += errs[j] <= 0.10;
-		res->e25 += errs[j] <= 0.25;
-	}
-	if (nerr) {
-		res->e05 /= nerr; res->e10 /= nerr; res->e25 /= nerr;
-		qsort(errs, nerr, sizeof *errs, cmp_double);
-		res->e_median = errs[nerr / 2];
-	}
-	for (int j = 0; j < noerr; j++) {
-		res->oracle_e05 += oerrs[j] <= 0.05;
-		res->oracle_e10 += oerrs[j] <= 0.10;
-	}
-	if (noerr) {
-		res->oracle_e05 /= noerr;
-		res->oracle_e10 /= noerr;
-		qsort(oerrs, noerr, sizeof *oerrs, cmp_double);
-		res->oracle_median = oerrs[noerr / 2];
-	}
 	for (int p = 0; p < DS_PART__MAX; p++)
 		summarise(tg, res->target, p, &res->parts[p]);
 	{
 		struct eval_part all = { 0 };
 		summarise(tg, res->target, -1, &all);
+		res->target_found = all.target_found;
+		res->target_recall = all.target_recall;
+		res->e05 = all.e05;
+		res->e10 = all.e10;
+		res->e25 = all.e25;
+		res->e_median = all.e_median;
+		res->oracle_e05 = all.oracle_e05;
+		res->oracle_e10 = all.oracle_e10;
+		res->oracle_median = all.oracle_median;
 		res->eye_mean = all.eye_mean;
 		res->along_in = all.along_in;
 		res->down = all.down;
+		res->mid_along = all.mid_along;
 	}
 	qsort(ms, nms, sizeof *ms, cmp_double);
 	for (int j = 0; j < nms; j++)
 		res->ms_mean += ms[j] / nms;
 	res->ms_median = nms ? ms[nms / 2] : 0;
 out:
-	if (dump != NULL)
-		fclose(dump);
-	free(errs);
-	free(oerrs);
+	if (sc.dump != NULL)
+		fclose(sc.dump);
 	free(tg);
 	free(ms);
 	det_close(det);
@@ -352,7 +487,7 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 	    "\"negative_photos\":%d,\"false_faces\":%d,\"negatives_with_false_face\":%.4f,"
 	    "\"ms_mean\":%.2f,\"ms_median\":%.2f,\"labelled_box_e_le_0.05\":%.4f,"
 	    "\"labelled_box_e_le_0.10\":%.4f,\"labelled_box_e_median\":%.4f,"
-	    "\"eye_mean\":%.4f,\"eye_along_in\":%.4f,\"eye_down\":%.4f",
+	    "\"eye_mean\":%.4f,\"eye_along_in\":%.4f,\"eye_down\":%.4f,\"eye_mid_along\":%.4f",
 	    r->model, o->face_size, r->used.refine_passes, r->used.refine_views,
 	    r->used.no_flip ? "false" : "true", r->used.no_recrop ? "false" : "true",
 	    r->used.box_weight, o->upscale,
@@ -362,7 +497,11 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 	    r->neg_photos, r->neg_false,
 	    r->neg_photos ? (double)r->neg_photos_with_false / r->neg_photos : 0,
 	    r->ms_mean, r->ms_median, r->oracle_e05, r->oracle_e10, r->oracle_median,
-	    r->eye_mean, r->along_in, r->down);
+	    r->eye_mean, r->along_in, r->down, r->mid_along);
+	if (o->gaze != 0)
+		fprintf(fp, ",\"gaze\":%.3f", o->gaze);
+	if (o->crop_iod > 0)
+		fprintf(fp, ",\"crop_iod\":%d,\"crop_side\":%d", o->crop_iod, CROP_SIDE);
 	if (o->source != NULL)
 		fprintf(fp, ",\"source\":\"%s\",\"held_out\":%s", o->source,
 		    o->held_out ? "true" : "false");
@@ -374,11 +513,11 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 		fprintf(fp, "%s\"%s\":{\"photos\":%d,\"target_faces\":%d,\"target_found\":%.4f,"
 		    "\"e_le_0.05\":%.4f,\"e_le_0.10\":%.4f,\"e_le_0.25\":%.4f,\"e_median\":%.4f,"
 		    "\"eye_mean\":%.4f,\"eye_along_in\":%.4f,\"eye_down\":%.4f,"
-		    "\"labelled_box_e_le_0.10\":%.4f}",
+		    "\"eye_mid_along\":%.4f,\"labelled_box_e_le_0.10\":%.4f}",
 		    first ? "" : ",", ds_part_name((enum ds_part)p), q->photos, q->target,
 		    q->target_recall, q->e05, q->e10, q->e25,
 		    isfinite(q->e_median) ? q->e_median : -1.0,
-		    q->eye_mean, q->along_in, q->down, q->oracle_e10);
+		    q->eye_mean, q->along_in, q->down, q->mid_along, q->oracle_e10);
 		first = 0;
 	}
 	fputs("}}\n", fp);

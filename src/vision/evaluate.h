@@ -15,6 +15,17 @@
  *    out and searched; every face found there is counted as false.
  * With `upscale` set, photos are first scaled so the long side is that
  * many pixels (labels scaled too), to measure phone-sized uploads.
+ * With `crop_iod` set, each target face is instead cut out alone as a
+ * CROP_SIDE-pixel square around its labelled box, scaled so its eyes are
+ * crop_iod pixels apart (area-averaged; grey where the square leaves the
+ * photo), and the detector is run on that crop: the shape of the face
+ * sets other sources publish, whose small, tight crops a model that saw
+ * whole photos has not met. Background strips are not searched then.
+ * With `gaze` set, every target face's gaze is first turned by that many
+ * inter-ocular distances towards the image-right eye (degrade.h
+ * deg_gaze), labels unmoved: eye_mid_along then says how far the found
+ * eyes followed the iris (as much as `gaze`) or stayed on the eye opening
+ * (0), the try-on's concern.
  *
  * Every figure is also given per source part (dataset.h: caltech,
  * mtfl-lfw, mtfl-net), with the mean per-eye error (each eye's distance
@@ -50,7 +61,12 @@ struct eval_opts {
 	const char	*dump;		/* one TSV line per target face; NULL = none */
 	const char	*source;	/* one part only (ds_part_name); NULL = all */
 	int		 held_out;	/* with source: all its photos, not its split */
+	int		 crop_iod;	/* > 0: each target alone in a CROP_SIDE crop, eyes this far apart */
+	double		 gaze;		/* turn target faces' gaze by this many iods (deg_gaze) */
 };
+
+/* The side of a crop_iod crop, in pixels. */
+#define CROP_SIDE	150
 
 /* The eye figures of one part, or of all of them. */
 struct eval_part {
@@ -59,7 +75,8 @@ struct eval_part {
 	double	 eye_mean;	/* mean per-eye error / iod, found faces */
 	double	 along_in;	/* mean signed error along the eye line, inwards, / iod */
 	double	 down;		/* mean signed error across it, down the face, / iod */
-	double	 oracle_e10;	/* the eye stages on the labelled boxes */
+	double	 mid_along;	/* mean offset of the eyes' midpoint towards image right, / iod */
+	double	 oracle_e05, oracle_e10, oracle_median;	/* the eye stages on the labelled boxes */
 };
 
 struct eval_result {
@@ -73,7 +90,7 @@ struct eval_result {
 	double	 ms_mean, ms_median;
 	/* The eye stages alone, fed the labelled boxes of the target set. */
 	double	 oracle_e05, oracle_e10, oracle_median;
-	double	 eye_mean, along_in, down;	/* as in struct eval_part */
+	double	 eye_mean, along_in, down, mid_along;	/* as in struct eval_part */
 	struct eval_part parts[DS_PART__MAX];
 };
 

@@ -51,14 +51,14 @@ geom_eye_error(const float pl[2], const float pr[2], const struct landmarks *t)
 
 void
 geom_eye_offsets(const float pl[2], const float pr[2], const struct landmarks *t,
-    double o[3])
+    double o[4])
 {
 	double ux = t->rx - t->lx, uy = t->ry - t->ly, iod = hypot(ux, uy);
 	double dl[2] = { pl[0] - t->lx, pl[1] - t->ly };
 	double dr[2] = { pr[0] - t->rx, pr[1] - t->ry };
 
 	if (!(iod > 0)) {
-		o[0] = o[1] = o[2] = NAN;
+		o[0] = o[1] = o[2] = o[3] = NAN;
 		return;
 	}
 	ux /= iod;
@@ -68,6 +68,7 @@ geom_eye_offsets(const float pl[2], const float pr[2], const struct landmarks *t
 	 * the face is (-uy, ux) in image coordinates (y grows downwards). */
 	o[1] = ((dl[0] * ux + dl[1] * uy) - (dr[0] * ux + dr[1] * uy)) / (2 * iod);
 	o[2] = ((dl[1] * ux - dl[0] * uy) + (dr[1] * ux - dr[0] * uy)) / (2 * iod);
+	o[3] = ((dl[0] + dr[0]) * ux + (dl[1] + dr[1]) * uy) / (2 * iod);
 }
 
 int

@@ -60,11 +60,14 @@ float	geom_eye_error(const float pl[2], const float pr[2], const struct landmark
  * the labelled eye line, over the inter-ocular distance: the mean of both
  * eyes' distances (o[0]); the mean signed offset along the line towards
  * the other eye (o[1], positive inwards); across it (o[2], positive down
- * the face). A source whose labels mark the eye centre elsewhere shows as
- * a bias in o[1] or o[2]. All NaN when the labelled eyes coincide.
+ * the face); the offset of the eyes' midpoint along the line, towards the
+ * image-right eye (o[3]). A source whose labels mark the eye centre
+ * elsewhere shows as a bias in o[1] or o[2]; eyes that follow the gaze
+ * rather than the eye opening, as a shift in o[3] when the gaze turns
+ * (degrade.h deg_gaze). All NaN when the labelled eyes coincide.
  */
 void	geom_eye_offsets(const float pl[2], const float pr[2], const struct landmarks *,
-	    double o[3]);
+	    double o[4]);
 /*
  * Frontal, for scoring: the nose projects onto the eye line within the
  * middle 40 % (0.3..0.7 of the way from the left eye), which keeps yaw

@@ -115,6 +115,28 @@ face_landmarks(const struct ds_image *im, struct landmarks *out, int max)
 }
 
 /*
+ * Turn the gaze of an eye-stage sample by g inter-ocular distances
+ * (degrade.h), both eyes the same way as real eyes turn, at the eyes its
+ * targets y mark; the targets stay.
+ */
+static void
+gaze_turn(enum train_stage stage, float *x, const float *y, double g)
+{
+	if (stage == STAGE_EYES) {
+		double lx = aug_decode(y[0], EYES_IN), ly = aug_decode(y[1], EYES_IN);
+		double rx = aug_decode(y[2], EYES_IN), ry = aug_decode(y[3], EYES_IN);
+		double iod = hypot(rx - lx, ry - ly);
+		deg_gaze(x, EYES_IN, EYES_IN, lx, ly, rx - lx, ry - ly, iod, g * iod);
+		deg_gaze(x, EYES_IN, EYES_IN, rx, ry, rx - lx, ry - ly, iod, g * iod);
+	} else {
+		/* The patch is aligned to the eye line, its scale fixed. */
+		double iod = REFINE_IN / REFINE_SIDE;
+		deg_gaze(x, REFINE_IN, REFINE_IN, aug_decode(y[0], REFINE_IN),
+		    aug_decode(y[1], REFINE_IN), 1, 0, iod, g * iod);
+	}
+}
+
+/*
  * Fill one batch of d (rows = net->batch) for the stage. The cfg's [net]
  * angle (degrees, darknet's own key) sets the face photos' roll; the eye
  * network's output count says whether it also learns the mouth.
@@ -144,9 +166,14 @@ fill_batch(enum train_stage stage, const network *net, struct pool *p,
 			else
 				aug_refine_sample(r, &p->px[k], pts, rng_uniform(r) < 0.5,
 				    d->X.vals[b], d->y.vals[b], tmp);
-			/* The eye stages meet worse photos than these (degrade.h). */
-			if (deg != NULL)
+			/* The eye stages meet turned gazes and worse photos
+			 * than these (degrade.h): the scene, then the camera. */
+			if (deg != NULL) {
+				double g = deg_gaze_pick(r, deg);
+				if (g != 0)
+					gaze_turn(stage, d->X.vals[b], d->y.vals[b], g);
 				deg_apply(r, deg, d->X.vals[b], side, side);
+			}
 		}
 	}
 }

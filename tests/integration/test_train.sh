@@ -11,7 +11,11 @@
 #      with the CSV, and the checkpoint loads;
 #   E. scripts/train.sh stopped by SIGTERM: it signals its trainers,
 #      each writes its checkpoint, nothing is copied, no process is left,
-#      and it exits 3.
+#      and it exits 3;
+#   F. scripts/tune_eyes.sh, a few iterations: it fine-tunes from the
+#      shipped weights without touching models/, and scores both models
+#      on the whole photos, on 150 px crops (evaluate --crop) and with the
+#      gaze turned either way (evaluate --gaze).
 # (A whole scripts/train.sh run takes about two hours: models/README.md.)
 # Nothing here touches models/: the checkpoints and the copy go under
 # var/test-train/. Prints "N passed, M failed" last.
@@ -108,4 +112,33 @@ if [ -e "$FF_MODELS_OUT/face.weights" ]; then nok "E: nothing copied after an in
 sleep 0.5
 if pgrep -f -- "$FF_CKPT" >/dev/null; then nok "E: no trainer or log tail left running" "$(pgrep -af -- "$FF_CKPT")"
 else ok "E: no trainer or log tail left running"; fi
+
+# ---- F. scripts/tune_eyes.sh ----
+before=$(cat "$root"/models/*.weights | sha256sum)
+FF_TUNE_ITER=3 FF_TUNE_DIR=$work/tune FF_TRAIN_ARGS="--data $faces" \
+	FF_EVAL_ARGS="--limit 40 --data $faces" "$root/scripts/tune_eyes.sh" >"$tmp/t.out" 2>&1
+check_eq "F: tune_eyes.sh exits 0" "$?" 0
+check_grep "F: the eye stage started from the shipped weights" 'Loading weights from models/eyes.weights' "$work/tune/eyes.log"
+check_eq "F: both stages at their last iteration" "$(state "$work/tune" eyes) $(state "$work/tune" refine)" "3 3"
+check_eq "F: models/ untouched" "$(cat "$root"/models/*.weights | sha256sum)" "$before"
+res=$work/tune/results.jsonl
+check_eq "F: eight scores (two models, four tests)" "$(wc -l < "$res" | tr -d ' ')" 8
+out=$(python3 - "$res" <<'PY'
+import json, sys
+r = {(j["which"], j["test"]): j for j in map(json.loads, open(sys.argv[1]))}
+s, t = r[("shipped", "val")], r[("tuned", "val")]
+print("ids", s["model"] != t["model"])
+print("crop", r[("shipped", "crop45")].get("crop_iod"), r[("shipped", "crop45")].get("crop_side"))
+print("gaze", r[("shipped", "gaze+")].get("gaze"), r[("shipped", "gaze-")].get("gaze"))
+# The same photos turned right then left: the found eyes move right more.
+print("follows", r[("shipped", "gaze+")]["eye_mid_along"] > r[("shipped", "gaze-")]["eye_mid_along"])
+print("keys", all("eye_mid_along" in q for q in s["by_source"].values()))
+PY
+)
+check_grep "F: the tuned model has its own id" '^ids True' <(echo "$out")
+check_grep "F: the crop test cuts 150 px crops, eyes 45 px apart" '^crop 45 150' <(echo "$out")
+check_grep "F: the gaze tests turn the gaze both ways" '^gaze 0.08 -0.08' <(echo "$out")
+check_grep "F: eyes found under a gaze turned right sit right of those turned left" '^follows True' <(echo "$out")
+check_grep "F: every source has the midpoint offset" '^keys True' <(echo "$out")
+check_grep "F: the table is printed" '^shipped +gaze\+ ' "$tmp/t.out"
 finish
