@@ -28,14 +28,19 @@
 #   FRAMEFIT        the framefit binary (build/release/src/framefit)
 #   FF_LOSO_ITER    iterations per stage (3000; the shipped model had 8000)
 #   FF_LOSO_DIR     checkpoints and results (models/ckpt/loso)
+#   FF_LOSO_SNAP    keep a snapshot every N iterations (500), for
+#                   scripts/curve.sh's accuracy against training time
 #   FF_TRAIN_ARGS   more arguments for every stage, e.g. "--minutes 1"
 #   FF_EVAL_ARGS    more arguments for every evaluation, e.g. "--limit 50"
 # Exits 3 when a stage stopped early (a signal, --minutes): run it again.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# shellcheck source=scripts/eye_stages.sh
+. scripts/eye_stages.sh
 bin=${FRAMEFIT:-build/release/src/framefit}
 iter=${FF_LOSO_ITER:-3000}
+snap=${FF_LOSO_SNAP:-500}
 dir=${FF_LOSO_DIR:-models/ckpt/loso}
 read -r -a more <<< "${FF_TRAIN_ARGS:-}"
 read -r -a emore <<< "${FF_EVAL_ARGS:-}"
@@ -54,21 +59,7 @@ for part in "$@"; do
 	ck=$dir/$part
 	ex=()
 	[ "$part" = all ] || ex=(--exclude-source "$part")
-	mkdir -p "$ck/models"
-	for s in eyes refine; do
-		rc=0
-		"$bin" train "$s" --cfg "$dir/cfg/$s.cfg" --ckpt "$ck" --snap-every 0 \
-			"${ex[@]}" "${more[@]}" >/dev/null 2>>"$ck/$s.log" || rc=$?
-		if [ $rc -eq 3 ]; then
-			echo "loso.sh: $part/$s stopped at its checkpoint; run again to resume" >&2
-			exit 3
-		fi
-		[ $rc -eq 0 ] || { echo "loso.sh: $part/$s failed (see $ck/$s.log)" >&2; exit 1; }
-		cp "$ck/$s.weights" "$ck/models/$s.weights"
-		cp "models/$s.cfg" "$ck/models/$s.cfg"
-	done
-	ln -sf "$top/models/face.cfg" "$ck/models/face.cfg"
-	ln -sf "$top/models/face.weights" "$ck/models/face.weights"
+	eye_stages "$bin" "$dir/cfg" "$ck" "" --snap-every "$snap" "${ex[@]}" "${more[@]}"
 	evals=()
 	if [ "$part" = all ]; then
 		evals=("")

@@ -28,14 +28,19 @@
 #   FRAMEFIT        the framefit binary (build/release/src/framefit)
 #   FF_TUNE_ITER    iterations per stage (2000)
 #   FF_TUNE_DIR     checkpoints and results (models/ckpt/tune-eyes)
+#   FF_TUNE_SNAP    keep a snapshot every N iterations (250), for
+#                   scripts/curve.sh run
 #   FF_TRAIN_ARGS   more arguments for both stages, e.g. "--max-iter 3"
 #   FF_EVAL_ARGS    more arguments for every evaluation, e.g. "--limit 50"
 # Exits 3 when a stage stopped early (a signal, --minutes): run it again.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# shellcheck source=scripts/eye_stages.sh
+. scripts/eye_stages.sh
 bin=${FRAMEFIT:-build/release/src/framefit}
 iter=${FF_TUNE_ITER:-2000}
+snap=${FF_TUNE_SNAP:-250}
 dir=${FF_TUNE_DIR:-models/ckpt/tune-eyes}
 read -r -a more <<< "${FF_TRAIN_ARGS:-}"
 read -r -a emore <<< "${FF_EVAL_ARGS:-}"
@@ -62,20 +67,7 @@ for s in eyes refine; do
 	    -e "s/^steps=.*/steps=$((iter * 3 / 4)),$((iter * 9 / 10))/" \
 	    "models/$s.cfg" > "$dir/cfg/$s.cfg"
 done
-for s in eyes refine; do
-	rc=0
-	"$bin" train "$s" --cfg "$dir/cfg/$s.cfg" --init "models/$s.weights" --ckpt "$dir" \
-		--snap-every 0 "${more[@]}" >/dev/null 2>>"$dir/$s.log" || rc=$?
-	if [ $rc -eq 3 ]; then
-		echo "tune_eyes.sh: $s stopped at its checkpoint; run again to resume" >&2
-		exit 3
-	fi
-	[ $rc -eq 0 ] || { echo "tune_eyes.sh: $s failed (see $dir/$s.log)" >&2; exit 1; }
-	cp "$dir/$s.weights" "$dir/models/$s.weights"
-	cp "models/$s.cfg" "$dir/models/$s.cfg"
-done
-ln -sf "$top/models/face.cfg" "$dir/models/face.cfg"
-ln -sf "$top/models/face.weights" "$dir/models/face.weights"
+eye_stages "$bin" "$dir/cfg" "$dir" shipped --snap-every "$snap" "${more[@]}"
 
 for m in shipped tuned; do
 	md=models

@@ -289,7 +289,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	struct dataset ds;
 	struct scorer sc = { 0 };
 	double *ms = NULL;
-	int nms = 0, only = -1;
+	int nms = 0, ntg = 0, only = -1;
 	struct tgt *tg = NULL;
 	enum ff_err er;
 
@@ -390,7 +390,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 					res->true_dets++;
 				}
 				score_target(&sc, c, &lm, &gt, geom_iod(&im->faces[j].pts), &r, match,
-				    &tg[res->target++]);
+				    &tg[ntg++]);
 				gdImageDestroy(c);
 			}
 			gdImageDestroy(g);
@@ -420,7 +420,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			if (!geom_is_frontal(&lm[j]) || geom_iod(&im->faces[j].pts) < 20)
 				continue;
 			score_target(&sc, g, &lm[j], &gt[j], geom_iod(&lm[j]), &r, match[j],
-			    &tg[res->target++]);
+			    &tg[ntg++]);
 		}
 
 		int bx, by, bw, bh;
@@ -445,24 +445,8 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	res->recall = (double)res->found / res->faces;
 	res->precision = res->dets ? (double)res->true_dets / res->dets : 0;
 	for (int p = 0; p < DS_PART__MAX; p++)
-		summarise(tg, res->target, p, &res->parts[p]);
-	{
-		struct eval_part all = { 0 };
-		summarise(tg, res->target, -1, &all);
-		res->target_found = all.target_found;
-		res->target_recall = all.target_recall;
-		res->e05 = all.e05;
-		res->e10 = all.e10;
-		res->e25 = all.e25;
-		res->e_median = all.e_median;
-		res->oracle_e05 = all.oracle_e05;
-		res->oracle_e10 = all.oracle_e10;
-		res->oracle_median = all.oracle_median;
-		res->eye_mean = all.eye_mean;
-		res->along_in = all.along_in;
-		res->down = all.down;
-		res->mid_along = all.mid_along;
-	}
+		summarise(tg, ntg, p, &res->parts[p]);
+	summarise(tg, ntg, -1, &res->all);
 	qsort(ms, nms, sizeof *ms, cmp_double);
 	for (int j = 0; j < nms; j++)
 		res->ms_mean += ms[j] / nms;
@@ -480,6 +464,8 @@ out:
 void
 eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 {
+	const struct eval_part *a = &r->all;
+
 	fprintf(fp, "{\"model\":\"%s\",\"face_size\":%d,\"refine_passes\":%d,\"refine_views\":%d,\"flip\":%s,\"recrop\":%s,\"box_weight\":%.2f,\"upscale\":%d,"
 	    "\"photos\":%d,\"faces\":%d,\"face_recall\":%.4f,\"face_precision\":%.4f,"
 	    "\"target_faces\":%d,\"target_found\":%.4f,\"e_le_0.05\":%.4f,"
@@ -491,13 +477,14 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 	    r->model, o->face_size, r->used.refine_passes, r->used.refine_views,
 	    r->used.no_flip ? "false" : "true", r->used.no_recrop ? "false" : "true",
 	    r->used.box_weight, o->upscale,
-	    r->photos, r->faces, r->recall, r->precision, r->target,
-	    r->target_recall, r->e05, r->e10, r->e25,
-	    isfinite(r->e_median) ? r->e_median : -1.0,
+	    r->photos, r->faces, r->recall, r->precision, a->target,
+	    a->target_recall, a->e05, a->e10, a->e25,
+	    isfinite(a->e_median) ? a->e_median : -1.0,
 	    r->neg_photos, r->neg_false,
 	    r->neg_photos ? (double)r->neg_photos_with_false / r->neg_photos : 0,
-	    r->ms_mean, r->ms_median, r->oracle_e05, r->oracle_e10, r->oracle_median,
-	    r->eye_mean, r->along_in, r->down, r->mid_along);
+	    r->ms_mean, r->ms_median, a->oracle_e05, a->oracle_e10,
+	    isfinite(a->oracle_median) ? a->oracle_median : -1.0,
+	    a->eye_mean, a->along_in, a->down, a->mid_along);
 	if (o->gaze != 0)
 		fprintf(fp, ",\"gaze\":%.3f", o->gaze);
 	if (o->crop_iod > 0)

@@ -84,13 +84,9 @@ struct eval_result {
 	struct det_opts	 used;	/* the detector's settings, defaults resolved */
 	int	 photos, faces, found, dets, true_dets;
 	double	 recall, precision;
-	int	 target, target_found;
-	double	 target_recall, e05, e10, e25, e_median;
 	int	 neg_photos, neg_false, neg_photos_with_false;
 	double	 ms_mean, ms_median;
-	/* The eye stages alone, fed the labelled boxes of the target set. */
-	double	 oracle_e05, oracle_e10, oracle_median;
-	double	 eye_mean, along_in, down, mid_along;	/* as in struct eval_part */
+	struct eval_part all;			/* the eye figures of every target */
 	struct eval_part parts[DS_PART__MAX];
 };
 
