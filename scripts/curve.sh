@@ -20,8 +20,10 @@
 #               scripts/tune_eyes.sh, in the order it trained: eye network
 #               snapshot N alone (evaluate --no-refine), then the finished
 #               eye network with refiner snapshot N; minutes count both
-#               stages. Also appends its rows, named SERIES, to
-#               models/curves.tsv, which scripts/plot_curves.py draws.
+#               stages, so the curve steps up where the refiner joins.
+#               Also writes its rows, named SERIES, into models/curves.tsv
+#               (replacing that series' rows), which
+#               scripts/plot_curves.py draws.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -35,8 +37,11 @@ for s in face eyes refine; do
 	ln -s "$top/models/$s.cfg" "$tmp/$s.cfg"
 	ln -s "$top/models/$s.weights" "$tmp/$s.weights"
 done
+minutes() { awk -F, -v n="$2" '$1 == n { printf "%.1f", $2 / 60; exit }' "$1"; }
+get() { printf '%s' "$j" | sed -n "s/.*\"$1\":\([-0-9.]*\).*/\1/p"; }
 row() {	# row N MINUTES: score the models in $tmp, print (and keep) the row
-	j=$("$bin" evaluate --models "$tmp" --limit "$limit" "${eargs[@]}" 2>/dev/null | tail -1)
+	j=$("$bin" evaluate --models "$tmp" --limit "$limit" "${eargs[@]}" | tail -1) ||
+		{ echo "curve.sh: framefit evaluate failed on $1" >&2; exit 1; }
 	awk -v n="$1" -v m="$2" \
 	    -v found="$(get target_found)" -v e05="$(get e_le_0.05)" -v e10="$(get e_le_0.10)" \
 	    -v med="$(get e_median)" -v o10="$(get labelled_box_e_le_0.10)" 'BEGIN {
@@ -50,20 +55,26 @@ row() {	# row N MINUTES: score the models in $tmp, print (and keep) the row
 }
 if [ "$stage" = run ]; then
 	run=${2:?curve.sh run DIR LIMIT SERIES}
+	run=$(cd "$run" && pwd)
 	limit=${3:-0}
 	series=${4:?curve.sh run DIR LIMIT SERIES}
+	[ -s "$run/eyes.weights" ] && [ -s "$run/refine.weights" ] ||
+		{ echo "curve.sh: $run has not finished both eye stages" >&2; exit 1; }
+	# A series is scored once: a rerun replaces its rows.
+	awk -F'\t' -v s="$series" '$1 != s' models/curves.tsv > "$tmp/curves.tsv"
+	cat "$tmp/curves.tsv" > models/curves.tsv
 	eargs=(--no-refine)
 	echo "| iteration | minutes | found | e<=0.05 | e<=0.10 | median e | e<=0.10 (labelled boxes) |"
 	echo '|---|---|---|---|---|---|---|'
 	for n in $(ls "$run"/eyes_*.weights 2>/dev/null | sed 's/.*eyes_\([0-9]*\).weights/\1/' | sort -n); do
-		ln -sf "$top/$run/eyes_$n.weights" "$tmp/eyes.weights"
+		ln -sf "$run/eyes_$n.weights" "$tmp/eyes.weights"
 		row "eyes $n" "$(minutes "$run/eyes.csv" "$n")"
 	done
 	eyes_min=$(awk -F, 'END { printf "%.1f", $2 / 60 }' "$run/eyes.csv")
-	ln -sf "$top/$run/eyes.weights" "$tmp/eyes.weights"
+	ln -sf "$run/eyes.weights" "$tmp/eyes.weights"
 	eargs=()
 	for n in $(ls "$run"/refine_*.weights 2>/dev/null | sed 's/.*refine_\([0-9]*\).weights/\1/' | sort -n); do
-		ln -sf "$top/$run/refine_$n.weights" "$tmp/refine.weights"
+		ln -sf "$run/refine_$n.weights" "$tmp/refine.weights"
 		row "refine $n" "$(awk -v a="$eyes_min" -v b="$(minutes "$run/refine.csv" "$n")" 'BEGIN { printf "%.1f", a + b }')"
 	done
 	exit 0
@@ -75,8 +86,6 @@ eyes) dir=$ck; net=eyes ;;
 tune) dir=$ck/tune; net=face ;;
 *) echo "curve.sh: STAGE must be both, face, eyes or tune" >&2; exit 2 ;;
 esac
-minutes() { awk -F, -v n="$2" '$1 == n { printf "%.1f", $2 / 60; exit }' "$1"; }
-get() { printf '%s' "$j" | sed -n "s/.*\"$1\":\([-0-9.]*\).*/\1/p"; }
 echo "| $stage iteration | minutes | found | e<=0.05 | e<=0.10 | median e | e<=0.10 (labelled boxes) |"
 echo '|---|---|---|---|---|---|---|'
 for n in $(ls "$dir"/${net}_*.weights 2>/dev/null | sed "s/.*${net}_\([0-9]*\).weights/\1/" | sort -n); do

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # scripts/eye_stages.sh: sourced by scripts/loso.sh and scripts/tune_eyes.sh.
 #
 # eye_stages BIN CFGDIR CKPT FROM ARGS...

@@ -52,7 +52,8 @@ mkdir -p "$dir/cfg"
 for s in eyes refine; do
 	sed -e "s/^max_batches=.*/max_batches=$iter/" \
 	    -e "s/^steps=.*/steps=$((iter * 3 / 4)),$((iter * 9 / 10))/" \
-	    "models/$s.cfg" > "$dir/cfg/$s.cfg"
+	    "models/$s.cfg" > "$dir/cfg/$s.cfg.$$"
+	mv "$dir/cfg/$s.cfg.$$" "$dir/cfg/$s.cfg"	# another run may be reading it
 done
 
 for part in "$@"; do

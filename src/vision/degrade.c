@@ -1,6 +1,6 @@
 /*
- * degrade.c: low resolution, blur, JPEG wear and hard light on a CHW
- * float tensor (degrade.h).
+ * degrade.c: low resolution, blur, JPEG wear, hard light and turned gazes
+ * on a CHW float tensor (degrade.h).
  */
 #include <math.h>
 #include <stdlib.h>

@@ -204,13 +204,21 @@ score_target(const struct scorer *sc, gdImagePtr g, const struct landmarks *lm,
 	    ds_part_name(sc->part), t->eye, t->along, t->down, t->mid);
 }
 
+/* p -> (p - (x0, y0)) * (sx, sy) + (dx, dy), every point of lm. */
 static void
-scale_landmarks(struct landmarks *lm, double x0, double y0, double s)
+map_landmarks(struct landmarks *lm, double x0, double y0, double sx, double sy,
+    double dx, double dy)
 {
-	lm->lx = (lm->lx - x0) * s; lm->ly = (lm->ly - y0) * s;
-	lm->rx = (lm->rx - x0) * s; lm->ry = (lm->ry - y0) * s;
-	lm->nx = (lm->nx - x0) * s; lm->ny = (lm->ny - y0) * s;
-	lm->mx = (lm->mx - x0) * s; lm->my = (lm->my - y0) * s;
+	lm->lx = (lm->lx - x0) * sx + dx; lm->ly = (lm->ly - y0) * sy + dy;
+	lm->rx = (lm->rx - x0) * sx + dx; lm->ry = (lm->ry - y0) * sy + dy;
+	lm->nx = (lm->nx - x0) * sx + dx; lm->ny = (lm->ny - y0) * sy + dy;
+	lm->mx = (lm->mx - x0) * sx + dx; lm->my = (lm->my - y0) * sy + dy;
+}
+
+static void
+scale_landmarks(struct landmarks *lm, double s)
+{
+	map_landmarks(lm, 0, 0, s, s, 0, 0);
 }
 
 /*
@@ -234,15 +242,21 @@ crop_face(gdImagePtr g, struct landmarks *lm, int iod)
 	if (ex <= sx || ey <= sy || (c = gdImageCreateTrueColor(CROP_SIDE, CROP_SIDE)) == NULL)
 		return NULL;
 	gdImageFilledRectangle(c, 0, 0, CROP_SIDE - 1, CROP_SIDE - 1, 0x808080);
+	/* libgd copies whole-pixel rectangles: the labels follow the
+	 * rectangles as rounded, not the exact square, to the sub-pixel. */
 	int dx = (int)lround((sx - x0) * s), dy = (int)lround((sy - y0) * s);
-	gdImageCopyResampled(c, g, dx, dy, sx, sy, (int)lround((ex - sx) * s),
-	    (int)lround((ey - sy) * s), ex - sx, ey - sy);
-	scale_landmarks(lm, x0, y0, s);
+	int dw = (int)lround((ex - sx) * s), dh = (int)lround((ey - sy) * s);
+	if (dw < 1 || dh < 1) {
+		gdImageDestroy(c);
+		return NULL;
+	}
+	gdImageCopyResampled(c, g, dx, dy, sx, sy, dw, dh, ex - sx, ey - sy);
+	map_landmarks(lm, sx, sy, (double)dw / (ex - sx), (double)dh / (ey - sy), dx, dy);
 	return c;
 }
 
 /*
- * Turn the gaze of every target face of the photo g (labels lm, n faces)
+ * Turn the gaze of every frontal face of the photo g (labels lm, n faces)
  * by d inter-ocular distances towards the image-right eye (deg_gaze).
  */
 static void
@@ -359,7 +373,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			int n = im->nfaces < 256 ? im->nfaces : 256;
 			for (int j = 0; j < n; j++) {
 				lm[j] = im->faces[j].pts;
-				scale_landmarks(&lm[j], 0, 0, s);
+				scale_landmarks(&lm[j], s);
 			}
 			turn_gaze(g, lm, n, o->gaze);
 		}
@@ -406,7 +420,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		struct landmarks lm[256];
 		for (int j = 0; j < ngt; j++) {
 			lm[j] = im->faces[j].pts;
-			scale_landmarks(&lm[j], 0, 0, s);
+			scale_landmarks(&lm[j], s);
 			geom_face_box(&lm[j], &gt[j]);
 		}
 		match_faces(gt, ngt, &r, match);

@@ -17,15 +17,17 @@
  * many pixels (labels scaled too), to measure phone-sized uploads.
  * With `crop_iod` set, each target face is instead cut out alone as a
  * CROP_SIDE-pixel square around its labelled box, scaled so its eyes are
- * crop_iod pixels apart (area-averaged; grey where the square leaves the
- * photo), and the detector is run on that crop: the shape of the face
+ * crop_iod pixels apart (libgd's resampling: area-averaged where it
+ * shrinks, blocky where it enlarges a small face; grey where the square
+ * leaves the photo; the labels follow the pixel rectangles libgd was
+ * given), and the detector is run on that crop: the shape of the face
  * sets other sources publish, whose small, tight crops a model that saw
  * whole photos has not met. Background strips are not searched then.
- * With `gaze` set, every target face's gaze is first turned by that many
+ * With `gaze` set, every frontal face's gaze is first turned by that many
  * inter-ocular distances towards the image-right eye (degrade.h
- * deg_gaze), labels unmoved: eye_mid_along then says how far the found
- * eyes followed the iris (as much as `gaze`) or stayed on the eye opening
- * (0), the try-on's concern.
+ * deg_gaze), labels unmoved: eye_mid_along minus its value without the
+ * turn says how far the found eyes followed the iris (as much as `gaze`)
+ * or stayed on the eye opening (0), the try-on's concern.
  *
  * Every figure is also given per source part (dataset.h: caltech,
  * mtfl-lfw, mtfl-net), with the mean per-eye error (each eye's distance

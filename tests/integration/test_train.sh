@@ -141,4 +141,12 @@ check_grep "F: the gaze tests turn the gaze both ways" '^gaze 0.08 -0.08' <(echo
 check_grep "F: eyes found under a gaze turned right sit right of those turned left" '^follows True' <(echo "$out")
 check_grep "F: every source has the midpoint offset" '^keys True' <(echo "$out")
 check_grep "F: the table is printed" '^shipped +gaze\+ ' "$tmp/t.out"
+"$root/scripts/tune_eyes.sh" --help >/dev/null 2>&1
+check_eq "F: an unknown argument is a usage error, not a run" "$?" 2
+# A run that started from other weights than models/ holds now (installed
+# since, say) refuses to score them as "shipped".
+echo 0000 > "$work/tune/start.sha"
+FF_TUNE_DIR=$work/tune FF_TRAIN_ARGS="--data $faces" "$root/scripts/tune_eyes.sh" >"$tmp/t2.out" 2>&1
+check_eq "F: a run whose models/ changed stops" "$?" 1
+check_grep "F: and says to start again" 'remove .* to tune again' "$tmp/t2.out"
 finish
