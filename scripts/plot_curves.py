@@ -28,7 +28,7 @@ for line in open(src):
 if not series:
     sys.exit("plot_curves.py: no rows in " + src)
 
-W, H, L, R, T, B = 760, 440, 60, 250, 30, 50
+W, H, L, R, T, B = 820, 440, 60, 280, 30, 50
 xmax = max(m for pts in series.values() for m, _, _ in pts)
 xmax = (int(xmax / 10) + 1) * 10
 ymin, ymax = 0, 100
