@@ -284,30 +284,54 @@ affine_invert(const struct affine *m, struct affine *r)
 	r->a[5] = -(r->a[3] * a[2] + r->a[4] * a[5]);
 }
 
+void
+smp_gd_to_chw(gdImagePtr im, float *dst)
+{
+	int w = gdImageSX(im), h = gdImageSY(im);
+	size_t plane = (size_t)w * h;
+
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			size_t o = (size_t)y * w + x;
+			int px = gdImageGetTrueColorPixel(im, x, y);
+			dst[o] = gdTrueColorGetRed(px) / 255.0f;
+			dst[o + plane] = gdTrueColorGetGreen(px) / 255.0f;
+			dst[o + 2 * plane] = gdTrueColorGetBlue(px) / 255.0f;
+		}
+}
+
+void
+smp_chw_to_gd(const float *src, gdImagePtr out)
+{
+	int w = gdImageSX(out), h = gdImageSY(out);
+	size_t plane = (size_t)w * h;
+
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			size_t o = (size_t)y * w + x;
+			int c[3];
+			for (int k = 0; k < 3; k++) {
+				float v = src[o + k * plane] * 255.0f + 0.5f;
+				c[k] = v < 0 ? 0 : v > 255 ? 255 : (int)v;
+			}
+			out->tpixels[y][x] = gdTrueColor(c[0], c[1], c[2]);
+		}
+}
+
 gdImagePtr
 smp_resize(gdImagePtr im, int w, int h)
 {
 	struct rgb8 src = { 0, 0, NULL }, tmp = { 0, 0, NULL };
 	struct affine m = { { (double)gdImageSX(im) / w, 0, 0, 0, (double)gdImageSY(im) / h, 0 } };
-	size_t plane = (size_t)w * h;
 	gdImagePtr out;
 	float *t;
 
 	if (w < 1 || h < 1 || (out = gdImageCreateTrueColor(w, h)) == NULL)
 		return NULL;
 	smp_from_gd(im, &src);
-	t = xmalloc(sizeof(float) * 3 * plane);
+	t = xmalloc(sizeof(float) * 3 * (size_t)w * h);
 	smp_affine_aa(&src, &m, w, h, 0.5f, t, &tmp);
-	for (int y = 0; y < h; y++)
-		for (int x = 0; x < w; x++) {
-			size_t o = (size_t)y * w + x;
-			int c[3];
-			for (int k = 0; k < 3; k++) {
-				float v = t[o + k * plane] * 255.0f + 0.5f;
-				c[k] = v < 0 ? 0 : v > 255 ? 255 : (int)v;
-			}
-			out->tpixels[y][x] = gdTrueColor(c[0], c[1], c[2]);
-		}
+	smp_chw_to_gd(t, out);
 	free(t);
 	smp_free(&src);
 	smp_free(&tmp);

@@ -77,6 +77,14 @@ void	smp_letterbox(struct affine *, int w, int h, int out_w, int out_h,
  */
 gdImagePtr	smp_resize(gdImagePtr, int w, int h);
 
+/*
+ * A planar CHW float tensor (3 x h x w, in [0, 1]) of a gd image's
+ * pixels, and back into a true-colour gd image of the same size, each
+ * value clamped to [0, 1] and rounded to the nearest 8-bit level.
+ */
+void	smp_gd_to_chw(gdImagePtr, float *dst);
+void	smp_chw_to_gd(const float *src, gdImagePtr dst);
+
 /* Map a point through m (output -> source) and back (source -> output). */
 void	affine_apply(const struct affine *, double u, double v, double *x, double *y);
 void	affine_invert(const struct affine *, struct affine *inv);

@@ -9,6 +9,7 @@
 #include <gd.h>
 
 #include "core/xalloc.h"
+#include "image/sample.h"
 #include "vision/degrade.h"
 
 /*
@@ -136,7 +137,6 @@ deg_blur(float *x, int w, int h, double sigma)
 enum ff_err
 deg_jpeg(float *x, int w, int h, int quality)
 {
-	size_t n = (size_t)w * h;
 	gdImagePtr im, back = NULL;
 	enum ff_err er = FF_EIO;
 	void *jpg = NULL;
@@ -144,26 +144,12 @@ deg_jpeg(float *x, int w, int h, int quality)
 
 	if ((im = gdImageCreateTrueColor(w, h)) == NULL)
 		return FF_EIO;
-	for (int y = 0; y < h; y++)
-		for (int xx = 0; xx < w; xx++) {
-			size_t i = (size_t)y * w + xx;
-			gdImageSetPixel(im, xx, y, gdTrueColor(
-			    (int)lroundf(clamp01(x[i]) * 255),
-			    (int)lroundf(clamp01(x[i + n]) * 255),
-			    (int)lroundf(clamp01(x[i + 2 * n]) * 255)));
-		}
+	smp_chw_to_gd(x, im);
 	if ((jpg = gdImageJpegPtr(im, &len, quality)) == NULL ||
 	    (back = gdImageCreateFromJpegPtr(len, jpg)) == NULL ||
 	    gdImageSX(back) != w || gdImageSY(back) != h)
 		goto out;
-	for (int y = 0; y < h; y++)
-		for (int xx = 0; xx < w; xx++) {
-			size_t i = (size_t)y * w + xx;
-			int px = gdImageGetTrueColorPixel(back, xx, y);
-			x[i] = gdTrueColorGetRed(px) / 255.0f;
-			x[i + n] = gdTrueColorGetGreen(px) / 255.0f;
-			x[i + 2 * n] = gdTrueColorGetBlue(px) / 255.0f;
-		}
+	smp_gd_to_chw(back, x);
 	er = FF_OK;
 out:
 	if (back != NULL)

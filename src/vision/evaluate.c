@@ -263,16 +263,9 @@ static void
 turn_gaze(gdImagePtr g, const struct landmarks *lm, int n, double d)
 {
 	int w = gdImageSX(g), h = gdImageSY(g);
-	size_t np = (size_t)w * h;
-	float *x = xcalloc(np * 3, sizeof *x);
+	float *x = xcalloc((size_t)w * h * 3, sizeof *x);
 
-	for (int y = 0; y < h; y++)
-		for (int i = 0; i < w; i++) {
-			int px = gdImageGetTrueColorPixel(g, i, y);
-			x[(size_t)y * w + i] = gdTrueColorGetRed(px) / 255.0f;
-			x[np + (size_t)y * w + i] = gdTrueColorGetGreen(px) / 255.0f;
-			x[2 * np + (size_t)y * w + i] = gdTrueColorGetBlue(px) / 255.0f;
-		}
+	smp_gd_to_chw(g, x);
 	for (int j = 0; j < n; j++) {
 		double ux = lm[j].rx - lm[j].lx, uy = lm[j].ry - lm[j].ly;
 		double iod = hypot(ux, uy);
@@ -281,12 +274,7 @@ turn_gaze(gdImagePtr g, const struct landmarks *lm, int n, double d)
 		deg_gaze(x, w, h, lm[j].lx, lm[j].ly, ux, uy, iod, d * iod);
 		deg_gaze(x, w, h, lm[j].rx, lm[j].ry, ux, uy, iod, d * iod);
 	}
-	for (int y = 0; y < h; y++)
-		for (int i = 0; i < w; i++) {
-			size_t k = (size_t)y * w + i;
-			gdImageSetPixel(g, i, y, gdTrueColor((int)lroundf(x[k] * 255),
-			    (int)lroundf(x[np + k] * 255), (int)lroundf(x[2 * np + k] * 255)));
-		}
+	smp_chw_to_gd(x, g);
 	free(x);
 }
 
@@ -368,15 +356,15 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		}
 		if (!gdImageTrueColor(g))
 			gdImagePaletteToTrueColor(g);
-		if (o->gaze != 0) {
-			struct landmarks lm[256];
-			int n = im->nfaces < 256 ? im->nfaces : 256;
-			for (int j = 0; j < n; j++) {
-				lm[j] = im->faces[j].pts;
-				scale_landmarks(&lm[j], s);
-			}
-			turn_gaze(g, lm, n, o->gaze);
+		/* The labels in the pixels of g. */
+		struct landmarks lm[256];
+		int ngt = im->nfaces < 256 ? im->nfaces : 256;
+		for (int j = 0; j < ngt; j++) {
+			lm[j] = im->faces[j].pts;
+			scale_landmarks(&lm[j], s);
 		}
+		if (o->gaze != 0)
+			turn_gaze(g, lm, ngt, o->gaze);
 		sc.path = im->path;
 		sc.part = im->part;
 		res->photos++;
@@ -384,16 +372,16 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 
 		if (o->crop_iod > 0) {
 			/* Each target alone; the crop is the photo. */
-			for (int j = 0; j < im->nfaces; j++) {
-				struct landmarks lm = im->faces[j].pts;
+			for (int j = 0; j < ngt; j++) {
+				struct landmarks cl = lm[j];
 				struct fbox gt;
 				int match;
 				gdImagePtr c;
-				if (!geom_is_frontal(&lm) || geom_iod(&lm) < 20)
+				if (!geom_is_frontal(&cl) || geom_iod(&cl) < 20)
 					continue;
-				if ((c = crop_face(g, &lm, o->crop_iod)) == NULL)
+				if ((c = crop_face(g, &cl, o->crop_iod)) == NULL)
 					continue;
-				geom_face_box(&lm, &gt);
+				geom_face_box(&cl, &gt);
 				det_run(det, c, &r);
 				ms[nms++] = r.ms;
 				res->dets += r.n;
@@ -403,7 +391,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 					res->found++;
 					res->true_dets++;
 				}
-				score_target(&sc, c, &lm, &gt, geom_iod(&im->faces[j].pts), &r, match,
+				score_target(&sc, c, &cl, &gt, geom_iod(&lm[j]), &r, match,
 				    &tg[ntg++]);
 				gdImageDestroy(c);
 			}
@@ -416,13 +404,9 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		res->dets += r.n;
 
 		struct fbox gt[256];
-		int match[256], ngt = im->nfaces < 256 ? im->nfaces : 256;
-		struct landmarks lm[256];
-		for (int j = 0; j < ngt; j++) {
-			lm[j] = im->faces[j].pts;
-			scale_landmarks(&lm[j], s);
+		int match[256];
+		for (int j = 0; j < ngt; j++)
 			geom_face_box(&lm[j], &gt[j]);
-		}
 		match_faces(gt, ngt, &r, match);
 		for (int j = 0; j < ngt; j++) {
 			res->faces++;
