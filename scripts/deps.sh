@@ -9,7 +9,7 @@ FF_PKGS_BUILD="build-essential autoconf automake pkg-config darknet libopenblas-
 FF_PKGS_RUN="mariadb-server mariadb-client lighttpd curl apache2-utils procps"
 FF_PKGS_TEST="apache2 libapache2-mod-fcgid spawn-fcgi clang libclang-rt-14-dev wrk
  chromium ffmpeg imagemagick jq bc libxml2-utils libfcgi-bin apache2-utils
- python3 slurm-wlm munge systemd openssl"
+ python3 python3-numpy python3-pil slurm-wlm munge systemd openssl"
 
 # Node.js may come from outside Debian (then Debian's npm conflicts with
 # it): install Debian's only when there is no npm at all.

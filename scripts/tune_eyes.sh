@@ -7,8 +7,10 @@
 #   scripts/tune_eyes.sh --install  copy the tuned weights into models/
 #
 # The recipe is what `framefit train` does today: labels moved to
-# framefit's pixel centres (dataset.h ds_label_centre), the degradations
-# and the turned gazes of degrade.h. A fine-tune starts from the shipped
+# framefit's pixel centres (dataset.h ds_label_centre) and to one eye
+# centre across the source parts (ds_label_convention), the degradations
+# and the turned gazes of degrade.h, and faces in glasses drawn more often
+# (train.h TRAIN_GLASSES_WEIGHT). A fine-tune starts from the shipped
 # weights at a tenth of the first run's learning rate, so it costs a
 # fraction of a full run (scripts/train.sh) and keeps what that learnt.
 # Each stage runs FF_TUNE_ITER iterations on one core, checkpointed into

@@ -34,6 +34,7 @@ usage(void)
 	    "usage: framefit train face|eyes|refine [--data DIR] [--cfg FILE] [--ckpt DIR]\n"
 	    "                      [--minutes N] [--max-iter N] [--init WEIGHTS] [--threads N]\n"
 	    "                      [--exclude-source caltech|mtfl-lfw|mtfl-net] [--no-degrade]\n"
+	    "                      [--gaze SHARE,MAX] [--glasses WEIGHT]\n"
 	    "       framefit anchors [--data DIR] [-k N]\n"
 	    "       framefit batch [--job NAME] [--jobs N] [--models DIR] [--size N] [--frame SKU --out DIR]\n"
 	    "                      [--lease S] [--claim N] [--max-attempts N] [--retry-failed]\n"
@@ -45,7 +46,8 @@ usage(void)
 	    "       framefit detect --json [--models DIR] [--size N] IMAGE...\n"
 	    "       framefit evaluate [--data DIR] [--models DIR] [--size N] [--no-refine] [--passes N] [--no-flip] [--no-recrop]\n"
 	    "                      [--upscale PX] [--limit N] [--thresh T] [--views N] [--box-weight W]\n"
-	    "                      [--source caltech|mtfl-lfw|mtfl-net [--held-out]] [--crop IOD] [--gaze D]\n"
+	    "                      [--source caltech|mtfl-lfw|mtfl-net [--held-out]] [--gaze D]\n"
+	    "                      [--crop IOD [--shrink F] [--blur SIGMA] [--jpeg Q]]\n"
 	    "                      [--json FILE] [--dump TSV]\n");
 	exit(2);
 }
@@ -64,6 +66,8 @@ cmd_train(int argc, char **argv)
 		{ "snap-every", required_argument, NULL, 's' },
 		{ "exclude-source", required_argument, NULL, 'x' },
 		{ "no-degrade", no_argument, NULL, 'D' },
+		{ "gaze", required_argument, NULL, 'g' },
+		{ "glasses", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct train_opts o = { .data = default_data, .ckptdir = "models/ckpt",
@@ -93,6 +97,12 @@ cmd_train(int argc, char **argv)
 		case 's': o.snap_every = atoi(optarg); break;
 		case 'x': o.exclude = optarg; break;
 		case 'D': o.no_degrade = 1; break;
+		case 'g':
+			o.gaze_set = 1;
+			if (sscanf(optarg, "%lf,%lf", &o.gaze_share, &o.gaze_max) != 2)
+				o.gaze_share = -1;	/* train_run says what it takes */
+			break;
+		case 'G': o.glasses_weight = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -204,6 +214,9 @@ cmd_evaluate(int argc, char **argv)
 		{ "held-out", no_argument, NULL, 'H' },
 		{ "crop", required_argument, NULL, 'C' },
 		{ "gaze", required_argument, NULL, 'G' },
+		{ "shrink", required_argument, NULL, 'K' },
+		{ "blur", required_argument, NULL, 'B' },
+		{ "jpeg", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct eval_opts o = { .data = default_data, .models = default_models };
@@ -235,6 +248,9 @@ cmd_evaluate(int argc, char **argv)
 		case 'H': o.held_out = 1; break;
 		case 'C': o.crop_iod = atoi(optarg); break;
 		case 'G': o.gaze = atof(optarg); break;
+		case 'K': o.shrink = atof(optarg); break;
+		case 'B': o.blur = atof(optarg); break;
+		case 'J': o.jpeg = atoi(optarg); break;
 		default: usage();
 		}
 	}

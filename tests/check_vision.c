@@ -324,6 +324,54 @@ START_TEST(test_label_centre)
 }
 END_TEST
 
+/*
+ * A part's convention moves both eye labels by minus its offset in the eye
+ * line's frame, the frame evaluate measures in (geom_eye_offsets), at any
+ * roll and size; the nose and mouth stay.
+ */
+START_TEST(test_label_convention)
+{
+	static const float roll[] = { 0, 0.5f, -2.8f };
+
+	for (int p = 0; p < DS_PART__MAX; p++)
+		for (size_t k = 0; k < sizeof roll / sizeof roll[0]; k++) {
+			float s = 40 + 30 * k, c = cosf(roll[k]), n = sinf(roll[k]);
+			struct landmarks t = { 100, 100, 100 + s * c, 100 + s * n,
+			    110, 130, 112, 150 };
+			struct landmarks m = t;
+			double o[4];
+			float pl[2], pr[2];
+
+			ds_label_convention(&m, (enum ds_part)p);
+			pl[0] = m.lx; pl[1] = m.ly;
+			pr[0] = m.rx; pr[1] = m.ry;
+			geom_eye_offsets(pl, pr, &t, o);
+			ck_assert_double_eq_tol(o[1], -ds_conventions[p].along_in, 1e-5);
+			ck_assert_double_eq_tol(o[2], -ds_conventions[p].down, 1e-5);
+			/* both eyes move alike: the midpoint moves only across */
+			ck_assert_double_eq_tol(o[3], 0, 1e-5);
+			ck_assert_float_eq(m.nx, t.nx);
+			ck_assert_float_eq(m.ny, t.ny);
+			ck_assert_float_eq(m.mx, t.mx);
+			ck_assert_float_eq(m.my, t.my);
+		}
+	/* every part has a measured offset, none beyond a tenth of an iod */
+	for (int p = 0; p < DS_PART__MAX; p++) {
+		ck_assert(ds_conventions[p].along_in != 0 || ds_conventions[p].down != 0);
+		ck_assert(fabsf(ds_conventions[p].along_in) < 0.1f);
+		ck_assert(fabsf(ds_conventions[p].down) < 0.1f);
+	}
+	/* an unknown part or a face with no eye line is left alone */
+	struct landmarks z = { 5, 5, 5, 5, 1, 2, 3, 4 }, y = z;
+	ds_label_convention(&z, DS_PART_NET);
+	ck_assert_mem_eq(&z, &y, sizeof z);
+	z.rx = 50;
+	y = z;
+	ds_label_convention(&z, DS_PART__MAX);
+	ck_assert_mem_eq(&z, &y, sizeof z);
+}
+END_TEST
+
 START_TEST(test_face_box)
 {
 	struct fbox b;
@@ -634,6 +682,7 @@ suite(void)
 	tcase_add_test(tc, test_degrade);
 	tcase_add_test(tc, test_gaze);
 	tcase_add_test(tc, test_label_centre);
+	tcase_add_test(tc, test_label_convention);
 	tcase_add_loop_test(tc, test_face_box, 0, sizeof box_rows / sizeof box_rows[0]);
 	tcase_add_test(tc, test_iou_and_error);
 	tcase_add_test(tc, test_mirror_and_augment);

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,7 @@ load_one(const char *root, const char *sub, enum ds_source src, struct dataset *
 			im->val = ds_is_val(name);
 		}
 		ds_label_centre(&f.pts);
+		ds_label_convention(&f.pts, im->part);
 		im->faces = xreallocarray(im->faces, im->nfaces + 1, sizeof *im->faces);
 		im->faces[im->nfaces++] = f;
 		ds->nfaces++;
@@ -161,6 +163,32 @@ ds_label_centre(struct landmarks *p)
 	p->rx -= DS_LABEL_SHIFT; p->ry -= DS_LABEL_SHIFT;
 	p->nx -= DS_LABEL_SHIFT; p->ny -= DS_LABEL_SHIFT;
 	p->mx -= DS_LABEL_SHIFT; p->my -= DS_LABEL_SHIFT;
+}
+
+/* scripts/eye_patches.py over every frontal face of ../shared */
+const struct ds_convention ds_conventions[DS_PART__MAX] = {
+	[DS_PART_CALTECH] = { -0.0029f, +0.0067f },
+	[DS_PART_LFW] = { +0.0004f, -0.0009f },
+	[DS_PART_NET] = { +0.0015f, -0.0058f },
+};
+
+void
+ds_label_convention(struct landmarks *p, enum ds_part part)
+{
+	float ux = p->rx - p->lx, uy = p->ry - p->ly;
+	float iod = hypotf(ux, uy), a, d;
+
+	if ((unsigned)part >= DS_PART__MAX || !(iod > 0))
+		return;
+	/* the offsets are fractions of iod: (ux, uy) need no normalising */
+	a = ds_conventions[part].along_in;
+	d = ds_conventions[part].down;
+	/* inwards is +u for the image-left eye, -u for the other; down the
+	 * face is (-uy, ux) for both */
+	p->lx -= a * ux - d * uy;
+	p->ly -= a * uy + d * ux;
+	p->rx -= -a * ux - d * uy;
+	p->ry -= -a * uy + d * ux;
 }
 
 enum ff_err

@@ -53,7 +53,8 @@ struct dataset {
 
 /*
  * Read both annotation files under root (e.g. "../shared/data/faces"),
- * every point moved to framefit's pixel convention (ds_label_centre).
+ * every point moved to framefit's pixel convention (ds_label_centre) and
+ * every eye to one eye-centre convention (ds_label_convention).
  * FF_EIO if a file cannot be read, FF_EINPUT (with the line number on
  * stderr) if a line is malformed. ds_free() releases everything.
  */
@@ -82,6 +83,25 @@ int		ds_is_val(const char *name);
  */
 #define DS_LABEL_SHIFT	0.5f
 void		ds_label_centre(struct landmarks *);
+
+/*
+ * Where each part's labellers put the eye centre against the three parts'
+ * pooled convention, in inter-ocular distances: along the eye line
+ * towards the other eye, and across it down the face (geometry.h
+ * geom_eye_offsets' frame). Read from the photos, with no model between:
+ * every part's frontal eyes, cut out around their labels and averaged,
+ * are matched to the pooled mean eye on the iris (scripts/eye_patches.py; the
+ * evidence, and the held-out runs that agree with it, are in
+ * models/README.md). ds_label_convention() moves a face's eye labels by
+ * minus its part's offset, so every part trains and scores against one
+ * eye centre; ds_load() applies it after ds_label_centre(). The nose and
+ * mouth are left as labelled.
+ */
+struct ds_convention {
+	float	along_in, down;
+};
+extern const struct ds_convention ds_conventions[DS_PART__MAX];
+void		ds_label_convention(struct landmarks *, enum ds_part);
 
 /*
  * Parse one annotation line of either format into img/face, as the file

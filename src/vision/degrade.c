@@ -18,16 +18,17 @@
  * a quarter as far apart in pixels, the smallest faces the detector
  * finds. Blur and JPEG wear as web photos show them; light from the side
  * strong enough to blow out one cheek. Most crops stay clean, so the
- * networks still learn the sharp case. A gaze turned as far as the iris
- * goes before it meets the corner of the eye (about a fifth of the
- * opening's width, either way).
+ * networks still learn the sharp case. Most crops have the gaze turned,
+ * up to as far as the iris goes before it meets the corner of the eye,
+ * either way: the more of them turn, the less the found eyes follow the
+ * iris (models/README.md, "Gaze"), which a frame must not do.
  */
 const struct deg_opts deg_default = {
 	.p_lowres = 0.25, .max_shrink = 4.0,
 	.p_blur = 0.2, .max_sigma = 1.5,
 	.p_jpeg = 0.25, .jpeg_q_min = 15, .jpeg_q_max = 60,
 	.p_light = 0.2,
-	.p_gaze = 0.4, .max_gaze = 0.10,
+	.p_gaze = 0.8, .max_gaze = 0.15,
 };
 
 static float

@@ -87,21 +87,24 @@ background_strip(const struct ds_image *im, int *x, int *y, int *w, int *h)
 /* One target face's scores. */
 struct tgt {
 	enum ds_part	 part;
+	int		 glasses;	/* MTFL's flag: 1 yes, 0 no; -1 not labelled */
 	double		 e, oe;		/* eye error; on the labelled box */
 	int		 found;
 	double		 eye, along, down, mid;	/* per-eye, found faces only */
 };
 
-/* The figures of the targets of one part, or of all with part < 0. */
+/* The figures of the targets of one part (all: part < 0) with the
+ * glasses flag `glasses` (any: glasses < 0). */
 static void
-summarise(const struct tgt *t, int n, int part, struct eval_part *out)
+summarise(const struct tgt *t, int n, int part, int glasses, struct eval_part *out)
 {
 	double *e = xcalloc(n ? n : 1, sizeof *e);
 	double *oe = xcalloc(n ? n : 1, sizeof *oe);
 	int ne = 0, no = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (part >= 0 && (int)t[i].part != part)
+		if ((part >= 0 && (int)t[i].part != part) ||
+		    (glasses >= 0 && t[i].glasses != glasses))
 			continue;
 		e[ne++] = t[i].e;
 		out->target++;
@@ -145,12 +148,21 @@ summarise(const struct tgt *t, int n, int part, struct eval_part *out)
 	free(oe);
 }
 
+/* Face j of im wears glasses (1), does not (0), or is not labelled (-1):
+ * Caltech's labels say nothing of glasses. */
+static int
+face_glasses(const struct ds_image *im, int j)
+{
+	return im->source == DS_MTFL ? im->faces[j].glasses : -1;
+}
+
 /* What scoring one labelled face needs besides the face. */
 struct scorer {
 	struct detector	*det;
 	FILE		*dump;
 	const char	*path;
 	enum ds_part	 part;
+	int		 glasses;	/* the face's, as struct tgt has it */
 };
 
 /*
@@ -167,6 +179,7 @@ score_target(const struct scorer *sc, gdImagePtr g, const struct landmarks *lm,
 
 	memset(t, 0, sizeof *t);
 	t->part = sc->part;
+	t->glasses = sc->glasses;
 	t->oe = INFINITY;
 	t->e = INFINITY;
 	if (det_find_eyes(sc->det, g, &of) == FF_OK)
@@ -255,6 +268,27 @@ crop_face(gdImagePtr g, struct landmarks *lm, int iod)
 	return c;
 }
 
+/* Wear the crop c as o says (evaluate.h: shrink, blur, jpeg). */
+static void
+wear_crop(gdImagePtr c, const struct eval_opts *o)
+{
+	int w = gdImageSX(c), h = gdImageSY(c);
+	float *x;
+
+	if (!(o->blur > 0) && !(o->shrink > 1) && o->jpeg <= 0)
+		return;
+	x = xcalloc((size_t)w * h * 3, sizeof *x);
+	smp_gd_to_chw(c, x);
+	if (o->blur > 0)
+		deg_blur(x, w, h, o->blur);
+	if (o->shrink > 1)
+		deg_lowres(x, w, h, o->shrink);
+	if (o->jpeg > 0)
+		(void)deg_jpeg(x, w, h, o->jpeg);
+	smp_chw_to_gd(x, c);
+	free(x);
+}
+
 /*
  * Turn the gaze of every frontal face of the photo g (labels lm, n faces)
  * by d inter-ocular distances towards the image-right eye (deg_gaze).
@@ -311,6 +345,15 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	if (o->crop_iod > 0 && (o->upscale > 0 || o->crop_iod > CROP_SIDE / 2)) {
 		fprintf(stderr, "framefit: --crop takes an eye distance of 1 to %d px, without --upscale\n",
 		    CROP_SIDE / 2);
+		return FF_EINPUT;
+	}
+	if (o->crop_iod <= 0 && (o->shrink != 0 || o->blur != 0 || o->jpeg != 0)) {
+		fprintf(stderr, "framefit: --shrink, --blur and --jpeg wear the crops of --crop; add --crop 45\n");
+		return FF_EINPUT;
+	}
+	if (!(o->shrink == 0 || (o->shrink >= 1 && o->shrink <= 8)) ||
+	    !(o->blur >= 0 && o->blur <= 8) || o->jpeg < 0 || o->jpeg > 100) {
+		fprintf(stderr, "framefit: --shrink takes 1 to 8, --blur 0 to 8 px, --jpeg a quality of 1 to 100\n");
 		return FF_EINPUT;
 	}
 	if ((er = ds_load(o->data, &ds)) != FF_OK)
@@ -381,6 +424,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 					continue;
 				if ((c = crop_face(g, &cl, o->crop_iod)) == NULL)
 					continue;
+				wear_crop(c, o);
 				geom_face_box(&cl, &gt);
 				det_run(det, c, &r);
 				ms[nms++] = r.ms;
@@ -391,6 +435,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 					res->found++;
 					res->true_dets++;
 				}
+				sc.glasses = face_glasses(im, j);
 				score_target(&sc, c, &cl, &gt, geom_iod(&lm[j]), &r, match,
 				    &tg[ntg++]);
 				gdImageDestroy(c);
@@ -417,6 +462,7 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 			/* The target: frontal, eyes >= 20 px apart as stored. */
 			if (!geom_is_frontal(&lm[j]) || geom_iod(&im->faces[j].pts) < 20)
 				continue;
+			sc.glasses = face_glasses(im, j);
 			score_target(&sc, g, &lm[j], &gt[j], geom_iod(&lm[j]), &r, match[j],
 			    &tg[ntg++]);
 		}
@@ -443,8 +489,10 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 	res->recall = (double)res->found / res->faces;
 	res->precision = res->dets ? (double)res->true_dets / res->dets : 0;
 	for (int p = 0; p < DS_PART__MAX; p++)
-		summarise(tg, ntg, p, &res->parts[p]);
-	summarise(tg, ntg, -1, &res->all);
+		summarise(tg, ntg, p, -1, &res->parts[p]);
+	summarise(tg, ntg, -1, -1, &res->all);
+	for (int k = 0; k < 2; k++)
+		summarise(tg, ntg, -1, k, &res->glasses[k]);
 	qsort(ms, nms, sizeof *ms, cmp_double);
 	for (int j = 0; j < nms; j++)
 		res->ms_mean += ms[j] / nms;
@@ -457,6 +505,20 @@ out:
 	det_close(det);
 	ds_free(&ds);
 	return er;
+}
+
+/* One entry of by_source or by_glasses. */
+static void
+part_json(FILE *fp, const char *name, const struct eval_part *q, int first)
+{
+	fprintf(fp, "%s\"%s\":{\"photos\":%d,\"target_faces\":%d,\"target_found\":%.4f,"
+	    "\"e_le_0.05\":%.4f,\"e_le_0.10\":%.4f,\"e_le_0.25\":%.4f,\"e_median\":%.4f,"
+	    "\"eye_mean\":%.4f,\"eye_along_in\":%.4f,\"eye_down\":%.4f,"
+	    "\"eye_mid_along\":%.4f,\"labelled_box_e_le_0.10\":%.4f}",
+	    first ? "" : ",", name, q->photos, q->target,
+	    q->target_recall, q->e05, q->e10, q->e25,
+	    isfinite(q->e_median) ? q->e_median : -1.0,
+	    q->eye_mean, q->along_in, q->down, q->mid_along, q->oracle_e10);
 }
 
 void
@@ -487,23 +549,23 @@ eval_json(const struct eval_opts *o, const struct eval_result *r, FILE *fp)
 		fprintf(fp, ",\"gaze\":%.3f", o->gaze);
 	if (o->crop_iod > 0)
 		fprintf(fp, ",\"crop_iod\":%d,\"crop_side\":%d", o->crop_iod, CROP_SIDE);
+	if (o->shrink > 1)
+		fprintf(fp, ",\"shrink\":%.2f", o->shrink);
+	if (o->blur > 0)
+		fprintf(fp, ",\"blur\":%.2f", o->blur);
+	if (o->jpeg > 0)
+		fprintf(fp, ",\"jpeg\":%d", o->jpeg);
 	if (o->source != NULL)
 		fprintf(fp, ",\"source\":\"%s\",\"held_out\":%s", o->source,
 		    o->held_out ? "true" : "false");
 	fputs(",\"by_source\":{", fp);
-	for (int p = 0, first = 1; p < DS_PART__MAX; p++) {
-		const struct eval_part *q = &r->parts[p];
-		if (q->photos == 0)
-			continue;
-		fprintf(fp, "%s\"%s\":{\"photos\":%d,\"target_faces\":%d,\"target_found\":%.4f,"
-		    "\"e_le_0.05\":%.4f,\"e_le_0.10\":%.4f,\"e_le_0.25\":%.4f,\"e_median\":%.4f,"
-		    "\"eye_mean\":%.4f,\"eye_along_in\":%.4f,\"eye_down\":%.4f,"
-		    "\"eye_mid_along\":%.4f,\"labelled_box_e_le_0.10\":%.4f}",
-		    first ? "" : ",", ds_part_name((enum ds_part)p), q->photos, q->target,
-		    q->target_recall, q->e05, q->e10, q->e25,
-		    isfinite(q->e_median) ? q->e_median : -1.0,
-		    q->eye_mean, q->along_in, q->down, q->mid_along, q->oracle_e10);
-		first = 0;
-	}
+	for (int p = 0, first = 1; p < DS_PART__MAX; p++)
+		if (r->parts[p].photos > 0) {
+			part_json(fp, ds_part_name((enum ds_part)p), &r->parts[p], first);
+			first = 0;
+		}
+	fputs("},\"by_glasses\":{", fp);
+	part_json(fp, "no", &r->glasses[0], 1);
+	part_json(fp, "yes", &r->glasses[1], 0);
 	fputs("}}\n", fp);
 }

@@ -23,12 +23,21 @@
  * given), and the detector is run on that crop: the shape of the face
  * sets other sources publish, whose small, tight crops a model that saw
  * whole photos has not met. Background strips are not searched then.
+ * With crop_iod set, `shrink`, `blur` and `jpeg` wear each crop as a
+ * worse camera or an upload service would, with the degradations
+ * training uses (degrade.h), in the camera's order: a Gaussian blur of
+ * `blur` pixels, the crop scaled down by `shrink` and back up (a face
+ * whose eyes were crop_iod / shrink pixels apart, enlarged), and a JPEG
+ * round trip at quality `jpeg`.
  * With `gaze` set, every frontal face's gaze is first turned by that many
  * inter-ocular distances towards the image-right eye (degrade.h
  * deg_gaze), labels unmoved: eye_mid_along minus its value without the
  * turn says how far the found eyes followed the iris (as much as `gaze`)
  * or stayed on the eye opening (0), the try-on's concern.
  *
+ * The eye figures are also given for MTFL's target faces without and with
+ * glasses (its labels flag them; Caltech's do not), "by_glasses" in the
+ * JSON, where "photos" is 0.
  * Every figure is also given per source part (dataset.h: caltech,
  * mtfl-lfw, mtfl-net), with the mean per-eye error (each eye's distance
  * from its label over the inter-ocular distance, averaged over both eyes
@@ -65,6 +74,9 @@ struct eval_opts {
 	int		 held_out;	/* with source: all its photos, not its split */
 	int		 crop_iod;	/* > 0: each target alone in a CROP_SIDE crop, eyes this far apart */
 	double		 gaze;		/* turn target faces' gaze by this many iods (deg_gaze) */
+	double		 shrink;	/* with crop_iod: > 1 scales each crop down and up */
+	double		 blur;		/* with crop_iod: > 0 blurs each crop, sigma in px */
+	int		 jpeg;		/* with crop_iod: 1..100 JPEG round trip */
 };
 
 /* The side of a crop_iod crop, in pixels. */
@@ -90,6 +102,7 @@ struct eval_result {
 	double	 ms_mean, ms_median;
 	struct eval_part all;			/* the eye figures of every target */
 	struct eval_part parts[DS_PART__MAX];
+	struct eval_part glasses[2];		/* MTFL's targets without, with glasses */
 };
 
 enum ff_err	eval_run(const struct eval_opts *, struct eval_result *);

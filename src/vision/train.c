@@ -57,7 +57,7 @@ struct pool {
  */
 static enum ff_err
 pool_load(const struct dataset *ds, enum train_stage stage, int exclude,
-    struct pool *p)
+    int glasses_weight, struct pool *p)
 {
 	double t0 = ff_now_ms();
 	int i, j;
@@ -65,8 +65,10 @@ pool_load(const struct dataset *ds, enum train_stage stage, int exclude,
 	memset(p, 0, sizeof *p);
 	p->img = xcalloc(ds->n, sizeof *p->img);
 	p->px = xcalloc(ds->n, sizeof *p->px);
-	p->face_img = xcalloc(ds->nfaces, sizeof(int));
-	p->face_idx = xcalloc(ds->nfaces, sizeof(int));
+	if (stage == STAGE_FACE || glasses_weight < 1)
+		glasses_weight = 1;
+	p->face_img = xcalloc((size_t)ds->nfaces * glasses_weight, sizeof(int));
+	p->face_idx = xcalloc((size_t)ds->nfaces * glasses_weight, sizeof(int));
 	for (i = 0; i < ds->n; i++) {
 		struct ds_image *im = &ds->img[i];
 		gdImagePtr g;
@@ -85,9 +87,12 @@ pool_load(const struct dataset *ds, enum train_stage stage, int exclude,
 			 * eye stages anything; the face stage still sees them. */
 			if (stage != STAGE_FACE && geom_iod(&im->faces[j].pts) < 12)
 				continue;
-			p->face_img[p->nfaces] = p->n;
-			p->face_idx[p->nfaces] = j;
-			p->nfaces++;
+			/* A face in glasses is drawn as often as that many faces. */
+			for (int k = 0; k < (im->faces[j].glasses ? glasses_weight : 1); k++) {
+				p->face_img[p->nfaces] = p->n;
+				p->face_idx[p->nfaces] = j;
+				p->nfaces++;
+			}
 		}
 		p->n++;
 	}
@@ -230,8 +235,23 @@ train_run(const struct train_opts *o, int *finished)
 	double secs = 0, loss_ema = -1, t_run0, t_last;
 	FILE *csv = NULL;
 	int exclude = -1;
+	struct deg_opts deg = deg_default;
 
 	*finished = 0;
+	if (o->gaze_set) {
+		if (!(o->gaze_share >= 0 && o->gaze_share <= 1 &&
+		    o->gaze_max >= 0 && o->gaze_max <= 0.25)) {
+			fprintf(stderr, "framefit: --gaze takes a share of 0 to 1 and a turn of 0 to 0.25 eye distances, e.g. 0.4,0.10\n");
+			return FF_EINPUT;
+		}
+		deg.p_gaze = o->gaze_share;
+		deg.max_gaze = o->gaze_max;
+	}
+	if (o->glasses_weight < 0 || o->glasses_weight > 10) {
+		fprintf(stderr, "framefit: --glasses takes a weight of 1 to 10\n");
+		return FF_EINPUT;
+	}
+	int glasses = o->glasses_weight > 0 ? o->glasses_weight : TRAIN_GLASSES_WEIGHT;
 	if (o->exclude != NULL) {
 		enum ds_part p;
 		if (ds_part_parse(o->exclude, &p) != FF_OK) {
@@ -250,7 +270,7 @@ train_run(const struct train_opts *o, int *finished)
 		ds_free(&ds);
 		return FF_EIO;
 	}
-	if ((er = pool_load(&ds, o->stage, exclude, &pool)) != FF_OK)
+	if ((er = pool_load(&ds, o->stage, exclude, glasses, &pool)) != FF_OK)
 		goto out;
 
 	net = parse_network_cfg((char *)o->cfg);
@@ -283,7 +303,7 @@ train_run(const struct train_opts *o, int *finished)
 		double t0 = ff_now_ms(), now;
 		float loss;
 
-		fill_batch(o->stage, net, &pool, o->no_degrade ? NULL : &deg_default,
+		fill_batch(o->stage, net, &pool, o->no_degrade ? NULL : &deg,
 		    &rng, &d, &tmp);
 		loss = train_network(net, d);
 		iter++;
@@ -354,7 +374,7 @@ train_anchors(const char *data, int k)
 		return FF_EINPUT;
 	if ((er = ds_load(data, &ds)) != FF_OK)
 		return er;
-	if ((er = pool_load(&ds, STAGE_FACE, -1, &pool)) != FF_OK)
+	if ((er = pool_load(&ds, STAGE_FACE, -1, 1, &pool)) != FF_OK)
 		goto out;
 	rng_seed(&rng, 42);
 	for (i = 0; i < 20000; i++) {

@@ -34,7 +34,19 @@ struct train_opts {
 	/* Train the eye stages on clean crops only, without degrade.h's
 	 * low resolution, blur, JPEG wear and hard light. */
 	int		 no_degrade;
+	/* With gaze_set: turn the gaze (degrade.h deg_gaze) on this share
+	 * of the eye crops, by up to gaze_max iods either way, in place of
+	 * deg_default's. */
+	int		 gaze_set;
+	double		 gaze_share, gaze_max;
+	/* The eye stages draw a face labelled with glasses (MTFL's flag) as
+	 * often as this many faces; 1 = as often as any, 0 = the default. */
+	int		 glasses_weight;
 };
+
+/* Glasses cost the eye stages most of all the faces MTFL flags, and a
+ * shopper may well try frames on over their own (models/README.md). */
+#define TRAIN_GLASSES_WEIGHT	3
 
 /*
  * Train until the last iteration, --minutes or a signal. *finished says

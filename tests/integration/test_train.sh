@@ -16,6 +16,8 @@
 #      shipped weights without touching models/, and scores both models
 #      on the whole photos, on 150 px crops (evaluate --crop) and with the
 #      gaze turned either way (evaluate --gaze).
+#   G. the eye-centre conventions dataset.c moves each part's labels by
+#      are what scripts/eye_patches.py reads from the photos today.
 # (A whole scripts/train.sh run takes about two hours: models/README.md.)
 # Nothing here touches models/: the checkpoints and the copy go under
 # var/test-train/. Prints "N passed, M failed" last.
@@ -49,6 +51,20 @@ check_grep "A: progress shows loss, images/s and ETA" \
 	'^refine 4/4 loss [0-9.]+ \(avg [0-9.]+\) lr [0-9.]+ [0-9]+ img/s trained [0-9.]+ min ETA 0\.0 min' "$tmp/a1.err"
 ls "$a"/*.tmp >/dev/null 2>&1 && nok "A: no temporary file left" "$(ls "$a")" ||
 	ok "A: no temporary file left"
+
+"$cli" train eyes --gaze 2,0.1 --ckpt "$work/bad" --data "$faces" >/dev/null 2>"$tmp/bad.err"
+check_eq "A: a turned-gaze share over 1 is refused" "$?" 1
+check_grep "A: and the refusal says what --gaze takes" 'gaze takes a share of 0 to 1' "$tmp/bad.err"
+"$cli" train eyes --glasses 11 --ckpt "$work/bad" --data "$faces" >/dev/null 2>"$tmp/bad.err"
+check_eq "A: a glasses weight over 10 is refused" "$?" 1
+# MTFL flags faces in glasses: by default (TRAIN_GLASSES_WEIGHT) each is
+# drawn as three faces; --glasses 1 draws it as one.
+train "$tmp/g1.err" refine --ckpt "$work/g1" --max-iter 1 --glasses 1
+check_eq "A: a stage with --glasses 1 exits 0" "$?" 0
+draws() { sed -n 's/.* photos, \([0-9]*\) faces decoded.*/\1/p' "$1"; }
+n3=$(draws "$tmp/a1.err") n1=$(draws "$tmp/g1.err")
+check_eq "A: by default every face in glasses is drawn twice more than with --glasses 1" \
+	"$(( n3 > n1 && (n3 - n1) % 2 == 0 ))" 1
 
 # ---- B. again: nothing left ----
 sum=$(sha256sum < "$a/refine.weights")
@@ -141,6 +157,15 @@ check_grep "F: the gaze tests turn the gaze both ways" '^gaze 0.08 -0.08' <(echo
 check_grep "F: eyes found under a gaze turned right sit right of those turned left" '^follows True' <(echo "$out")
 check_grep "F: every source has the midpoint offset" '^keys True' <(echo "$out")
 check_grep "F: the table is printed" '^shipped +gaze\+ ' "$tmp/t.out"
+# MTFL flags glasses: its target faces split into those without and with.
+"$cli" evaluate --source mtfl-net --limit 120 --data "$faces" --models "$root/models" >"$tmp/gl.json"
+check_eq "F: evaluate of one part exits 0" "$?" 0
+check_eq "F: by_glasses splits MTFL's targets into without and with" "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = d["by_glasses"]
+print(g["no"]["target_faces"] + g["yes"]["target_faces"] == d["target_faces"],
+      g["no"]["target_faces"] > 0, g["yes"]["target_faces"] > 0)' "$tmp/gl.json")" "True True True"
 "$root/scripts/tune_eyes.sh" --help >/dev/null 2>&1
 check_eq "F: an unknown argument is a usage error, not a run" "$?" 2
 # A run that started from other weights than models/ holds now (installed
@@ -149,4 +174,29 @@ echo 0000 > "$work/tune/start.sha"
 FF_TUNE_DIR=$work/tune FF_TRAIN_ARGS="--data $faces" "$root/scripts/tune_eyes.sh" >"$tmp/t2.out" 2>&1
 check_eq "F: a run whose models/ changed stops" "$?" 1
 check_grep "F: and says to start again" 'remove .* to tune again' "$tmp/t2.out"
+
+# ---- G. the eye-centre conventions ----
+"$root/scripts/eye_patches.py" --data "$faces" --png "$tmp/eyes.png" >"$tmp/g.out" 2>&1
+check_eq "G: eye_patches.py exits 0" "$?" 0
+check_eq "G: it draws the mean eyes" "$(head -c 8 "$tmp/eyes.png" | od -An -tx1 | tr -d ' ')" 89504e470d0a1a0a
+out=$(python3 - "$tmp/g.out" "$root/src/vision/dataset.c" <<'PY'
+import re, sys
+read = {}
+for line in open(sys.argv[1]):
+    t = line.split("\t")
+    if len(t) == 4 and t[0] in ("caltech", "mtfl-lfw", "mtfl-net"):
+        read[t[0]] = (int(t[1]), float(t[2]), float(t[3]))
+print("read", read)
+names = {"CALTECH": "caltech", "LFW": "mtfl-lfw", "NET": "mtfl-net"}
+table = {names[m.group(1)]: (float(m.group(2)), float(m.group(3))) for m in re.finditer(
+    r"\[DS_PART_(\w+)\] = \{ ([-+0-9.]+)f, ([-+0-9.]+)f \}", open(sys.argv[2]).read())}
+print("parts", sorted(read) == sorted(table) == ["caltech", "mtfl-lfw", "mtfl-net"])
+print("eyes", all(n > 5000 for n, _, _ in read.values()))
+print("agree", all(abs(read[p][1] - table[p][0]) <= 5e-4 and abs(read[p][2] - table[p][1]) <= 5e-4
+                   for p in table))
+PY
+)
+check_grep "G: every part is read and has a table row" '^parts True' <(echo "$out")
+check_grep "G: thousands of eyes a part" '^eyes True' <(echo "$out")
+check_grep "G: dataset.c's table is what the photos say, within 0.0005 iod" '^agree True' <(echo "$out")
 finish
