@@ -17,6 +17,9 @@ model); dataset.c ds_conventions holds it.
 
     scripts/eye_patches.py [--data DIR] [--png FILE] [--limit N]
 
+(--limit: at most N faces of each part.) Eyes under MIN_IOD px apart are
+left out: at that size the mean eye is mostly interpolation.
+
 Prints one line per part (faces, shift along the eye line inwards and down
 the face, in inter-ocular distances) and, with --png, writes the mean eyes
 side by side, magnified, the label at each centre. Needs Debian's
@@ -123,14 +126,14 @@ def main():
 
     sums = {p: None for p in PARTS}
     counts = {p: 0 for p in PARTS}
-    seen = 0
+    seen = {p: 0 for p in PARTS}
     for part, path, (lx, ly, rx, ry) in faces(a.data):
         iod = ((rx - lx) ** 2 + (ry - ly) ** 2) ** 0.5
         if iod < MIN_IOD:
             continue
-        seen += 1
-        if a.limit and seen > a.limit:
-            break
+        seen[part] += 1
+        if a.limit and seen[part] > a.limit:
+            continue
         try:
             im = Image.open(path).convert("L")
         except OSError as e:

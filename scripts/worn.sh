@@ -20,7 +20,8 @@
 # Every folder is scored at every wear in one sitting with one binary;
 # the rows are appended to $FF_WORN_OUT and the table is printed.
 # Environment: FRAMEFIT (build/release/src/framefit), FF_WORN_OUT
-# (models/ckpt/worn.jsonl), FF_EVAL_ARGS (more evaluate arguments, e.g.
+# (models/ckpt/worn.jsonl), FF_WORN_WEARS (some of the wears above, e.g.
+# "sharp thumb"), FF_EVAL_ARGS (more evaluate arguments, e.g.
 # "--limit 50").
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,15 +29,24 @@ cd "$top"
 bin=${FRAMEFIT:-build/release/src/framefit}
 out=${FF_WORN_OUT:-models/ckpt/worn.jsonl}
 read -r -a emore <<< "${FF_EVAL_ARGS:-}"
+wears=${FF_WORN_WEARS:-sharp shrink1.5 shrink2.25 shrink3 blur1 blur2 jpeg50 jpeg20 thumb}
 export OPENBLAS_NUM_THREADS=1
-for d in "$@"; do
-	[ -s "$d/eyes.weights" ] || { echo "usage: scripts/worn.sh [MODELS_DIR ...] ($d has no eyes.weights)" >&2; exit 2; }
+for w in $wears; do
+	case $w in
+	sharp|shrink1.5|shrink2.25|shrink3|blur1|blur2|jpeg50|jpeg20|thumb) ;;
+	*) echo "worn.sh: no wear called $w in FF_WORN_WEARS" >&2; exit 2 ;;
+	esac
 done
 [ $# -gt 0 ] || set -- models
+for d in "$@"; do
+	[ -s "$d/eyes.weights" ] || { echo "usage: scripts/worn.sh [MODELS_DIR ...] ($d has no eyes.weights)" >&2; exit 2; }
+	case $d in *'"'*|*'\'*) echo "worn.sh: $d: a folder name with a quote or a backslash" >&2; exit 2 ;; esac
+done
 mkdir -p "$(dirname "$out")"
 : > "$out.run"
+trap 'rm -f "$out.run"' EXIT
 for d in "$@"; do
-	for w in sharp shrink1.5 shrink2.25 shrink3 blur1 blur2 jpeg50 jpeg20 thumb; do
+	for w in $wears; do
 		case $w in
 		sharp) wa=() ;;
 		shrink*) wa=(--shrink "${w#shrink}") ;;
@@ -58,4 +68,3 @@ for r in rows:
           100 * r["target_found"], 100 * r["e_le_0.05"], 100 * r["e_le_0.10"],
           r["e_median"], r["eye_mean"]))
 PY
-rm -f "$out.run"

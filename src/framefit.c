@@ -2,7 +2,9 @@
  * framefit: the command line. One binary, one subcommand per use case;
  * each subcommand is a thin layer over the modules in src/.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,31 @@ static const char *default_models = FF_DATADIR "/models";
 
 /* The limits of an upload apply to the CLI too: one code path. */
 #define CLI_MAX_PIXELS	PHOTO_MAX_PIXELS
+
+/*
+ * An option's number, or NaN (num_arg) or -1 (count_arg, for counts of 1
+ * and up) when the whole argument is not one: the range checks after
+ * parsing then refuse it, with their own message, instead of reading
+ * "abc" as 0.
+ */
+static double
+num_arg(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	return end == s || *end != '\0' || errno != 0 ? NAN : v;
+}
+
+static int
+count_arg(const char *s)
+{
+	double v = num_arg(s);
+
+	return v >= 1 && v <= 1000 && v == floor(v) ? (int)v : -1;
+}
 
 static void
 usage(void)
@@ -97,12 +124,15 @@ cmd_train(int argc, char **argv)
 		case 's': o.snap_every = atoi(optarg); break;
 		case 'x': o.exclude = optarg; break;
 		case 'D': o.no_degrade = 1; break;
-		case 'g':
+		case 'g': {
+			int used = 0;
 			o.gaze_set = 1;
-			if (sscanf(optarg, "%lf,%lf", &o.gaze_share, &o.gaze_max) != 2)
+			if (sscanf(optarg, "%lf,%lf%n", &o.gaze_share, &o.gaze_max, &used) != 2 ||
+			    optarg[used] != '\0')
 				o.gaze_share = -1;	/* train_run says what it takes */
 			break;
-		case 'G': o.glasses_weight = atoi(optarg); break;
+		}
+		case 'G': o.glasses_weight = count_arg(optarg); break;
 		default: usage();
 		}
 	}
@@ -248,9 +278,9 @@ cmd_evaluate(int argc, char **argv)
 		case 'H': o.held_out = 1; break;
 		case 'C': o.crop_iod = atoi(optarg); break;
 		case 'G': o.gaze = atof(optarg); break;
-		case 'K': o.shrink = atof(optarg); break;
-		case 'B': o.blur = atof(optarg); break;
-		case 'J': o.jpeg = atoi(optarg); break;
+		case 'K': o.shrink = num_arg(optarg); break;
+		case 'B': o.blur = num_arg(optarg); break;
+		case 'J': o.jpeg = count_arg(optarg); break;
 		default: usage();
 		}
 	}

@@ -176,6 +176,24 @@ START_TEST(test_degrade)
 	deg_lowres(x, W, H, 2);
 	for (int i = 0; i < 3 * N; i++)
 		ck_assert_float_eq_tol(x[i], 0.5f, 1e-6f);
+	/* Scaled down and back up, a ramp stays where it was away from the
+	 * edges, at any factor: the picture does not move against the
+	 * labels (whole-pixel blocks moved it by up to half a pixel). */
+	{
+		static const double f[] = { 1.5, 2.25, 3, 3.7 };
+		for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+			for (int i = 0; i < 3 * N; i++)
+				x[i] = (float)(((i % W) + 0.5) / W + ((i / W) % H + 0.5) / (2 * H));
+			memcpy(y, x, sizeof x);
+			deg_lowres(x, W, H, f[k]);
+			double d = 0;
+			int n = 0;
+			for (int r = 6; r < H - 6; r++)
+				for (int c = 6; c < W - 6; c++, n++)
+					d += x[r * W + c] - y[r * W + c];
+			ck_assert_double_eq_tol(d / n, 0, 1e-4);
+		}
+	}
 	/* A constant stays constant through every one of them. */
 	for (int i = 0; i < 3 * N; i++)
 		x[i] = 0.25f;

@@ -773,8 +773,9 @@ failed:
 	if (status == WORKER_FAILED)
 		fprintf(stderr, "framefit batch: worker %ld stops: %s\n",
 		    (long)getpid(), ff_strerror(er));
+	/* Another worker's release can deadlock with this one: once more. */
 	if (status != WORKER_DONE && w.db != NULL &&
-	    worker_release(&w) != FF_OK)
+	    retrying(&w, worker_release) != FF_OK)
 		fprintf(stderr, "framefit batch: could not give claims back; "
 		    "they return to the queue after the lease\n");
 out:

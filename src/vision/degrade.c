@@ -20,8 +20,9 @@
  * strong enough to blow out one cheek. Most crops stay clean, so the
  * networks still learn the sharp case. Most crops have the gaze turned,
  * up to as far as the iris goes before it meets the corner of the eye,
- * either way: the more of them turn, the less the found eyes follow the
- * iris (models/README.md, "Gaze"), which a frame must not do.
+ * either way: turning more of them, and further, made the found eyes
+ * follow the iris less (models/README.md, "Gaze"), which a frame must
+ * not do.
  */
 const struct deg_opts deg_default = {
 	.p_lowres = 0.25, .max_shrink = 4.0,
@@ -37,11 +38,24 @@ clamp01(float v)
 	return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/* The mean of p[k * stride] over [a, b), pixel k covering [k, k + 1). */
+static float
+box_mean(const float *p, size_t stride, double a, double b)
+{
+	double sum = 0;
+
+	for (int k = (int)floor(a); k < b; k++) {
+		double lo = k > a ? k : a, hi = k + 1 < b ? k + 1 : b;
+		sum += p[(size_t)k * stride] * (hi - lo);
+	}
+	return (float)(sum / (b - a));
+}
+
 void
 deg_lowres(float *x, int w, int h, double shrink)
 {
 	int sw, sh;
-	float *s;
+	float *s, *t;
 
 	if (!(shrink > 1) || w < 2 || h < 2)
 		return;
@@ -50,25 +64,24 @@ deg_lowres(float *x, int w, int h, double shrink)
 	if (sw < 2) sw = 2;
 	if (sh < 2) sh = 2;
 	s = xcalloc((size_t)sw * sh * 3, sizeof *s);
+	t = xcalloc((size_t)sw * h, sizeof *t);
 	for (int c = 0; c < 3; c++) {
 		const float *src = x + (size_t)c * w * h;
 		float *dst = s + (size_t)c * sw * sh;
-		/* Area average over whole source pixels: each small pixel
-		 * takes the block its footprint starts in and covers. */
-		for (int j = 0; j < sh; j++) {
-			int y0 = j * h / sh, y1 = (j + 1) * h / sh;
-			if (y1 <= y0) y1 = y0 + 1;
-			for (int i = 0; i < sw; i++) {
-				int x0 = i * w / sw, x1 = (i + 1) * w / sw;
-				double sum = 0;
-				if (x1 <= x0) x1 = x0 + 1;
-				for (int y = y0; y < y1; y++)
-					for (int xx = x0; xx < x1; xx++)
-						sum += src[(size_t)y * w + xx];
-				dst[(size_t)j * sw + i] = (float)(sum / ((y1 - y0) * (x1 - x0)));
-			}
-		}
+		/* Area average over each small pixel's exact footprint, source
+		 * pixels cut at its edges counted by the part inside: whole
+		 * source pixels would move the picture by up to half a pixel
+		 * against the labels. Rows first, then columns. */
+		for (int y = 0; y < h; y++)
+			for (int i = 0; i < sw; i++)
+				t[(size_t)y * sw + i] = box_mean(src + (size_t)y * w, 1,
+				    (double)i * w / sw, (double)(i + 1) * w / sw);
+		for (int j = 0; j < sh; j++)
+			for (int i = 0; i < sw; i++)
+				dst[(size_t)j * sw + i] = box_mean(t + i, sw,
+				    (double)j * h / sh, (double)(j + 1) * h / sh);
 	}
+	free(t);
 	for (int c = 0; c < 3; c++) {
 		const float *src = s + (size_t)c * sw * sh;
 		float *dst = x + (size_t)c * w * h;

@@ -62,6 +62,12 @@ void	deg_light(float *x, int w, int h, double angle, double s);
  */
 #define GAZE_ALONG	0.26
 #define GAZE_ACROSS	0.13
+/*
+ * The largest shift, in iods, that keeps the slide one to one: its slope
+ * along the eye line peaks at 8 / (3 sqrt 3) shift / GAZE_ALONG, and past
+ * 1 the iris folds over itself.
+ */
+#define GAZE_MAX	0.16
 void	deg_gaze(float *x, int w, int h, double ex, double ey, double ux,
 	    double uy, double iod, double shift);
 /* A gaze shift for both eyes with o's probability, in iods: 0 for none. */

@@ -124,6 +124,7 @@ summarise(const struct tgt *t, int n, int part, int glasses, struct eval_part *o
 			out->mid_along += t[i].mid;
 		}
 	}
+	out->e_median = NAN;	/* printed as -1: no target */
 	if (ne > 0) {
 		out->target_recall = (double)out->target_found / ne;
 		out->e05 /= ne;
@@ -351,9 +352,9 @@ eval_run(const struct eval_opts *o, struct eval_result *res)
 		fprintf(stderr, "framefit: --shrink, --blur and --jpeg wear the crops of --crop; add --crop 45\n");
 		return FF_EINPUT;
 	}
-	if (!(o->shrink == 0 || (o->shrink >= 1 && o->shrink <= 8)) ||
+	if (!(o->shrink == 0 || (o->shrink > 1 && o->shrink <= 8)) ||
 	    !(o->blur >= 0 && o->blur <= 8) || o->jpeg < 0 || o->jpeg > 100) {
-		fprintf(stderr, "framefit: --shrink takes 1 to 8, --blur 0 to 8 px, --jpeg a quality of 1 to 100\n");
+		fprintf(stderr, "framefit: --shrink takes a factor over 1 up to 8, --blur 0 to 8 px, --jpeg a quality of 1 to 100\n");
 		return FF_EINPUT;
 	}
 	if ((er = ds_load(o->data, &ds)) != FF_OK)

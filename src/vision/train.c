@@ -60,7 +60,7 @@ pool_load(const struct dataset *ds, enum train_stage stage, int exclude,
     int glasses_weight, struct pool *p)
 {
 	double t0 = ff_now_ms();
-	int i, j;
+	int i, j, faces = 0;
 
 	memset(p, 0, sizeof *p);
 	p->img = xcalloc(ds->n, sizeof *p->img);
@@ -88,6 +88,7 @@ pool_load(const struct dataset *ds, enum train_stage stage, int exclude,
 			if (stage != STAGE_FACE && geom_iod(&im->faces[j].pts) < 12)
 				continue;
 			/* A face in glasses is drawn as often as that many faces. */
+			faces++;
 			for (int k = 0; k < (im->faces[j].glasses ? glasses_weight : 1); k++) {
 				p->face_img[p->nfaces] = p->n;
 				p->face_idx[p->nfaces] = j;
@@ -96,8 +97,8 @@ pool_load(const struct dataset *ds, enum train_stage stage, int exclude,
 		}
 		p->n++;
 	}
-	fprintf(stderr, "framefit: %d training photos, %d faces decoded in %.1f s\n",
-	    p->n, p->nfaces, (ff_now_ms() - t0) / 1e3);
+	fprintf(stderr, "framefit: %d training photos, %d faces decoded in %.1f s, drawn as %d\n",
+	    p->n, faces, (ff_now_ms() - t0) / 1e3, p->nfaces);
 	return p->n > 0 ? FF_OK : FF_EIO;
 }
 
@@ -239,9 +240,11 @@ train_run(const struct train_opts *o, int *finished)
 
 	*finished = 0;
 	if (o->gaze_set) {
+		/* Past GAZE_MAX the slide folds the iris over itself. */
 		if (!(o->gaze_share >= 0 && o->gaze_share <= 1 &&
-		    o->gaze_max >= 0 && o->gaze_max <= 0.25)) {
-			fprintf(stderr, "framefit: --gaze takes a share of 0 to 1 and a turn of 0 to 0.25 eye distances, e.g. 0.4,0.10\n");
+		    o->gaze_max >= 0 && o->gaze_max <= GAZE_MAX)) {
+			fprintf(stderr, "framefit: --gaze takes a share of 0 to 1 and a turn of 0 to %.2f eye distances, e.g. 0.8,0.15\n",
+			    GAZE_MAX);
 			return FF_EINPUT;
 		}
 		deg.p_gaze = o->gaze_share;
